@@ -1,0 +1,159 @@
+"""Snowplow load manifests with boto3 alone: usable in Spark, Lambda or a plain script.
+
+Drop-in for ``snowplow_analytics_sdk.run_manifests`` (0.2.x): the module functions keep the SDK's
+signatures and read and write the same DynamoDB items, so a team can switch, or run both side by
+side, without migrating its table. :class:`LoadManifest` adds what the SDK lacks: pending-run
+discovery in a handful of requests, claims for exactly-once processing, and skips.
+
+Example::
+
+    import boto3
+    from airflow_provider_snowplow.load_manifests import LoadManifest
+
+    manifest = LoadManifest(boto3.client("s3"), boto3.client("dynamodb"), "snowplow-load-manifests")
+    for run_id in manifest.find_pending_runs("s3://acme-snowplow/enriched/archive/").pending:
+        process(run_id)
+        manifest.mark_loaded(run_id)
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from airflow_provider_snowplow import claims, discovery, manifest_table
+from airflow_provider_snowplow.aws_calls import Plan, T, run_sync
+from airflow_provider_snowplow.claims import DEFAULT_LEASE_SECONDS, ClaimOutcome
+from airflow_provider_snowplow.discovery import ManifestRead, RunDiscovery
+from airflow_provider_snowplow.manifest_records import LOADED, SKIPPED, Claim, RunRecord, claim_key
+from airflow_provider_snowplow.manifest_table import BillingMode
+from airflow_provider_snowplow.run_ids import parse_archive_url, validate_run_id
+
+__all__ = [
+    "LoadManifest",
+    "add_to_manifest",
+    "create_manifest_table",
+    "is_in_manifest",
+    "list_run_ids",
+]
+
+
+class LoadManifest:
+    """One manifest table and the clients to reach it and the archive.
+
+    Args:
+        s3_client: a boto3 S3 client; may be None when only the table is used.
+        dynamodb_client: a boto3 DynamoDB client.
+        table_name: the manifest table (hash key ``RunId``, type S).
+        clock: returns epoch seconds; claims and record timestamps use it.
+    """
+
+    def __init__(self, s3_client: Any, dynamodb_client: Any, table_name: str, clock: Any = time.time) -> None:
+        self.clients = {"s3": s3_client, "dynamodb": dynamodb_client}
+        self.table_name = table_name
+        self.clock = clock
+
+    def _run(self, plan: Plan[T]) -> T:
+        return run_sync(plan, self.clients)
+
+    def create_table(self, billing_mode: BillingMode = "PAY_PER_REQUEST") -> dict[str, Any]:
+        """Create the table if missing and wait until it is ACTIVE (idempotent)."""
+        return self._run(manifest_table.create_manifest_table(self.table_name, billing_mode))
+
+    def describe_table(self) -> dict[str, Any]:
+        """``DescribeTable``'s ``Table``, after checking the key schema."""
+        return self._run(manifest_table.describe_manifest_table(self.table_name))
+
+    def list_run_ids(self, archive_url: str) -> list[str]:
+        """Every run folder of the archive, oldest first, whatever its state or storage class."""
+        return self._run(discovery.list_run_ids(parse_archive_url(archive_url)))
+
+    def find_pending_runs(
+        self, archive_url: str, max_runs: int | None = None, how: ManifestRead = "auto"
+    ) -> RunDiscovery:
+        """Runs not recorded, not claimed by a live owner and not archived, oldest first."""
+        if max_runs is not None and max_runs < 1:
+            raise ValueError(f"max_runs must be a positive number or None, got {max_runs!r}")
+        archive = parse_archive_url(archive_url)
+        return self._run(
+            discovery.discover_pending_runs(archive, self.table_name, self.clock(), max_runs, how)
+        )
+
+    def get_record(self, run_id: str) -> RunRecord | None:
+        """The run's record (strongly consistent), or None if the run is not recorded."""
+        item = self._run(claims.get_item(self.table_name, validate_run_id(run_id), run_id))
+        return RunRecord.from_item(item) if item else None
+
+    def get_claim(self, run_id: str) -> Claim | None:
+        """The run's claim item, live or expired, or None."""
+        item = self._run(claims.get_item(self.table_name, claim_key(validate_run_id(run_id)), run_id))
+        return Claim.from_item(item) if item else None
+
+    def is_loaded(self, run_id: str) -> bool:
+        """True if the run has a record (loaded or skipped): exactly the SDK's ``is_in_manifest``."""
+        return self.get_record(run_id) is not None
+
+    def mark_loaded(self, run_id: str, loaded_by: str | None = None, claim_owner: str | None = None) -> bool:
+        """Record the run as loaded, once. Returns False if it already was (nothing is written)."""
+        return self._record(run_id, LOADED, loaded_by, claim_owner)
+
+    def mark_skipped(self, run_id: str, skipped_by: str | None = None) -> bool:
+        """Record the run as never to be loaded (backfill cut-off); SDKs read it as loaded."""
+        return self._record(run_id, SKIPPED, skipped_by, None)
+
+    def _record(self, run_id: str, status: str, by: str | None, claim_owner: str | None) -> bool:
+        plan = claims.record_run(
+            self.table_name, validate_run_id(run_id), status, self.clock(), by, claim_owner
+        )
+        return self._run(plan)
+
+    def unmark(self, run_id: str) -> bool:
+        """Delete the run's record so the run is loaded again. Returns False if there was none."""
+        return self._run(claims.delete_record(self.table_name, validate_run_id(run_id)))
+
+    def claim_run(
+        self, run_id: str, owner: str, lease_seconds: float = DEFAULT_LEASE_SECONDS
+    ) -> ClaimOutcome:
+        """Try to claim the run for ``owner``; see :mod:`airflow_provider_snowplow.claims`."""
+        plan = claims.claim_run(self.table_name, validate_run_id(run_id), owner, self.clock(), lease_seconds)
+        return self._run(plan)
+
+    def renew_claim(self, claim: Claim, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Claim:
+        """Extend the lease; raises ClaimLostError if the claim was taken over."""
+        return self._run(claims.renew_claim(self.table_name, claim, self.clock(), lease_seconds))
+
+    def release_claim(self, run_id: str, token: str | None = None, owner: str | None = None) -> bool:
+        """Drop the claim (only if it has ``token``/``owner`` when given). False if held by another."""
+        return self._run(
+            claims.release_claim(self.table_name, validate_run_id(run_id), token=token, owner=owner)
+        )
+
+
+def list_run_ids(s3_client: Any, archive_url: str) -> list[str]:
+    """Every ``run=YYYY-MM-DD-HH-MM-SS/`` folder prefix of the archive, oldest first.
+
+    Unlike the SDK's ``list_runids`` this makes no storage-class call per run; use
+    :meth:`LoadManifest.find_pending_runs`, which checks only the runs it would return.
+    """
+    return LoadManifest(s3_client, None, "").list_run_ids(archive_url)
+
+
+def is_in_manifest(dynamodb_client: Any, table_name: str, run_id: str) -> bool:
+    """True if the run has a record in the manifest table (as the SDK's ``is_in_manifest``)."""
+    return LoadManifest(None, dynamodb_client, table_name).is_loaded(run_id)
+
+
+def add_to_manifest(dynamodb_client: Any, table_name: str, run_id: str) -> bool:
+    """Record the run as loaded; unlike the SDK, never overwrites an existing record.
+
+    Returns:
+        True if recorded now, False if it already was.
+    """
+    return LoadManifest(None, dynamodb_client, table_name).mark_loaded(run_id)
+
+
+def create_manifest_table(
+    dynamodb_client: Any, table_name: str, billing_mode: BillingMode = "PAY_PER_REQUEST"
+) -> None:
+    """Create the manifest table (hash key ``RunId``, S) if missing, and wait until ACTIVE."""
+    LoadManifest(None, dynamodb_client, table_name).create_table(billing_mode)

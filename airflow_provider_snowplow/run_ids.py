@@ -1,0 +1,121 @@
+"""Archive URLs and Snowplow run ids: parsing and validation, with no I/O.
+
+A *run id* is exactly what Snowplow's SDKs store in a load manifest: the key prefix of a run folder
+relative to its bucket, with a trailing slash, e.g. ``enriched/archive/run=2017-04-07-10-00-00/``.
+This module is the one place that knows those shapes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from airflow_provider_snowplow.errors import ArchiveUrlError, RunIdError
+
+ARCHIVE_URL_SCHEMES = ("s3://", "s3a://", "s3n://")
+ARCHIVE_URL_EXAMPLE = "s3://acme-snowplow/enriched/archive/"
+
+# Current bucket rules (3-63 lowercase letters, digits, dots, hyphens) plus what legacy us-east-1
+# buckets may still have: capitals and underscores, up to 255 characters.
+_BUCKET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]")
+_IPV4_LIKE = re.compile(r"\d+\.\d+\.\d+\.\d+")
+_RUN_FOLDER = re.compile(r"run=(\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})")
+RUN_TIMESTAMP_FORMAT = "%Y-%m-%d-%H-%M-%S"
+
+
+@dataclass(frozen=True)
+class ArchiveUrl:
+    """A parsed archive location.
+
+    Attributes:
+        bucket: the S3 bucket name.
+        prefix: the key prefix of the archive, ``""`` for the bucket root, else ending in ``/``.
+    """
+
+    bucket: str
+    prefix: str
+
+    def __str__(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
+
+    def run_url(self, run_id: str) -> str:
+        """The ``s3://`` URL of one run folder of this archive's bucket."""
+        return f"s3://{self.bucket}/{run_id}"
+
+
+def parse_archive_url(archive_url: str) -> ArchiveUrl:
+    """Parse ``s3://bucket/prefix`` (also ``s3a://`` and ``s3n://``, trailing slash optional).
+
+    Raises:
+        ArchiveUrlError: naming the URL and what is wrong with it.
+    """
+    if not isinstance(archive_url, str):
+        raise ArchiveUrlError(
+            f"archive URL must be a string like {ARCHIVE_URL_EXAMPLE!r}, got {type(archive_url).__name__}"
+            f" {archive_url!r}"
+        )
+    scheme = next((s for s in ARCHIVE_URL_SCHEMES if archive_url.startswith(s)), None)
+    if scheme is None:
+        raise ArchiveUrlError(
+            f"archive URL {archive_url!r} must start with s3://, s3a:// or s3n:// "
+            f"(for example {ARCHIVE_URL_EXAMPLE!r})"
+        )
+    bucket, _, prefix = archive_url[len(scheme) :].partition("/")
+    if not bucket:
+        raise ArchiveUrlError(f"archive URL {archive_url!r} has no bucket name after {scheme!r}")
+    if not _BUCKET_NAME.fullmatch(bucket) or ".." in bucket or _IPV4_LIKE.fullmatch(bucket):
+        raise ArchiveUrlError(
+            f"archive URL {archive_url!r}: {bucket!r} is not a valid S3 bucket name "
+            "(3-63 letters, digits, dots and hyphens, starting and ending with a letter or digit)"
+        )
+    if any(ch.isspace() for ch in prefix) or "//" in prefix or prefix.startswith("/"):
+        raise ArchiveUrlError(
+            f"archive URL {archive_url!r} has whitespace or an empty path segment in its prefix {prefix!r}"
+        )
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"
+    return ArchiveUrl(bucket=bucket, prefix=prefix)
+
+
+def run_timestamp(run_id: str) -> datetime | None:
+    """The timestamp of a run folder, or None if ``run_id`` is not a valid run folder prefix.
+
+    Only the last path segment counts, and it must be ``run=YYYY-MM-DD-HH-MM-SS`` with a real date
+    and time. Snowplow's Python SDK also accepted ``2017-05-01-12-00-00/`` and ``nur=...`` by
+    mistake; we do not.
+    """
+    if not isinstance(run_id, str) or not run_id.endswith("/"):
+        return None
+    folder = run_id[:-1].rpartition("/")[2]
+    match = _RUN_FOLDER.fullmatch(folder)
+    if match is None:
+        return None
+    try:
+        return datetime.strptime(match.group(1), RUN_TIMESTAMP_FORMAT)
+    except ValueError:
+        return None
+
+
+def validate_run_id(run_id: str) -> str:
+    """Return ``run_id`` unchanged if it is a run folder prefix, else raise.
+
+    Raises:
+        RunIdError: with the value and the expected shape.
+    """
+    if run_timestamp(run_id) is None:
+        hint = ""
+        if isinstance(run_id, str) and run_id.startswith(ARCHIVE_URL_SCHEMES):
+            hint = " (drop the s3://bucket/ part: run ids are relative to the bucket)"
+        elif isinstance(run_id, str) and run_timestamp(run_id + "/") is not None:
+            hint = " (add the trailing slash)"
+        raise RunIdError(
+            f"{run_id!r} is not a Snowplow run id: expected a run folder prefix like "
+            f"'enriched/archive/run=2017-04-07-10-00-00/'{hint}"
+        )
+    return run_id
+
+
+def sort_run_ids(run_ids: list[str]) -> list[str]:
+    """Oldest run first; ties (same timestamp under different prefixes) ordered by prefix."""
+    return sorted(run_ids, key=lambda run_id: (run_timestamp(run_id) or datetime.min, run_id))
