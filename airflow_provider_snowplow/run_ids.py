@@ -103,7 +103,7 @@ def validate_run_id(run_id: str) -> str:
     Raises:
         RunIdError: with the value and the expected shape.
     """
-    if run_timestamp(run_id) is None:
+    if run_timestamp(run_id) is None or run_id.startswith(ARCHIVE_URL_SCHEMES):
         hint = ""
         if isinstance(run_id, str) and run_id.startswith(ARCHIVE_URL_SCHEMES):
             hint = " (drop the s3://bucket/ part: run ids are relative to the bucket)"

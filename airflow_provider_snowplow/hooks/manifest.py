@@ -1,0 +1,137 @@
+"""SnowplowManifestHook: an Airflow AWS connection in front of the load-manifest core.
+
+All AWS work happens in :mod:`airflow_provider_snowplow.load_manifests` and the plans it runs;
+this hook only turns a connection (credentials, role assumption, ``endpoint_url`` and per-service
+``service_config`` from its extras) into boto3 and aiobotocore clients, sets a bounded retry
+policy, and maps our errors to Airflow's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from functools import cached_property
+from typing import Any
+
+from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+from botocore.config import Config
+
+from airflow_provider_snowplow.aws_calls import run_async
+from airflow_provider_snowplow.claims import DEFAULT_LEASE_SECONDS, ClaimOutcome
+from airflow_provider_snowplow.discovery import ManifestRead, RunDiscovery, discover_pending_runs
+from airflow_provider_snowplow.load_manifests import LoadManifest
+from airflow_provider_snowplow.manifest_records import Claim, RunRecord
+from airflow_provider_snowplow.manifest_table import BillingMode
+from airflow_provider_snowplow.run_ids import parse_archive_url
+
+# botocore's standard mode retries throttling, 5xx and connection errors with jittered backoff.
+DEFAULT_RETRIES = {"mode": "standard", "max_attempts": 8}
+
+
+class SnowplowManifestHook(AwsBaseHook):
+    """Read and write a Snowplow load manifest (DynamoDB) and list runs of an archive (S3).
+
+    Compatible with tables written by Snowplow's Python and Scala SDKs (hash key ``RunId``).
+
+    Args:
+        table_name: the manifest table.
+        aws_conn_id: the Airflow AWS connection; ``endpoint_url`` and ``service_config`` extras
+            are honoured per service (``s3``, ``dynamodb``).
+        region_name: overrides the connection's region.
+        verify: TLS verification, as for ``AwsBaseHook``.
+        config: a botocore ``Config``; when neither it nor the connection sets ``retries``,
+            ``{"mode": "standard", "max_attempts": 8}`` is used.
+    """
+
+    hook_name = "Snowplow load manifest"
+
+    def __init__(
+        self,
+        table_name: str,
+        aws_conn_id: str | None = AwsBaseHook.default_conn_name,
+        region_name: str | None = None,
+        verify: bool | str | None = None,
+        config: Config | dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(
+            aws_conn_id=aws_conn_id,
+            region_name=region_name,
+            verify=verify,
+            config=config,
+            client_type="dynamodb",
+        )
+        self.table_name = table_name
+
+    @property
+    def config(self) -> Config:
+        config = super().config
+        if getattr(config, "retries", None) is None:
+            config = config.merge(Config(retries=DEFAULT_RETRIES))  # type: ignore[arg-type]
+        return config
+
+    @cached_property
+    def s3_hook(self) -> AwsBaseHook:
+        """A sibling hook on the same connection for the archive bucket."""
+        return AwsBaseHook(
+            aws_conn_id=self.aws_conn_id,
+            region_name=self._region_name,
+            verify=self._verify,
+            config=self.config,
+            client_type="s3",
+        )
+
+    @cached_property
+    def manifest(self) -> LoadManifest:
+        """The core object, with this connection's boto3 clients."""
+        return LoadManifest(self.s3_hook.conn, self.conn, self.table_name)
+
+    def create_manifest_table(self, billing_mode: BillingMode = "PAY_PER_REQUEST") -> dict[str, Any]:
+        """Create the table if it is missing and wait until it is ACTIVE (idempotent)."""
+        return self.manifest.create_table(billing_mode)
+
+    def list_run_ids(self, archive_url: str) -> list[str]:
+        """Every run folder of the archive, oldest first."""
+        return self.manifest.list_run_ids(archive_url)
+
+    def discover(
+        self, archive_url: str, max_runs: int | None = None, how: ManifestRead = "auto"
+    ) -> RunDiscovery:
+        """Pending, claimed, archived and loaded runs of the archive."""
+        return self.manifest.find_pending_runs(archive_url, max_runs, how)
+
+    def get_pending_run_ids(self, archive_url: str, max_runs: int | None = None) -> list[str]:
+        """Runs to load, oldest first: not recorded, not claimed by a live task, not archived."""
+        return self.discover(archive_url, max_runs).pending
+
+    async def discover_async(self, archive_url: str, max_runs: int | None, now: float) -> RunDiscovery:
+        """:meth:`discover` with aiobotocore clients, for triggers."""
+        plan = discover_pending_runs(parse_archive_url(archive_url), self.table_name, now, max_runs)
+        async with contextlib.AsyncExitStack() as stack:
+            clients = {
+                "dynamodb": await stack.enter_async_context(await self.get_async_conn()),  # type: ignore[no-untyped-call]
+                "s3": await stack.enter_async_context(await self.s3_hook.get_async_conn()),  # type: ignore[no-untyped-call]
+            }
+            return await run_async(plan, clients)
+
+    def is_loaded(self, run_id: str) -> bool:
+        """True if the run has a record, exactly as the Snowplow SDKs' ``is_in_manifest``."""
+        return self.manifest.is_loaded(run_id)
+
+    def get_record(self, run_id: str) -> RunRecord | None:
+        return self.manifest.get_record(run_id)
+
+    def mark_loaded(self, run_id: str, loaded_by: str | None = None, claim_owner: str | None = None) -> bool:
+        """Record the run as loaded once; False (and no write) if it already was."""
+        return self.manifest.mark_loaded(run_id, loaded_by, claim_owner)
+
+    def claim_run(
+        self, run_id: str, owner: str, lease_seconds: float = DEFAULT_LEASE_SECONDS
+    ) -> ClaimOutcome:
+        """Claim the run for processing; see :mod:`airflow_provider_snowplow.claims`."""
+        return self.manifest.claim_run(run_id, owner, lease_seconds)
+
+    def renew_claim(self, claim: Claim, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Claim:
+        return self.manifest.renew_claim(claim, lease_seconds)
+
+    def release_run(self, run_id: str, token: str | None = None, owner: str | None = None) -> bool:
+        """Drop the run's claim (only ours, when ``token`` or ``owner`` is given)."""
+        return self.manifest.release_claim(run_id, token, owner)

@@ -1,0 +1,108 @@
+"""Fixtures shared by every test: the local AWS endpoint, seeded archives, and Airflow's home.
+
+Airflow reads its configuration when first imported, so the temporary ``AIRFLOW_HOME`` and the
+settings below are put in the environment here, before any test module imports Airflow.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="snowplow-airflow-home-"))
+os.environ.update(
+    {
+        "AIRFLOW_HOME": str(_AIRFLOW_HOME),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "example_dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_AIRFLOW_HOME}/airflow.db",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+)
+sys.path.insert(0, str(REPO))
+
+from airflow_provider_snowplow.local_aws import LocalAws  # noqa: E402
+from tests.support import Archive  # noqa: E402
+
+TABLE = "snowplow-load-manifests"
+BUCKET = "acme-snowplow"
+
+
+@pytest.fixture(scope="session")
+def local_aws() -> Iterator[LocalAws]:
+    """One moto server process for the whole session, on a free loopback port."""
+    with LocalAws() as aws:
+        yield aws
+
+
+@pytest.fixture
+def aws(local_aws: LocalAws) -> LocalAws:
+    """The local endpoint, emptied (no buckets, no tables, request counts at zero)."""
+    local_aws.reset()
+    return local_aws
+
+
+@pytest.fixture
+def s3(aws: LocalAws):  # type: ignore[no-untyped-def]
+    return aws.client("s3")
+
+
+@pytest.fixture
+def dynamodb(aws: LocalAws):  # type: ignore[no-untyped-def]
+    return aws.client("dynamodb")
+
+
+@pytest.fixture
+def archive(s3) -> Archive:  # type: ignore[no-untyped-def]
+    """An empty enriched archive at ``s3://acme-snowplow/enriched/archive/``."""
+    return Archive.create(s3, BUCKET, "enriched/archive/")
+
+
+@pytest.fixture
+def table(dynamodb) -> str:  # type: ignore[no-untyped-def]
+    """An empty manifest table, created as Snowplow's SDK creates it."""
+    dynamodb.create_table(
+        TableName=TABLE,
+        AttributeDefinitions=[{"AttributeName": "RunId", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "RunId", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return TABLE
+
+
+@pytest.fixture
+def aws_connection(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Airflow's ``aws_default`` connection, pointing at the local endpoint."""
+    conn = {
+        "conn_type": "aws",
+        "login": "testing",
+        "password": "testing",
+        "extra": {"endpoint_url": aws.endpoint_url, "region_name": "us-east-1"},
+    }
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(conn))
+    return "aws_default"
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """A migrated SQLite metadata DB under the session's temporary AIRFLOW_HOME."""
+    subprocess.run(
+        [str(Path(sys.executable).parent / "airflow"), "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=os.environ.copy(),
+    )
+    return _AIRFLOW_HOME

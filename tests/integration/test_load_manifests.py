@@ -1,0 +1,165 @@
+"""The boto3-only core against the local endpoint, over HTTP."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from airflow_provider_snowplow.errors import AwsRequestError, ManifestTableError, RunIdError
+from airflow_provider_snowplow.load_manifests import (
+    LoadManifest,
+    add_to_manifest,
+    create_manifest_table,
+    is_in_manifest,
+    list_run_ids,
+)
+from airflow_provider_snowplow.local_aws import LocalAws
+from tests.support import Archive, seed_sdk_records
+
+
+@pytest.fixture
+def manifest(s3, dynamodb, table) -> LoadManifest:  # type: ignore[no-untyped-def]
+    return LoadManifest(s3, dynamodb, table)
+
+
+def test_list_run_ids_keeps_only_real_run_folders_oldest_first(s3, archive: Archive) -> None:  # type: ignore[no-untyped-def]
+    newer = archive.add_run("2017-04-07-10-00-00")
+    older = archive.add_run("2017-04-06-23-59-59")
+    for folder in ("2017-05-01-12-00-00/", "nur=2017-05-01-12-00-00/", "run=2017-13-01-12-00-00/", "other/"):
+        archive.add_folder(folder)
+    assert list_run_ids(s3, archive.url) == [older, newer]
+    assert list_run_ids(s3, archive.url.rstrip("/").replace("s3://", "s3a://")) == [older, newer]
+
+
+def test_list_run_ids_follows_pagination(s3, archive: Archive, aws: LocalAws) -> None:  # type: ignore[no-untyped-def]
+    runs = archive.add_runs(1_005)
+    aws.request_counts(reset=True)
+    assert list_run_ids(s3, archive.url) == runs
+    assert aws.request_counts()["s3:ListObjectsV2"] == 2
+
+
+def test_pending_runs_exclude_loaded_skipped_claimed_and_archived(
+    manifest: LoadManifest, archive: Archive
+) -> None:
+    loaded = archive.add_run("2017-01-01-00-00-00")
+    skipped = archive.add_run("2017-01-02-00-00-00")
+    glacier = archive.add_run("2017-01-03-00-00-00", storage_class="GLACIER")
+    deep = archive.add_run("2017-01-04-00-00-00", storage_class="DEEP_ARCHIVE")
+    instant = archive.add_run("2017-01-05-00-00-00", storage_class="GLACIER_IR")
+    claimed = archive.add_run("2017-01-06-00-00-00")
+    pending = archive.add_run("2017-01-07-00-00-00")
+    manifest.mark_loaded(loaded)
+    manifest.mark_skipped(skipped)
+    assert manifest.claim_run(claimed, "dag/run-1").won
+    for how in ("batch_get", "scan", "auto"):
+        found = manifest.find_pending_runs(archive.url, how=how)  # type: ignore[arg-type]
+        assert found.pending == [instant, pending], how
+        assert found.archived == [glacier, deep]
+        assert [c.run_id for c in found.claimed] == [claimed]
+        assert (found.loaded, found.skipped, found.run_count) == (1, 1, 7)
+
+
+def test_expired_claims_make_runs_pending_again(s3, dynamodb, table: str, archive: Archive) -> None:  # type: ignore[no-untyped-def]
+    run = archive.add_run("2017-01-01-00-00-00")
+    clock = [1_000_000.0]
+    manifest = LoadManifest(s3, dynamodb, table, clock=lambda: clock[0])
+    assert manifest.claim_run(run, "dead-worker", lease_seconds=60).won
+    assert manifest.find_pending_runs(archive.url).pending == []
+    clock[0] += 61
+    assert manifest.find_pending_runs(archive.url).pending == [run]
+
+
+def test_max_runs_caps_the_list_and_checks_storage_class_only_for_what_it_returns(
+    manifest: LoadManifest, archive: Archive, aws: LocalAws
+) -> None:
+    runs = archive.add_runs(30)
+    aws.request_counts(reset=True)
+    found = manifest.find_pending_runs(archive.url, max_runs=5)
+    assert found.pending == runs[:5]
+    assert found.more_pending
+    counts = aws.request_counts()
+    assert counts["s3:ListObjectsV2"] == 1 + 5
+    assert not manifest.find_pending_runs(archive.url, max_runs=30).more_pending
+    with pytest.raises(ValueError, match="max_runs must be a positive number"):
+        manifest.find_pending_runs(archive.url, max_runs=0)
+
+
+def test_discovery_request_bound(manifest: LoadManifest, archive: Archive, aws: LocalAws) -> None:
+    n, not_loaded = 1_200, 10
+    runs = archive.add_runs(n)
+    seed_sdk_records(manifest.clients["dynamodb"], manifest.table_name, runs[:-not_loaded])
+    bound = math.ceil(n / 1000) + math.ceil(n / 100) + not_loaded + 3
+    for how in ("batch_get", "scan"):
+        aws.request_counts(reset=True)
+        found = manifest.find_pending_runs(archive.url, how=how)  # type: ignore[arg-type]
+        assert found.pending == runs[-not_loaded:]
+        counts = aws.request_counts()
+        assert sum(counts.values()) <= bound, counts
+        assert counts["dynamodb:GetItem"] == 0
+        assert counts["dynamodb:BatchGetItem" if how == "batch_get" else "dynamodb:Scan"] >= 1
+
+
+def test_auto_prefers_a_scan_when_the_table_is_small(
+    manifest: LoadManifest, archive: Archive, aws: LocalAws
+) -> None:
+    archive.add_runs(250)
+    aws.request_counts(reset=True)
+    assert manifest.find_pending_runs(archive.url, max_runs=1).manifest_read == "scan"
+    assert aws.request_counts()["dynamodb:BatchGetItem"] == 0
+
+
+def test_sdk_style_functions_round_trip(dynamodb, table: str) -> None:  # type: ignore[no-untyped-def]
+    run = "enriched/archive/run=2017-04-07-10-00-00/"
+    assert not is_in_manifest(dynamodb, table, run)
+    assert add_to_manifest(dynamodb, table, run) is True
+    assert add_to_manifest(dynamodb, table, run) is False
+    assert is_in_manifest(dynamodb, table, run)
+    item = dynamodb.get_item(TableName=table, Key={"RunId": {"S": run}})["Item"]
+    assert item["LoadStatus"] == {"S": "LOADED"}
+    assert item["LoadedAt"]["S"].endswith("Z")
+    with pytest.raises(RunIdError):
+        is_in_manifest(dynamodb, table, "s3://acme-snowplow/enriched/archive/run=2017-04-07-10-00-00/")
+
+
+def test_create_manifest_table_is_idempotent_and_on_demand(dynamodb) -> None:  # type: ignore[no-untyped-def]
+    create_manifest_table(dynamodb, "fresh")
+    create_manifest_table(dynamodb, "fresh")
+    described = dynamodb.describe_table(TableName="fresh")["Table"]
+    assert described["TableStatus"] == "ACTIVE"
+    assert described["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert described["KeySchema"] == [{"AttributeName": "RunId", "KeyType": "HASH"}]
+    create_manifest_table(dynamodb, "provisioned", billing_mode="PROVISIONED")
+    described = dynamodb.describe_table(TableName="provisioned")["Table"]
+    assert described["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
+
+
+def test_a_table_with_another_key_schema_is_refused(s3, dynamodb, archive: Archive) -> None:  # type: ignore[no-untyped-def]
+    dynamodb.create_table(
+        TableName="events",
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "N"}],
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    archive.add_run("2017-01-01-00-00-00")
+    expected = r"manifest table 'events' has key schema HASH id \(N\); a Snowplow load manifest needs"
+    with pytest.raises(ManifestTableError, match=expected):
+        create_manifest_table(dynamodb, "events")
+    with pytest.raises(ManifestTableError, match=expected):
+        LoadManifest(s3, dynamodb, "events").find_pending_runs(archive.url)
+
+
+def test_missing_table_and_bucket_are_one_readable_line(s3, dynamodb, archive: Archive) -> None:  # type: ignore[no-untyped-def]
+    archive.add_run("2017-01-01-00-00-00")
+    with pytest.raises(ManifestTableError) as missing_table:
+        LoadManifest(s3, dynamodb, "nope").find_pending_runs(archive.url)
+    assert str(missing_table.value).startswith("manifest table 'nope' does not exist in us-east-1; create it")
+    with pytest.raises(ManifestTableError, match="manifest table 'nope' does not exist"):
+        LoadManifest(s3, dynamodb, "nope").mark_loaded(archive.run_id("2017-01-01-00-00-00"))
+    with pytest.raises(AwsRequestError) as missing_bucket:
+        list_run_ids(s3, "s3://no-such-bucket/enriched/archive/")
+    assert str(missing_bucket.value) == (
+        "bucket 'no-such-bucket' (archive s3://no-such-bucket/enriched/archive/) does not exist in "
+        "us-east-1: check the archive URL"
+    )
+    assert missing_bucket.value.code == "NoSuchBucket"
