@@ -71,7 +71,13 @@ def error_code(exc: BaseException) -> str | None:
 
 
 def _is_botocore_error(exc: BaseException) -> bool:
-    return type(exc).__module__.startswith(("botocore", "aiobotocore"))
+    return type(exc).__module__.startswith(("botocore", "aiobotocore", "boto3"))
+
+
+def call_once(call: AwsCall) -> Plan[Response]:
+    """A plan of a single call, for code that needs one request with the drivers' error messages."""
+    response = yield call
+    return response or {}
 
 
 def describe_failure(call: AwsCall, exc: BaseException, region: str | None) -> SnowplowProviderError:

@@ -108,7 +108,7 @@ class SnowplowManifestHook(AwsBaseHook):
         async with contextlib.AsyncExitStack() as stack:
             clients = {
                 "dynamodb": await stack.enter_async_context(await self.get_async_conn()),  # type: ignore[no-untyped-call]
-                "s3": await stack.enter_async_context(await self.s3_hook.get_async_conn()),  # type: ignore[no-untyped-call]
+                "s3": await stack.enter_async_context(await self.s3_hook.get_async_conn()),
             }
             return await run_async(plan, clients)
 

@@ -1,0 +1,78 @@
+"""MarkRunLoadedOperator: record one Snowplow run as loaded, exactly once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from airflow.sdk import BaseOperator, Context
+
+from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
+from airflow_provider_snowplow.operators.claims import claim_owner, loaded_by
+from airflow_provider_snowplow.run_ids import validate_run_id
+
+RUN_ID_MAP_INDEX_TEMPLATE = "{{ task.snowplow_run_id }}"
+
+
+class MarkRunLoadedOperator(BaseOperator):
+    """Write the run's record to the manifest, once, and release this DAG run's claim on it.
+
+    The write is conditional: marking a run that is already recorded is a successful no-op that
+    says so in the log (overlapping DAG runs, retries and manual re-runs are all safe). The record
+    carries who loaded the run and when, and still reads as "loaded" to Snowplow's SDKs.
+
+    When this DAG run claimed the run (see :func:`~airflow_provider_snowplow.operators.claims.claimed_run`),
+    recording and releasing happen in one transaction, and fail with ``ClaimLostError`` if the
+    claim has meanwhile passed to another DAG run.
+
+    Args:
+        snowplow_run_id: the run folder prefix (templated); named so to stay clear of Airflow's
+            own ``run_id``, and mappable with ``.expand(snowplow_run_id=...)``.
+        table_name: the manifest table (templated).
+        aws_conn_id: the Airflow AWS connection (templated).
+        region_name: overrides the connection's region.
+        release_claim: record atomically with releasing this DAG run's claim (default). Set to
+            False only to record runs processed outside claims.
+        **kwargs: anything ``BaseOperator`` takes. ``map_index_template`` defaults to the run id.
+
+    Returns (XCom):
+        ``{"snowplow_run_id": ..., "newly_loaded": bool}``.
+    """
+
+    template_fields: Sequence[str] = ("snowplow_run_id", "table_name", "aws_conn_id")
+    ui_color = "#e6ffe6"
+
+    def __init__(
+        self,
+        *,
+        snowplow_run_id: str,
+        table_name: str,
+        aws_conn_id: str | None = "aws_default",
+        region_name: str | None = None,
+        release_claim: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("map_index_template", RUN_ID_MAP_INDEX_TEMPLATE)
+        super().__init__(**kwargs)
+        self.snowplow_run_id = snowplow_run_id
+        self.table_name = table_name
+        self.aws_conn_id = aws_conn_id
+        self.region_name = region_name
+        self.release_claim = release_claim
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        run_id = validate_run_id(self.snowplow_run_id)
+        hook = SnowplowManifestHook(
+            self.table_name, aws_conn_id=self.aws_conn_id, region_name=self.region_name
+        )
+        owner = claim_owner(context) if self.release_claim else None
+        newly_loaded = hook.mark_loaded(run_id, loaded_by(context), owner)
+        if newly_loaded:
+            self.log.info("Marked run %s loaded in %s", run_id, self.table_name)
+        else:
+            record = hook.get_record(run_id)
+            by = f" by {record.loaded_by}" if record and record.loaded_by else ""
+            at = f" at {record.loaded_at}" if record and record.loaded_at else ""
+            status = record.status.lower() if record else "loaded"
+            self.log.info("Run %s was already %s%s%s; nothing to do", run_id, status, by, at)
+        return {"snowplow_run_id": run_id, "newly_loaded": newly_loaded}

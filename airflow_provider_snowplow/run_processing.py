@@ -1,0 +1,200 @@
+"""Process one Snowplow run: read its part files from S3, transform them, write JSON Lines back.
+
+Core code (boto3 only). Properties a pipeline relies on:
+
+* **Deterministic keys.** Input ``<run>/part-00003.gz`` becomes
+  ``<output>/<run folder>/good/part-00003.jsonl.gz`` (and ``bad/...`` when it had bad rows), so a
+  retry overwrites instead of duplicating.
+* **Nothing half-written.** Each output object is uploaded only when complete (S3 makes a PUT or
+  a completed multipart upload visible atomically); ``_SUCCESS.json`` with the counts is written
+  last, so its presence means the whole run's output is there.
+* **Flat memory.** Objects are streamed line by line; output spools to a temporary file before
+  upload, so a 1 GB run needs megabytes of RAM, not a gigabyte.
+* **Nothing lost.** Every input line is either a good event or a bad row with its reasons:
+  ``lines == good + bad`` always.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import IO, Any
+
+from airflow_provider_snowplow.aws_calls import AwsCall, Plan, call_once, run_sync
+from airflow_provider_snowplow.run_ids import ArchiveUrl, parse_archive_url, validate_run_id
+
+GZIP_MAGIC = b"\x1f\x8b"
+SUCCESS_MARKER = "_SUCCESS.json"
+_SPOOL_BYTES = 8 * 1024 * 1024
+# Hadoop and EMR leave these beside the part files; they hold no events.
+_NOT_PARTS = ("_SUCCESS", "_$folder$", ".crc")
+
+
+@dataclass
+class TransformCounts:
+    """Line counts of one stream; ``lines == good + bad``."""
+
+    lines: int = 0
+    good: int = 0
+    bad: int = 0
+
+    def add(self, other: TransformCounts) -> None:
+        self.lines += other.lines
+        self.good += other.good
+        self.bad += other.bad
+
+
+# (input lines as bytes, good JSON Lines out, bad rows JSON Lines out) -> counts
+StreamTransform = Callable[[Iterator[bytes], IO[bytes], IO[bytes]], TransformCounts]
+
+
+@dataclass
+class RunOutput:
+    """What processing one run produced; returned as the task's XCom.
+
+    Attributes:
+        snowplow_run_id: the input run.
+        output_url: ``s3://`` URL of the run's output folder.
+        objects: part files read.
+        bytes_read: compressed bytes read from S3.
+        lines / good / bad: line counts; ``lines == good + bad``.
+        good_keys / bad_keys: output objects written.
+    """
+
+    snowplow_run_id: str
+    output_url: str
+    objects: int = 0
+    bytes_read: int = 0
+    counts: TransformCounts = field(default_factory=TransformCounts)
+    good_keys: list[str] = field(default_factory=list)
+    bad_keys: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(data.pop("counts"))
+        return data
+
+
+def is_part_file(key: str, size: int) -> bool:
+    name = key.rpartition("/")[2]
+    return size > 0 and bool(name) and not any(name.endswith(suffix) for suffix in _NOT_PARTS)
+
+
+def list_part_objects(bucket: str, run_id: str) -> Plan[list[dict[str, Any]]]:
+    """The run's part files (key, size), in key order; paginated."""
+    objects: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"Bucket": bucket, "Prefix": run_id}
+    while True:
+        page = yield AwsCall("s3", "list_objects_v2", params, f"run {run_id!r} in bucket {bucket!r}")
+        assert page is not None
+        objects.extend(o for o in page.get("Contents", []) if is_part_file(o["Key"], o.get("Size", 0)))
+        token = page.get("NextContinuationToken")
+        if not page.get("IsTruncated") or not token:
+            return sorted(objects, key=lambda o: o["Key"])
+        params = {**params, "ContinuationToken": token}
+
+
+class _PeekableBody(io.RawIOBase):
+    """An S3 body readable by ``gzip`` and ``io`` after we peeked at its first bytes."""
+
+    def __init__(self, body: Any) -> None:
+        self._body = body
+        self._head = body.read(2)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            n = len(self._head[: len(buffer)])
+            buffer[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        chunk = self._body.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+    @property
+    def is_gzip(self) -> bool:
+        return bool(self._head == GZIP_MAGIC)
+
+
+def open_lines(body: Any) -> Iterator[bytes]:
+    """Lines of an S3 object body, gunzipped when it is gzip (by content, not by name)."""
+    raw = _PeekableBody(body)
+    stream: IO[bytes] = io.BufferedReader(raw, buffer_size=1024 * 1024)
+    if raw.is_gzip:
+        stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+    yield from stream
+
+
+def output_folder(output: ArchiveUrl, run_id: str) -> str:
+    """``<output prefix><run folder>/``: run ``a/b/run=X/`` lands in ``<output>run=X/``."""
+    return output.prefix + run_id.rstrip("/").rpartition("/")[2] + "/"
+
+
+def process_run(
+    s3_client: Any,
+    archive_url: str,
+    snowplow_run_id: str,
+    output_url: str,
+    transform: StreamTransform,
+) -> RunOutput:
+    """Transform every part file of the run and write good events and bad rows as gzip JSON Lines.
+
+    Args:
+        s3_client: boto3 S3 client.
+        archive_url: the archive the run belongs to (gives the bucket).
+        snowplow_run_id: the run folder prefix within that bucket.
+        output_url: ``s3://bucket/prefix/`` under which ``run=.../`` output folders are written.
+        transform: turns input lines into good and bad JSON Lines and returns the counts.
+    """
+    archive = parse_archive_url(archive_url)
+    output = parse_archive_url(output_url)
+    run_id = validate_run_id(snowplow_run_id)
+    folder = output_folder(output, run_id)
+    result = RunOutput(snowplow_run_id=run_id, output_url=f"s3://{output.bucket}/{folder}")
+    clients = {"s3": s3_client}
+    for obj in run_sync(list_part_objects(archive.bucket, run_id), clients):
+        name = obj["Key"][len(run_id) :].replace("/", "_").removesuffix(".gz")
+        where = f"object {obj['Key']!r} in bucket {archive.bucket!r}"
+        get = AwsCall("s3", "get_object", {"Bucket": archive.bucket, "Key": obj["Key"]}, where)
+        body = run_sync(call_once(get), clients)["Body"]
+        with _spool() as good, _spool() as bad:
+            with (
+                gzip.GzipFile(fileobj=good, mode="wb", mtime=0) as good_gz,
+                gzip.GzipFile(fileobj=bad, mode="wb", mtime=0) as bad_gz,
+            ):
+                counts = transform(open_lines(body), good_gz, bad_gz)  # type: ignore[arg-type]
+            result.objects += 1
+            result.bytes_read += obj.get("Size", 0)
+            result.counts.add(counts)
+            result.good_keys.append(_upload(clients, output.bucket, f"{folder}good/{name}.jsonl.gz", good))
+            if counts.bad:
+                result.bad_keys.append(_upload(clients, output.bucket, f"{folder}bad/{name}.jsonl.gz", bad))
+    summary = io.BytesIO(json.dumps(result.to_dict(), indent=2).encode())
+    _upload(clients, output.bucket, folder + SUCCESS_MARKER, summary, content_type="application/json")
+    return result
+
+
+def _spool() -> tempfile.SpooledTemporaryFile[bytes]:
+    return tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES, mode="w+b")
+
+
+def _upload(
+    clients: dict[str, Any],
+    bucket: str,
+    key: str,
+    data: IO[bytes],
+    content_type: str = "application/x-ndjson",
+) -> str:
+    """Upload a complete file (multipart above 8 MB); the key appears only once it is whole."""
+    data.seek(0)
+    params = {"Fileobj": data, "Bucket": bucket, "Key": key, "ExtraArgs": {"ContentType": content_type}}
+    where = f"output object {key!r} in bucket {bucket!r}"
+    run_sync(call_once(AwsCall("s3", "upload_fileobj", params, where)), clients)
+    return key

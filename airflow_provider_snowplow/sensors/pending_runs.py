@@ -1,0 +1,158 @@
+"""PendingRunSensor: wait until a Snowplow archive has runs that are not loaded yet.
+
+Its XCom ``return_value`` is the list of pending run ids, oldest first, ready for
+``.expand(snowplow_run_id=sensor.output)``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue, conf
+from airflow.sdk.exceptions import AirflowSensorTimeout
+
+from airflow_provider_snowplow.discovery import RunDiscovery
+from airflow_provider_snowplow.errors import SnowplowProviderError
+from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
+from airflow_provider_snowplow.run_ids import parse_archive_url
+from airflow_provider_snowplow.triggers.pending_runs import PendingRunTrigger
+
+
+class PendingRunError(SnowplowProviderError):
+    """The trigger reported a failure; the message is the trigger's."""
+
+
+class PendingRunSensor(BaseSensorOperator):
+    """Succeed when at least one run is pending; return their ids (oldest first, at most ``max_runs``).
+
+    A run is pending when it has no record in the manifest (loaded or skipped), no live claim (a
+    task processing it right now), and its objects are not in GLACIER or DEEP_ARCHIVE.
+
+    Args:
+        archive_url: ``s3://bucket/prefix/`` of the enriched archive (templated).
+        table_name: the manifest table (templated).
+        max_runs: cap on the returned list (templated). Defaults to, and is always clamped to,
+            Airflow's ``[core] max_map_length``, so ``.expand()`` over the result cannot fail.
+        aws_conn_id: the Airflow AWS connection (templated).
+        region_name: overrides the connection's region.
+        deferrable: wait in the triggerer instead of a worker slot; defaults to
+            ``[operators] default_deferrable``.
+        **kwargs: anything ``BaseSensorOperator`` takes (``mode``, ``poke_interval``,
+            ``timeout``, ``soft_fail``...).
+    """
+
+    template_fields: Sequence[str] = ("archive_url", "table_name", "max_runs", "aws_conn_id")
+    ui_color = "#f5e6ff"
+
+    def __init__(
+        self,
+        *,
+        archive_url: str,
+        table_name: str,
+        max_runs: int | str | None = None,
+        aws_conn_id: str | None = "aws_default",
+        region_name: str | None = None,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.archive_url = archive_url
+        self.table_name = table_name
+        self.max_runs = max_runs
+        self.aws_conn_id = aws_conn_id
+        self.region_name = region_name
+        self.deferrable = deferrable
+
+    def _hook(self) -> SnowplowManifestHook:
+        return SnowplowManifestHook(
+            self.table_name, aws_conn_id=self.aws_conn_id, region_name=self.region_name
+        )
+
+    def _max_runs(self) -> int:
+        """``max_runs`` as rendered, checked, and clamped to ``[core] max_map_length``."""
+        limit = conf.getint("core", "max_map_length", fallback=1024)
+        if self.max_runs is None or self.max_runs == "":
+            return limit
+        try:
+            max_runs = int(self.max_runs)
+            if isinstance(self.max_runs, float | bool) or max_runs < 1:
+                raise ValueError
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{self.task_id}: max_runs must be a positive whole number, got {self.max_runs!r}"
+            ) from None
+        if max_runs > limit:
+            self.log.warning("max_runs=%d exceeds [core] max_map_length=%d; using %d", max_runs, limit, limit)
+        return min(max_runs, limit)
+
+    def _check_arguments(self) -> int:
+        parse_archive_url(self.archive_url)
+        if not isinstance(self.table_name, str) or not self.table_name:
+            raise ValueError(
+                f"{self.task_id}: table_name must be a non-empty string, got {self.table_name!r}"
+            )
+        return self._max_runs()
+
+    def poke(self, context: Context) -> PokeReturnValue | bool:
+        found = self._hook().discover(self.archive_url, self._check_arguments())
+        self._log_discovery(found)
+        if not found.pending:
+            return False
+        return PokeReturnValue(is_done=True, xcom_value=found.pending)
+
+    def execute(self, context: Context) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        max_runs = self._check_arguments()
+        found = self._hook().discover(self.archive_url, max_runs)
+        self._log_discovery(found)
+        if found.pending:
+            return found.pending
+        self.defer(
+            trigger=PendingRunTrigger(
+                archive_url=self.archive_url,
+                table_name=self.table_name,
+                max_runs=max_runs,
+                aws_conn_id=self.aws_conn_id,
+                region_name=self.region_name,
+                poke_interval=self.poke_interval,
+                end_time=time.time() + self.timeout,
+            ),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=self.timeout),
+        )
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> list[str]:
+        """Resume after the trigger fired; an error event fails the task (even with soft_fail)."""
+        if event.get("status") == "timeout":
+            raise AirflowSensorTimeout(event["message"])
+        if event.get("status") != "success":
+            raise PendingRunError(event.get("message", f"unexpected trigger event {event!r}"))
+        pending: list[str] = event["pending_run_ids"]
+        self.log.info("%d pending run(s) in %s: %s", len(pending), self.archive_url, ", ".join(pending))
+        return pending
+
+    def _log_discovery(self, found: RunDiscovery) -> None:
+        self.log.info(
+            "%s: %d runs; %d loaded, %d skipped, %d claimed, %d archived, %d pending%s (manifest read by %s)",
+            self.archive_url,
+            found.run_count,
+            found.loaded,
+            found.skipped,
+            len(found.claimed),
+            len(found.archived),
+            len(found.pending),
+            " (capped by max_runs)" if found.more_pending else "",
+            found.manifest_read,
+        )
+        for claim in found.claimed:
+            self.log.info("Run %s is being processed by %s", claim.run_id, claim.owner)
+        if found.archived:
+            self.log.warning(
+                "%d run(s) are in GLACIER/DEEP_ARCHIVE and cannot be loaded until restored: %s",
+                len(found.archived),
+                ", ".join(found.archived),
+            )

@@ -1,0 +1,86 @@
+"""Load every new Snowplow run exactly once.
+
+    wait_for_runs  ->  load_run[run=...] ( transform  ->  mark_loaded )
+
+* ``wait_for_runs`` (deferrable) waits in the triggerer until the archive has runs that are not
+  in the manifest, not claimed by another DAG run and not archived, and returns their ids.
+* ``load_run`` is a task group mapped over those ids: one ``transform`` and one ``mark_loaded``
+  per run, each labelled with the run id. Inside a mapped group, ``mark_loaded`` of a run waits only
+  for ``transform`` of the same run, so one bad run never holds back the others.
+* ``transform`` claims its run first; a run claimed by an overlapping DAG run is skipped, so
+  correctness does not rely on ``max_active_runs=1``.
+* With nothing pending the sensor times out after ``timeout`` and is skipped (``soft_fail``): the
+  DAG run ends successfully.
+
+Settings come from the DAG params (override per run with ``--conf``), whose defaults read the
+environment variables ``SNOWPLOW_ARCHIVE_URL``, ``SNOWPLOW_OUTPUT_URL`` and ``SNOWPLOW_MANIFEST_TABLE``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import DAG, Param, task_group
+
+from airflow_provider_snowplow.operators.manifest import MarkRunLoadedOperator
+from airflow_provider_snowplow.operators.transform import SnowplowTransformRunOperator
+from airflow_provider_snowplow.sensors.pending_runs import PendingRunSensor
+
+with DAG(
+    dag_id="snowplow_load_runs",
+    schedule=timedelta(hours=1),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_tasks=8,
+    params={
+        "archive_url": Param(
+            os.environ.get("SNOWPLOW_ARCHIVE_URL", "s3://acme-snowplow/enriched/archive/"), type="string"
+        ),
+        "output_url": Param(
+            os.environ.get("SNOWPLOW_OUTPUT_URL", "s3://acme-snowplow/enriched/json/"), type="string"
+        ),
+        "table_name": Param(
+            os.environ.get("SNOWPLOW_MANIFEST_TABLE", "snowplow-load-manifests"), type="string"
+        ),
+        "max_runs": Param(int(os.environ.get("SNOWPLOW_MAX_RUNS", "50")), type="integer", minimum=1),
+        "wait_seconds": Param(
+            float(os.environ.get("SNOWPLOW_WAIT_SECONDS", "1800")), type="number", minimum=0
+        ),
+    },
+    tags=["snowplow"],
+    doc_md=__doc__,
+) as dag:
+    wait_for_runs = PendingRunSensor(
+        task_id="wait_for_runs",
+        archive_url="{{ params.archive_url }}",
+        table_name="{{ params.table_name }}",
+        max_runs="{{ params.max_runs }}",
+        deferrable=True,
+        poke_interval=float(os.environ.get("SNOWPLOW_POKE_INTERVAL", "60")),
+        timeout=float(os.environ.get("SNOWPLOW_WAIT_SECONDS", "1800")),
+        soft_fail=True,
+    )
+
+    @task_group
+    def load_run(snowplow_run_id: str) -> None:
+        transform = SnowplowTransformRunOperator(
+            task_id="transform",
+            snowplow_run_id=snowplow_run_id,
+            archive_url="{{ params.archive_url }}",
+            output_url="{{ params.output_url }}",
+            table_name="{{ params.table_name }}",
+            retries=2,
+            retry_delay=timedelta(seconds=5),
+        )
+        mark_loaded = MarkRunLoadedOperator(
+            task_id="mark_loaded",
+            snowplow_run_id=snowplow_run_id,
+            table_name="{{ params.table_name }}",
+            retries=2,
+            retry_delay=timedelta(seconds=5),
+        )
+        transform >> mark_loaded
+
+    load_run.expand(snowplow_run_id=wait_for_runs.output)
