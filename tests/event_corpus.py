@@ -10,48 +10,27 @@ between ``contexts`` and ``derived_contexts``, no JSON integers beyond 64 bits, 
 
 from __future__ import annotations
 
+import datetime
 import json
 import random
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-FIELD_NAMES: tuple[str, ...] = (
-    "app_id platform etl_tstamp collector_tstamp dvce_created_tstamp event event_id txn_id "
-    "name_tracker v_tracker v_collector v_etl user_id user_ipaddress user_fingerprint domain_userid "
-    "domain_sessionidx network_userid geo_country geo_region geo_city geo_zipcode geo_latitude "
-    "geo_longitude geo_region_name ip_isp ip_organization ip_domain ip_netspeed page_url page_title "
-    "page_referrer page_urlscheme page_urlhost page_urlport page_urlpath page_urlquery page_urlfragment "
-    "refr_urlscheme refr_urlhost refr_urlport refr_urlpath refr_urlquery refr_urlfragment refr_medium "
-    "refr_source refr_term mkt_medium mkt_source mkt_term mkt_content mkt_campaign contexts se_category "
-    "se_action se_label se_property se_value unstruct_event tr_orderid tr_affiliation tr_total tr_tax "
-    "tr_shipping tr_city tr_state tr_country ti_orderid ti_sku ti_name ti_category ti_price ti_quantity "
-    "pp_xoffset_min pp_xoffset_max pp_yoffset_min pp_yoffset_max useragent br_name br_family br_version "
-    "br_type br_renderengine br_lang br_features_pdf br_features_flash br_features_java "
-    "br_features_director br_features_quicktime br_features_realplayer br_features_windowsmedia "
-    "br_features_gears br_features_silverlight br_cookies br_colordepth br_viewwidth br_viewheight "
-    "os_name os_family os_manufacturer os_timezone dvce_type dvce_ismobile dvce_screenwidth "
-    "dvce_screenheight doc_charset doc_width doc_height tr_currency tr_total_base tr_tax_base "
-    "tr_shipping_base ti_currency ti_price_base base_currency geo_timezone mkt_clickid mkt_network "
-    "etl_tags dvce_sent_tstamp refr_domain_userid refr_device_tstamp derived_contexts domain_sessionid "
-    "derived_tstamp event_vendor event_name event_format event_version event_fingerprint true_tstamp"
-).split()
-INDEX = {name: i for i, name in enumerate(FIELD_NAMES)}
+from airflow_provider_snowplow.event_transformer import fields, parsers
 
-INT_FIELDS = frozenset(
-    "txn_id domain_sessionidx page_urlport refr_urlport ti_quantity pp_xoffset_min pp_xoffset_max "
-    "pp_yoffset_min pp_yoffset_max br_viewwidth br_viewheight dvce_screenwidth dvce_screenheight "
-    "doc_width doc_height".split()
-)
-DOUBLE_FIELDS = frozenset(
-    "geo_latitude geo_longitude tr_total tr_tax tr_shipping ti_price tr_total_base tr_tax_base "
-    "tr_shipping_base ti_price_base".split()
-)
-BOOL_FIELDS = frozenset(name for name in FIELD_NAMES if name.startswith("br_features_")) | {
-    "br_cookies",
-    "dvce_ismobile",
-}
-TSTAMP_FIELDS = frozenset(name for name in FIELD_NAMES if name.endswith("_tstamp"))
+FIELD_NAMES = fields.FIELD_NAMES
+INDEX = fields.FIELD_INDEX
+
+
+def _names(parser: object) -> tuple[str, ...]:
+    return tuple(field.name for field in fields.FIELDS if field.parse is parser)
+
+
+INT_FIELDS = _names(parsers.parse_int)
+DOUBLE_FIELDS = _names(parsers.parse_double)
+BOOL_FIELDS = _names(parsers.parse_bool)
+TSTAMP_FIELDS = _names(parsers.parse_timestamp)
 
 CONTEXTS_URI = "iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-0"
 DERIVED_CONTEXTS_URI = "iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-1"
@@ -59,7 +38,7 @@ UNSTRUCT_URI = "iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-
 
 TEXTS = (
     "Home",
-    "Checkout – step 2",
+    "Checkout \u2013 step 2",
     "Ünïcödé ✓ ページ 漢字",
     "Emoji 🎉🚀 party",
     "Quotes \"double\" and 'single' and back\\slash",
@@ -95,11 +74,13 @@ UNSTRUCT_SCHEMAS = (
 
 
 def _tstamp(rng: random.Random) -> str:
+    """A timestamp as Enrich writes it; any day of the month, now and then a leap day."""
     fraction = rng.choice(("", ".123", ".000", ".5", ".123456", ".999"))
-    return (
-        f"{rng.randint(2013, 2031):04d}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} "
-        f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}{fraction}"
-    )
+    if rng.random() < 0.01:
+        day = datetime.date(rng.choice((2016, 2020, 2024)), 2, 29)
+    else:
+        day = datetime.date(rng.randint(2013, 2031), 1, 1) + datetime.timedelta(days=rng.randrange(365))
+    return f"{day.isoformat()} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}{fraction}"
 
 
 def _json_value(rng: random.Random, depth: int = 0) -> object:
@@ -157,7 +138,9 @@ def _unstruct(rng: random.Random) -> str:
 
 
 def _int(rng: random.Random) -> str:
-    return str(rng.choice((0, 1, -1, rng.randint(0, 5000), rng.randint(-(2**63), 2**63 - 1))))
+    if rng.random() < 0.02:
+        return str(rng.choice((-(2**63), 2**63 - 1, rng.randint(-(2**63), 2**63 - 1))))
+    return str(rng.choice((0, 1, -1, rng.randint(0, 5000), rng.randint(-(2**31), 2**31 - 1))))
 
 
 def _double(rng: random.Random) -> str:
@@ -175,6 +158,44 @@ def _double(rng: random.Random) -> str:
     )
 
 
+# Plain string fields: (name, the values to choose from, how often the field is set).
+STRING_FIELDS: tuple[tuple[str, tuple[str, ...], float], ...] = (
+    ("app_id", ("shop", "blog", "ünï-app"), 1.0),
+    ("platform", ("web", "mob", "srv"), 1.0),
+    ("name_tracker", ("cf",), 1.0),
+    ("v_tracker", ("js-2.17.2", "py-0.8.0"), 1.0),
+    ("v_collector", ("ssc-2.3.0-kinesis",), 1.0),
+    ("v_etl", ("spark-1.16.0-common-0.35.0",), 1.0),
+    ("user_id", TEXTS, 0.3),
+    ("user_ipaddress", ("10.1.2.x", "2001:db8::x"), 1.0),
+    ("geo_country", ("DE", "US", "JP"), 0.8),
+    ("geo_city", ("München", "New York", "東京"), 0.8),
+    ("geo_region_name", TEXTS, 0.3),
+    ("page_url", ("https://shop.example.com/p/ü?x=1&y=%20#top",), 1.0),
+    ("page_title", TEXTS, 1.0),
+    ("page_urlscheme", ("https",), 1.0),
+    ("page_urlhost", ("shop.example.com",), 1.0),
+    ("page_urlpath", ("/p/ü",), 1.0),
+    ("page_urlquery", ("x=1&y=%20",), 0.5),
+    ("refr_medium", ("search", "internal", "unknown"), 0.5),
+    ("useragent", ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)",), 1.0),
+    ("br_lang", ("de-DE", "ja"), 1.0),
+    ("br_colordepth", ("24",), 1.0),
+    ("os_timezone", ("Europe/Berlin",), 1.0),
+    ("doc_charset", ("UTF-8",), 1.0),
+    ("etl_tags", ("[]",), 0.2),
+    ("event_vendor", ("com.snowplowanalytics.snowplow",), 1.0),
+    ("event_format", ("jsonschema",), 1.0),
+    ("event_version", ("1-0-0",), 1.0),
+    ("se_action", ("click",), 0.1),
+    ("se_value", ("12.5", "x"), 0.1),
+)
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128)))
+
+
 def valid_fields(rng: random.Random) -> list[str]:
     """One valid enriched event as its 131 field values (no line terminator)."""
     event = rng.choice(("page_view", "page_ping", "struct", "unstruct", "transaction", "transaction_item"))
@@ -185,52 +206,20 @@ def valid_fields(rng: random.Random) -> list[str]:
         if rng.random() < probability and not (sparse and rng.random() < 0.7):
             values[INDEX[name]] = value
 
-    put("app_id", rng.choice(("shop", "blog", "ünï-app")))
-    put("platform", rng.choice(("web", "mob", "srv")))
+    for name, choices, probability in STRING_FIELDS:
+        put(name, rng.choice(choices), probability)
+    for name in ("event_id", "network_userid", "domain_sessionid", "domain_userid", "event_fingerprint"):
+        put(name, _uuid(rng))
+    put("event", event)
+    put("event_name", event)
     for name in TSTAMP_FIELDS:
         put(name, _tstamp(rng), 0.85)
-    put("event", event)
-    put("event_id", str(uuid.UUID(int=rng.getrandbits(128))))
-    put("name_tracker", "cf")
-    put("v_tracker", "js-2.17.2")
-    put("v_collector", "ssc-2.3.0-kinesis")
-    put("v_etl", "spark-1.16.0-common-0.35.0")
-    put("user_id", rng.choice(TEXTS), 0.3)
-    put("user_ipaddress", f"10.{rng.randrange(256)}.{rng.randrange(256)}.x")
-    put("domain_userid", uuid.UUID(int=rng.getrandbits(128)).hex[:16])
-    put("network_userid", str(uuid.UUID(int=rng.getrandbits(128))))
-    put("geo_country", rng.choice(("DE", "US", "JP")), 0.8)
-    put("geo_city", rng.choice(("München", "New York", "東京")), 0.8)
-    put("geo_region_name", rng.choice(TEXTS), 0.3)
-    put("page_url", "https://shop.example.com/p/ü?x=1&y=%20#top")
-    put("page_title", rng.choice(TEXTS))
-    put("page_urlscheme", "https")
-    put("page_urlhost", "shop.example.com")
-    put("page_urlpath", "/p/ü")
-    put("page_urlquery", "x=1&y=%20", 0.5)
-    put("refr_medium", rng.choice(("search", "internal", "unknown")), 0.5)
-    put("useragent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)")
-    put("br_lang", "de-DE")
-    put("br_colordepth", "24")
-    put("os_timezone", "Europe/Berlin")
-    put("doc_charset", "UTF-8")
-    put("etl_tags", "[]", 0.2)
-    put("domain_sessionid", str(uuid.UUID(int=rng.getrandbits(128))))
-    put("event_vendor", "com.snowplowanalytics.snowplow")
-    put("event_name", event)
-    put("event_format", "jsonschema")
-    put("event_version", "1-0-0")
-    put("event_fingerprint", uuid.UUID(int=rng.getrandbits(128)).hex)
     for name in INT_FIELDS:
         put(name, _int(rng), 0.5)
     for name in DOUBLE_FIELDS:
         put(name, _double(rng), 0.9 if name.startswith("geo_") else 0.2)
     for name in BOOL_FIELDS:
         put(name, rng.choice("01"), 0.7)
-    if event == "struct":
-        put("se_category", rng.choice(TEXTS))
-        put("se_action", "click")
-        put("se_value", "12.5", 0.5)
     put("contexts", _contexts(rng, CONTEXTS_URI, CONTEXT_SCHEMAS, 5), 0.9)
     put("derived_contexts", _contexts(rng, DERIVED_CONTEXTS_URI, DERIVED_SCHEMAS, 3), 0.8)
     if event == "unstruct":
@@ -277,7 +266,7 @@ def bad_lines(seed: int = 1) -> Iterator[BadLine]:
     good_context = {"schema": "iglu:com.acme/a/jsonschema/1-0-0", "data": {}}
     for _ in range(3):
         yield BadLine("\t".join(valid_fields(rng)[:100]), None, "too few fields")
-        yield BadLine("\t".join(valid_fields(rng) + ["x"]), None, "too many fields")
+        yield BadLine("\t".join([*valid_fields(rng), "x"]), None, "too many fields")
         yield BadLine("", None, "empty line")
         yield BadLine(_with(rng, txn_id="12a"), "txn_id", "not an integer")
         yield BadLine(_with(rng, page_urlport=" 80"), "page_urlport", "integer with a space")
@@ -330,8 +319,7 @@ def bad_lines(seed: int = 1) -> Iterator[BadLine]:
         yield BadLine(
             _with(
                 rng,
-                unstruct_event='{"schema": "%s", "data": {"schema": "iglu:a/b/c/1-0-0", "data": NaN}}'
-                % UNSTRUCT_URI,
+                unstruct_event=f'{{"schema": "{UNSTRUCT_URI}", "data": {{"schema": "iglu:a/b/c/1-0-0", "data": NaN}}}}',
             ),
             "unstruct_event",
             "NaN is not JSON",
