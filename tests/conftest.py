@@ -18,10 +18,16 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="snowplow-airflow-home-"))
+# The DAGs folder holds the example DAGs (linked) and DAG files that tests add (dag.test() only
+# runs DAGs that live in the DAGs folder).
+DAGS_FOLDER = _AIRFLOW_HOME / "dags"
+DAGS_FOLDER.mkdir()
+for _example in (REPO / "example_dags").glob("*.py"):
+    (DAGS_FOLDER / _example.name).symlink_to(_example)
 os.environ.update(
     {
         "AIRFLOW_HOME": str(_AIRFLOW_HOME),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "example_dags"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_AIRFLOW_HOME}/airflow.db",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
@@ -94,6 +100,16 @@ def aws_connection(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> str:
     }
     monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(conn))
     return "aws_default"
+
+
+@pytest.fixture(scope="session")
+def test_dags(airflow_db: Path) -> Path:
+    """The DAGs folder, with the test DAGs of tests/dags linked in."""
+    for dag_file in (REPO / "tests" / "dags").glob("*.py"):
+        link = DAGS_FOLDER / dag_file.name
+        if not link.exists():
+            link.symlink_to(dag_file)
+    return DAGS_FOLDER
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_snowplow.load_manifests import LoadManifest
-from airflow_provider_snowplow.local_aws import LocalAws
+from tests.integration.airflow_runs import DagOutcome, run_dag
 from tests.support import Archive
 
 DAG_ID = "snowplow_load_runs"
@@ -16,7 +16,9 @@ OUTPUT_URL = "s3://acme-snowplow/enriched/json/"
 
 
 @pytest.fixture
-def dag_env(airflow_db: Path, aws_connection: str, table: str, archive: Archive, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def dag_env(
+    airflow_db: Path, aws_connection: str, table: str, archive: Archive, monkeypatch: pytest.MonkeyPatch
+):  # type: ignore[no-untyped-def]
     """Point the example DAG's params at the seeded archive; short waits."""
     monkeypatch.setenv("SNOWPLOW_ARCHIVE_URL", archive.url)
     monkeypatch.setenv("SNOWPLOW_OUTPUT_URL", OUTPUT_URL)
@@ -26,30 +28,15 @@ def dag_env(airflow_db: Path, aws_connection: str, table: str, archive: Archive,
     return archive
 
 
-def run_example_dag(**conf: Any) -> dict[str, Any]:
-    """Parse the DAG folder, run the example once, and return its task instances by label."""
-    from airflow.dag_processing.dagbag import DagBag
-
-    dagbag = DagBag()
-    assert dagbag.import_errors == {}
-    dag = dagbag.get_dag(DAG_ID)
-    dag_run = dag.test(run_conf=conf or None)
-    tis = dag_run.get_task_instances()
-    return {
-        "state": dag_run.state,
-        "tis": {(ti.task_id, ti.rendered_map_index or ti.map_index): ti.state for ti in tis},
-    }
-
-
-def loaded_run_ids(tis: dict[Any, str]) -> list[str]:
-    return sorted(label for (task, label), state in tis.items() if task == "load_run.mark_loaded" and state == "success")
+def loaded_run_ids(outcome: DagOutcome) -> list[Any]:
+    return outcome.labels("load_run.mark_loaded")
 
 
 def test_each_run_is_loaded_once_across_dag_runs(dag_env: Archive, s3, dynamodb, table: str) -> None:  # type: ignore[no-untyped-def]
     runs = [dag_env.add_run(f"2017-04-0{day}-10-00-00", {"part-00000": b"a\nb\n"}) for day in (1, 2, 3)]
-    first = run_example_dag()
-    assert first["state"] == "success", first
-    assert loaded_run_ids(first["tis"]) == runs
+    first = run_dag(DAG_ID)
+    assert first.state == "success", first
+    assert loaded_run_ids(first) == runs
     manifest = LoadManifest(s3, dynamodb, table)
     assert all(manifest.is_loaded(run) for run in runs)
     assert all(manifest.get_claim(run) is None for run in runs)
@@ -57,11 +44,11 @@ def test_each_run_is_loaded_once_across_dag_runs(dag_env: Archive, s3, dynamodb,
     assert record is not None and record.loaded_by is not None
     assert record.loaded_by.startswith(f"{DAG_ID}/") and record.loaded_by.endswith("load_run.mark_loaded[0]")
 
-    second = run_example_dag()
-    assert second["state"] == "success"
-    assert second["tis"][("wait_for_runs", -1)] == "skipped"
-    assert loaded_run_ids(second["tis"]) == []
+    second = run_dag(DAG_ID)
+    assert second.state == "success"
+    assert second.states[("wait_for_runs", -1)] == "skipped"
+    assert loaded_run_ids(second) == []
 
     newcomer = dag_env.add_run("2017-04-04-10-00-00")
-    third = run_example_dag()
-    assert loaded_run_ids(third["tis"]) == [newcomer]
+    third = run_dag(DAG_ID)
+    assert loaded_run_ids(third) == [newcomer]

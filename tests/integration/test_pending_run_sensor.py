@@ -1,0 +1,152 @@
+"""PendingRunSensor in poke, reschedule and deferrable mode, and its trigger, against the local endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from airflow_provider_snowplow.load_manifests import LoadManifest
+from airflow_provider_snowplow.triggers.pending_runs import PendingRunTrigger
+from tests.integration.airflow_runs import run_dag
+from tests.support import Archive, hourly_timestamp
+
+MODES = ("poke", "reschedule", "deferrable")
+
+
+@pytest.fixture
+def sensor_env(
+    test_dags: Path, aws_connection: str, table: str, archive: Archive, monkeypatch: pytest.MonkeyPatch
+):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SNOWPLOW_ARCHIVE_URL", archive.url)
+    # The table name reaches the sensor through a Variable template, proving templating.
+    monkeypatch.setenv("AIRFLOW_VAR_SNOWPLOW_TABLE", table)
+    monkeypatch.setenv("SNOWPLOW_MANIFEST_TABLE", "not-this-one")
+    return archive
+
+
+@pytest.fixture
+def manifest(s3, dynamodb, table: str) -> LoadManifest:  # type: ignore[no-untyped-def]
+    return LoadManifest(s3, dynamodb, table)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_sensor_returns_pending_runs_oldest_first(
+    mode: str, sensor_env: Archive, manifest: LoadManifest
+) -> None:
+    runs = [sensor_env.add_run(f"2017-04-0{day}-10-00-00") for day in (3, 1, 2)]
+    manifest.mark_loaded(runs[1])
+    outcome = run_dag(f"snowplow_sensor_{mode}")
+    assert outcome.state == "success"
+    assert outcome.xcoms[("wait_for_runs", -1)] == [runs[2], runs[0]]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_sensor_waits_until_a_run_appears(mode: str, sensor_env: Archive) -> None:
+    later = threading.Timer(1.0, sensor_env.add_run, args=("2017-04-01-10-00-00",))
+    later.start()
+    started = time.monotonic()
+    outcome = run_dag(f"snowplow_sensor_{mode}")
+    later.join()
+    assert outcome.state == "success"
+    assert outcome.xcoms[("wait_for_runs", -1)] == [sensor_env.run_id("2017-04-01-10-00-00")]
+    assert time.monotonic() - started >= 1.0
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("soft_fail", [True, False])
+def test_nothing_pending_times_out(
+    mode: str, soft_fail: bool, sensor_env: Archive, manifest: LoadManifest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SNOWPLOW_WAIT_SECONDS", "1")
+    monkeypatch.setenv("SNOWPLOW_SOFT_FAIL", str(soft_fail).lower())
+    manifest.mark_loaded(sensor_env.add_run("2017-04-01-10-00-00"))
+    outcome = run_dag(f"snowplow_sensor_{mode}")
+    assert outcome.states[("wait_for_runs", -1)] == ("skipped" if soft_fail else "failed")
+
+
+def test_max_runs_is_templated_and_clamped_to_max_map_length(
+    sensor_env: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = sensor_env.add_runs(5)
+    assert run_dag("snowplow_sensor_poke", max_runs=3).xcoms[("wait_for_runs", -1)] == runs[:3]
+    monkeypatch.setenv("AIRFLOW__CORE__MAX_MAP_LENGTH", "2")
+    assert run_dag("snowplow_sensor_deferrable", max_runs=3).xcoms[("wait_for_runs", -1)] == runs[:2]
+    assert run_dag("snowplow_sensor_poke").xcoms[("wait_for_runs", -1)] == runs[:2]
+
+
+@pytest.mark.parametrize("max_runs", [0, -1, "many", 2.5, ""])
+def test_a_bad_max_runs_fails_the_task_with_its_value(max_runs: object, sensor_env: Archive) -> None:
+    sensor_env.add_run("2017-04-01-10-00-00")
+    outcome = run_dag("snowplow_sensor_poke", max_runs=max_runs)
+    expected = "success" if max_runs == "" else "failed"  # an empty rendering means "no cap"
+    assert outcome.states[("wait_for_runs", -1)] == expected
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_missing_table_fails_even_with_soft_fail(
+    mode: str, sensor_env: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIRFLOW_VAR_SNOWPLOW_TABLE", "no-such-table")
+    sensor_env.add_run("2017-04-01-10-00-00")
+    outcome = run_dag(f"snowplow_sensor_{mode}")
+    assert outcome.states[("wait_for_runs", -1)] == "failed"
+
+
+def _first_event(trigger: PendingRunTrigger) -> dict:  # type: ignore[type-arg]
+    async def first() -> dict:  # type: ignore[type-arg]
+        async for event in trigger.run():
+            return dict(event.payload)
+        raise AssertionError("the trigger ended without an event")
+
+    return asyncio.run(first())
+
+
+def test_trigger_serializes_to_what_rebuilds_it() -> None:
+    trigger = PendingRunTrigger(
+        "s3://b/p/", "t", 7, aws_conn_id="c", region_name="eu-west-1", poke_interval=5, end_time=9.5
+    )
+    classpath, kwargs = trigger.serialize()
+    assert classpath == "airflow_provider_snowplow.triggers.pending_runs.PendingRunTrigger"
+    rebuilt = PendingRunTrigger(**kwargs)
+    assert rebuilt.serialize() == (classpath, kwargs)
+    assert kwargs == {
+        "archive_url": "s3://b/p/",
+        "table_name": "t",
+        "max_runs": 7,
+        "aws_conn_id": "c",
+        "region_name": "eu-west-1",
+        "poke_interval": 5,
+        "end_time": 9.5,
+    }
+
+
+def test_trigger_polls_with_the_async_client_until_runs_are_pending(
+    aws_connection: str, table: str, archive: Archive, manifest: LoadManifest
+) -> None:
+    manifest.mark_loaded(archive.add_run("2017-04-01-10-00-00"))
+    later = threading.Timer(0.6, archive.add_runs, args=(3, 100))
+    later.start()
+    event = _first_event(PendingRunTrigger(archive.url, table, max_runs=2, poke_interval=0.2))
+    later.join()
+    expected = [archive.run_id(hourly_timestamp(hour)) for hour in (100, 101)]
+    assert event == {"status": "success", "pending_run_ids": expected}
+
+
+def test_trigger_reports_errors_and_timeouts_as_events(
+    aws_connection: str, table: str, archive: Archive
+) -> None:
+    archive.add_run("2017-04-01-10-00-00")
+    error = _first_event(PendingRunTrigger(archive.url, "no-such-table", max_runs=2))
+    assert error["status"] == "error"
+    assert error["message"].startswith("manifest table 'no-such-table' does not exist in us-east-1")
+    bad_url = _first_event(PendingRunTrigger("acme/enriched", table, max_runs=2))
+    assert bad_url["status"] == "error" and "must start with s3://" in bad_url["message"]
+    empty = archive.url + "empty/"
+    timeout = _first_event(
+        PendingRunTrigger(empty, table, max_runs=2, poke_interval=0.1, end_time=time.time() + 0.3)
+    )
+    assert timeout["status"] == "timeout"
