@@ -40,12 +40,12 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 def operation_name(environ: dict[str, Any]) -> str:
     """``dynamodb:BatchGetItem``, ``s3:ListObjectsV2``...: what a request asks, from its HTTP form."""
-    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
     if target:
         return "dynamodb:" + target.rpartition(".")[2]
-    method = environ.get("REQUEST_METHOD", "")
-    query = environ.get("QUERY_STRING", "")
-    path = environ.get("PATH_INFO", "").strip("/")
+    method = str(environ.get("REQUEST_METHOD", ""))
+    query = str(environ.get("QUERY_STRING", ""))
+    path = str(environ.get("PATH_INFO", "")).strip("/")
     if method == "GET" and "list-type=2" in query:
         return "s3:ListObjectsV2"
     if method == "GET" and "/" not in path:
@@ -77,8 +77,11 @@ def serialized_counting_app(app: WsgiApp) -> WsgiApp:
 
 def serve(port: int = 0) -> None:
     """Run the server in this process until killed; prints the endpoint URL once listening."""
-    from moto.moto_server.threaded_moto_server import MotoRequestHandler
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
     from werkzeug.serving import make_server
 
     app = serialized_counting_app(DomainDispatcherApplication(create_backend_app))
@@ -154,7 +157,7 @@ class LocalAws:
         """A boto3 client for this endpoint with the local credentials."""
         import boto3
 
-        return boto3.client(
+        return boto3.client(  # type: ignore[call-overload]
             service,
             endpoint_url=self.endpoint_url,
             region_name=LOCAL_CREDENTIALS["AWS_DEFAULT_REGION"],
