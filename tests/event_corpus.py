@@ -50,17 +50,17 @@ TEXTS = (
 )
 # Contexts and derived contexts use disjoint schemas so that no shredded key collides (the SDK
 # overwrites one with the other; we merge them, a documented difference tested elsewhere).
-CONTEXT_SCHEMAS = (
+CONTEXT_SCHEMAS = (  # the first three: what the JavaScript tracker usually sends
     "iglu:com.snowplowanalytics.snowplow/web_page/jsonschema/1-0-0",
     "iglu:org.w3/PerformanceTiming/jsonschema/1-0-0",
+    "iglu:com.snowplowanalytics.snowplow/client_session/jsonschema/1-0-1",
     "iglu:com.google.analytics/cookies/jsonschema/1-0-0",
     "iglu:com.acme/product/jsonschema/1-0-0",
     "iglu:com.acme/product/jsonschema/1-1-0",
     "iglu:com.acme/product/jsonschema/2-0-0",
     "iglu:com.Acme-Corp_eu/ABTest-variant2D/jsonschema/10-2-13",
-    "iglu:com.snowplowanalytics.snowplow/client_session/jsonschema/1-0-1",
 )
-DERIVED_SCHEMAS = (
+DERIVED_SCHEMAS = (  # the first three: what a usual Enrich configuration adds
     "iglu:com.snowplowanalytics.snowplow/ua_parser_context/jsonschema/1-0-0",
     "iglu:nl.basjes/yauaa_context/jsonschema/1-0-4",
     "iglu:com.iab.snowplow/spiders_and_robots/jsonschema/1-0-0",
@@ -102,13 +102,67 @@ def _json_value(rng: random.Random, depth: int = 0) -> object:
     return {f"k{i}_{rng.choice(TEXTS)[:4]}": _json_value(rng, depth + 1) for i in range(rng.randrange(4))}
 
 
+_NAVIGATION_TIMING = (
+    "navigationStart unloadEventStart unloadEventEnd redirectStart redirectEnd fetchStart "
+    "domainLookupStart domainLookupEnd connectStart connectEnd secureConnectionStart requestStart "
+    "responseStart responseEnd domLoading domInteractive domContentLoadedEventStart "
+    "domContentLoadedEventEnd domComplete loadEventStart loadEventEnd"
+).split()
+_YAUAA_FIELDS = (
+    "deviceClass deviceName deviceBrand deviceCpu deviceCpuBits operatingSystemClass "
+    "operatingSystemName operatingSystemVersion operatingSystemVersionMajor operatingSystemNameVersion "
+    "layoutEngineClass layoutEngineName layoutEngineVersion layoutEngineVersionMajor "
+    "layoutEngineNameVersion agentClass agentName agentVersion agentVersionMajor agentNameVersion "
+    "agentNameVersionMajor webviewAppName"
+).split()
+
+
 def _payload(rng: random.Random, schema: str) -> object:
-    if schema.endswith("/web_page/jsonschema/1-0-0"):
-        return {"id": str(uuid.UUID(int=rng.getrandbits(128)))}
-    if "PerformanceTiming" in schema:
+    """The data of a context or event: the real shape for well-known schemas, random otherwise."""
+    name = schema.split("/")[1]
+    if name == "web_page":
+        return {"id": _uuid(rng)}
+    if name == "PerformanceTiming":
         start = rng.randint(1_500_000_000_000, 1_800_000_000_000)
-        names = ("navigationStart", "fetchStart", "domainLookupStart", "connectEnd", "loadEventEnd")
-        return {name: start + i * rng.randint(0, 50) for i, name in enumerate(names)}
+        return {key: start + i * rng.randint(0, 90) for i, key in enumerate(_NAVIGATION_TIMING)}
+    if name == "client_session":
+        return {
+            "userId": _uuid(rng),
+            "sessionId": _uuid(rng),
+            "sessionIndex": rng.randint(1, 500),
+            "previousSessionId": rng.choice((None, _uuid(rng))),
+            "storageMechanism": "COOKIE_1",
+            "firstEventId": _uuid(rng),
+            "firstEventTimestamp": "2024-03-05T12:34:56.789Z",
+            "eventIndex": rng.randint(1, 90),
+        }
+    if name == "ua_parser_context":
+        return {
+            "useragentFamily": "Chrome",
+            "useragentMajor": "122",
+            "useragentMinor": "0",
+            "useragentPatch": str(rng.randint(0, 9999)),
+            "useragentVersion": "Chrome 122.0.6261",
+            "osFamily": rng.choice(("Windows", "Mac OS X", "Linux", "Android")),
+            "osMajor": "10",
+            "osMinor": None,
+            "osPatch": None,
+            "osPatchMinor": None,
+            "osVersion": "Windows 10",
+            "deviceFamily": "Other",
+        }
+    if name == "yauaa_context":
+        return {
+            key: rng.choice(("Desktop", "Linux Desktop", "Unknown", "122.0", "Chrome 122", "??"))
+            for key in _YAUAA_FIELDS
+        }
+    if name == "spiders_and_robots":
+        return {
+            "spiderOrRobot": False,
+            "category": "BROWSER",
+            "reason": "PASSED_ALL",
+            "primaryImpact": "NONE",
+        }
     if rng.random() < 0.05:
         return _json_value(rng)  # the data of a self-describing JSON need not be an object
     return {f"field_{i}": _json_value(rng) for i in range(rng.randint(1, 6))}
@@ -121,11 +175,11 @@ def _dumps(rng: random.Random, value: object) -> str:
     )
 
 
-def _contexts(rng: random.Random, envelope: str, schemas: tuple[str, ...], most: int) -> str:
-    data = [
-        {"schema": schema, "data": _payload(rng, schema)}
-        for schema in (rng.choice(schemas) for _ in range(rng.randint(0, most)))
-    ]
+def _contexts(rng: random.Random, envelope: str, usual: tuple[str, ...], others: tuple[str, ...]) -> str:
+    """A contexts array: the usual contexts (each most of the time), then a few others."""
+    schemas = [schema for schema in usual if rng.random() < 0.8]
+    schemas += [rng.choice(others) for _ in range(rng.choice((0, 0, 1, 2, 3)))]
+    data = [{"schema": schema, "data": _payload(rng, schema)} for schema in schemas]
     document = (
         {"schema": envelope, "data": data} if rng.random() < 0.5 else {"data": data, "schema": envelope}
     )
@@ -138,24 +192,18 @@ def _unstruct(rng: random.Random) -> str:
 
 
 def _int(rng: random.Random) -> str:
-    if rng.random() < 0.02:
+    if rng.random() < 0.005:
         return str(rng.choice((-(2**63), 2**63 - 1, rng.randint(-(2**63), 2**63 - 1))))
     return str(rng.choice((0, 1, -1, rng.randint(0, 5000), rng.randint(-(2**31), 2**31 - 1))))
 
 
 def _double(rng: random.Random) -> str:
-    return rng.choice(
-        (
-            f"{rng.uniform(-90, 90):.6f}",
-            repr(rng.uniform(-1e9, 1e9)),
-            "0",
-            "-0.0",
-            "12",
-            "1.0E-4",
-            "2.5e+10",
-            f"{rng.randint(0, 99999)}.{rng.randint(0, 99)}",
-        )
-    )
+    """Mostly what Enrich writes (``37.774929``, ``12.99``); now and then exponent notation."""
+    if rng.random() < 0.01:
+        return rng.choice(("1.0E-4", "2.5e+10", "-0.0", "0", "12", repr(rng.uniform(-1e300, 1e300))))
+    if rng.random() < 0.5:
+        return f"{rng.uniform(-90, 90):.6f}"
+    return f"{rng.randint(0, 99999)}.{rng.randint(0, 99)}"
 
 
 # Plain string fields: (name, the values to choose from, how often the field is set).
@@ -220,8 +268,12 @@ def valid_fields(rng: random.Random) -> list[str]:
         put(name, _double(rng), 0.9 if name.startswith("geo_") else 0.2)
     for name in BOOL_FIELDS:
         put(name, rng.choice("01"), 0.7)
-    put("contexts", _contexts(rng, CONTEXTS_URI, CONTEXT_SCHEMAS, 5), 0.9)
-    put("derived_contexts", _contexts(rng, DERIVED_CONTEXTS_URI, DERIVED_SCHEMAS, 3), 0.8)
+    put("contexts", _contexts(rng, CONTEXTS_URI, CONTEXT_SCHEMAS[:3], CONTEXT_SCHEMAS[3:]), 0.95)
+    put(
+        "derived_contexts",
+        _contexts(rng, DERIVED_CONTEXTS_URI, DERIVED_SCHEMAS[:3], DERIVED_SCHEMAS[3:]),
+        0.9,
+    )
     if event == "unstruct":
         put("unstruct_event", _unstruct(rng))
     return values

@@ -15,55 +15,62 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from itertools import compress
-from operator import call, itemgetter
-from typing import Any
+from operator import itemgetter
+from typing import Any, cast
 
-from airflow_provider_snowplow.event_transformer.errors import InvalidValue
+import orjson
+
 from airflow_provider_snowplow.event_transformer.fields import (
+    FIELD_INDEX,
     FIELD_NAMES,
     FIELDS,
     LATITUDE_INDEX,
     LONGITUDE_INDEX,
 )
 from airflow_provider_snowplow.event_transformer.parsers import (
-    DELETE_NUMBER_CHARS,
     parse_bool,
     parse_double,
     parse_int,
+    parse_string,
     parse_timestamp,
 )
+from airflow_provider_snowplow.event_transformer.shredding import CONTEXT_KEYS, UNSTRUCT_KEYS
 
 _BOOLS = {"1": True, "0": False}
-# What the parser of each numeric field becomes in bulk: int() and float() accept every value of
-# the parsers' grammar, and more only with characters the character check has already refused.
-_BULK_NUMBER_PARSERS: dict[Callable[[str], Any], Callable[[str], Any]] = {
-    parse_int: int,
-    parse_double: float,
-    parse_bool: _BOOLS.__getitem__,
-}
-_NUMBER_FIELDS = [
-    (index, field.name, _BULK_NUMBER_PARSERS[field.parse])
-    for index, field in enumerate(FIELDS)
-    if field.parse in _BULK_NUMBER_PARSERS
-]
-_NUMBER_VALUES = itemgetter(*(index for index, _, _ in _NUMBER_FIELDS))
-_NUMBER_NAMES = tuple(name for _, name, _ in _NUMBER_FIELDS)
-_NUMBER_PARSERS: tuple[Callable[[str], Any], ...] = tuple(parser for _, _, parser in _NUMBER_FIELDS)
-_INT64_RANGE = (-(2**63), 2**63)  # [min, max): beyond it, or a float out there, take the slow path
+_INT64_MIN, _INT64_END = -(2**63), 2**63
+# Without an exponent, a double needs over 300 digits to overflow to infinity.
+_LONGEST_DOUBLES = 300
 
-_TIMESTAMP_INDEXES = [index for index, field in enumerate(FIELDS) if field.parse is parse_timestamp]
-_TIMESTAMP_VALUES = itemgetter(*_TIMESTAMP_INDEXES)
-_TIMESTAMP_NAMES = tuple(FIELD_NAMES[index] for index in _TIMESTAMP_INDEXES)
-# The timestamps of a line, tab-joined. Stricter than the parser: the day is checked against the
-# month here, so datetime is not needed; February 29th (and years outside 1000-2999) go the slow
-# way, where datetime knows the leap years.
-_TIMESTAMP = (
+_Getter = Callable[[list[str]], tuple[str, ...]]
+
+
+def _group(parser: Callable[[str], Any]) -> tuple[_Getter, tuple[str, ...]]:
+    """A getter for the values of the fields a parser handles, and their names, in field order."""
+    indexes = [index for index, field in enumerate(FIELDS) if field.parse is parser]
+    return cast(_Getter, itemgetter(*indexes)), tuple(FIELD_NAMES[index] for index in indexes)
+
+
+_STRING_VALUES, _STRING_NAMES = _group(parse_string)
+# Each numeric group is checked all at once: the joined values may only use the characters
+# below, and then int() and float() accept exactly what the parsers accept, or raise ValueError.
+# "+", exponents ("1.0E-4"), "nan" and the like are rare and left to the parsers.
+_INT_VALUES, _INT_NAMES = _group(parse_int)
+_DOUBLE_VALUES, _DOUBLE_NAMES = _group(parse_double)
+_BOOL_VALUES, _BOOL_NAMES = _group(parse_bool)
+_TIMESTAMP_VALUES, _TIMESTAMP_NAMES = _group(parse_timestamp)
+# The timestamps of a line, tab-joined. Stricter than the parser, which asks datetime about the
+# calendar: here the day is checked against the month and leap years are spelled out; years
+# outside 1000-2999 go the slow way.
+_DATE = (
     r"[12][0-9]{3}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
-    r"|(?:0[13578]|1[02])-31) (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,9})?"
+    r"|(?:0[13578]|1[02])-31)"
+    r"|(?:[12][0-9](?:0[48]|[2468][048]|[13579][26])|(?:1[26]|2[048])00)-02-29"
 )
+_TIMESTAMP = rf"(?:{_DATE}) (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{{1,9}})?"
 _TIMESTAMPS = re.compile(f"{_TIMESTAMP}(?:\t{_TIMESTAMP})*")
 
-_SHREDDED_FIELDS = tuple((field.name, field.parse) for field in FIELDS if field.shredded)
+_CONTEXTS_INDEXES = tuple(FIELD_INDEX[name] for name in ("contexts", "derived_contexts"))
+_UNSTRUCT_INDEX = FIELD_INDEX["unstruct_event"]
 
 
 def transform_valid(values: list[str], add_geolocation_data: bool) -> dict[str, Any] | None:
@@ -73,51 +80,81 @@ def transform_valid(values: list[str], add_geolocation_data: bool) -> dict[str, 
         values: the field values of a line with the right field count.
         add_geolocation_data: see :func:`~airflow_provider_snowplow.event_transformer.transform`.
     """
-    event = dict(compress(zip(FIELD_NAMES, values, strict=True), values))
-    if not (_convert_numbers(event, values) and _convert_timestamps(event, values)):
-        return None
-    for name, shred in _SHREDDED_FIELDS:
-        text = event.pop(name, None)
-        if text is not None:
-            try:
-                shredded = shred(text)
-            except InvalidValue:
+    strings = _STRING_VALUES(values)
+    event = dict(compress(zip(_STRING_NAMES, strings, strict=True), strings))
+    try:
+        if not _add_numbers(event, values):
+            return None
+        timestamps = _TIMESTAMP_VALUES(values)
+        chars = "\t".join(filter(None, timestamps))
+        if chars:
+            if _TIMESTAMPS.fullmatch(chars) is None:
                 return None
-            for key, data in shredded.items():
-                same_key = event.get(key)
-                event[key] = data if same_key is None else same_key + data
+            converted = (chars.replace(" ", "T").replace("\t", "Z\t") + "Z").split("\t")
+            event.update(zip(compress(_TIMESTAMP_NAMES, timestamps), converted, strict=True))
+        for index in _CONTEXTS_INDEXES:
+            if values[index]:
+                _add_contexts(event, values[index])
+        if values[_UNSTRUCT_INDEX]:
+            document = orjson.loads(values[_UNSTRUCT_INDEX])
+            UNSTRUCT_KEYS[document["schema"]]
+            inner = document["data"]
+            event[UNSTRUCT_KEYS[inner["schema"]]] = inner["data"]
+    except (ValueError, KeyError, TypeError):  # ValueError includes InvalidValue, JSONDecodeError
+        return None
     latitude, longitude = values[LATITUDE_INDEX], values[LONGITUDE_INDEX]
     if add_geolocation_data and latitude and longitude:
         event["geo_location"] = f"{latitude},{longitude}"
     return event
 
 
-def _convert_numbers(event: dict[str, Any], values: list[str]) -> bool:
-    numbers = _NUMBER_VALUES(values)
-    present = list(compress(numbers, numbers))
-    if not present:
-        return True
-    chars = "".join(present)
-    if not chars.isascii() or chars.translate(DELETE_NUMBER_CHARS):
-        return False
-    try:
-        converted: list[Any] = list(map(call, compress(_NUMBER_PARSERS, numbers), present))
-    except (ValueError, KeyError):
-        return False
-    low, high = _INT64_RANGE
-    if min(converted) < low or max(converted) >= high:
-        return False
-    event.update(zip(compress(_NUMBER_NAMES, numbers), converted, strict=True))
+def _add_numbers(event: dict[str, Any], values: list[str]) -> bool:
+    """Convert the integer, double and boolean fields into the event; False: use the parsers.
+
+    Raises:
+        ValueError, KeyError: a value the parsers reject (a misplaced "-" or ".", a boolean "2").
+    """
+    ints = _INT_VALUES(values)
+    chars = "".join(ints)
+    if chars:
+        digits = chars.replace("-", "")
+        if not (digits.isascii() and digits.isdigit()):
+            return False
+        converted = list(map(int, filter(None, ints)))
+        if min(converted) < _INT64_MIN or max(converted) >= _INT64_END:
+            return False
+        event.update(zip(compress(_INT_NAMES, ints), converted, strict=True))
+    doubles = _DOUBLE_VALUES(values)
+    chars = "".join(doubles)
+    if chars:
+        digits = chars.replace("-", "").replace(".", "")
+        if not (digits.isascii() and digits.isdigit()) or len(chars) > _LONGEST_DOUBLES:
+            return False
+        event.update(zip(compress(_DOUBLE_NAMES, doubles), map(float, filter(None, doubles)), strict=True))
+    bools = _BOOL_VALUES(values)
+    chars = "".join(bools)
+    if chars:
+        if len(chars) != len(bools) - bools.count(""):  # each a single character, "0" or "1"
+            return False
+        event.update(zip(compress(_BOOL_NAMES, bools), map(_BOOLS.__getitem__, chars), strict=True))
     return True
 
 
-def _convert_timestamps(event: dict[str, Any], values: list[str]) -> bool:
-    timestamps = _TIMESTAMP_VALUES(values)
-    present = "\t".join(compress(timestamps, timestamps))
-    if not present:
-        return True
-    if _TIMESTAMPS.fullmatch(present) is None:
-        return False
-    converted = (present.replace(" ", "T").replace("\t", "Z\t") + "Z").split("\t")
-    event.update(zip(compress(_TIMESTAMP_NAMES, timestamps), converted, strict=True))
-    return True
+def _add_contexts(event: dict[str, Any], text: str) -> None:
+    """Shred a contexts array into the event, appending to keys already there.
+
+    Raises what indexing a wrong JSON document raises (KeyError, TypeError), or InvalidValue.
+    """
+    document = orjson.loads(text)
+    CONTEXT_KEYS[document["schema"]]
+    contexts = document["data"]
+    if type(contexts) is not list:
+        raise TypeError("not an array")
+    for context in contexts:
+        key = CONTEXT_KEYS[context["schema"]]
+        data = context["data"]
+        same_key = event.get(key)
+        if same_key is None:
+            event[key] = [data]
+        else:
+            same_key.append(data)
