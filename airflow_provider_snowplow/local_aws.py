@@ -39,20 +39,28 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def operation_name(environ: dict[str, Any]) -> str:
-    """``dynamodb:BatchGetItem``, ``s3:ListObjectsV2``...: what a request asks, from its HTTP form."""
+    """``dynamodb:BatchGetItem``, ``s3:ListObjectsV2``, ``sts:POST``...: what a request asks.
+
+    The service comes from the SigV4 credential scope of the ``Authorization`` header; DynamoDB
+    names its operation in ``X-Amz-Target``; S3 operations are told apart by method and query.
+    """
     target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
     if target:
         return "dynamodb:" + target.rpartition(".")[2]
+    scope = str(environ.get("HTTP_AUTHORIZATION", "")).partition("Credential=")[2].split("/")
+    service = scope[3] if len(scope) > 3 else "s3"
     method = str(environ.get("REQUEST_METHOD", ""))
+    if service != "s3":
+        return f"{service}:{method}"
     query = str(environ.get("QUERY_STRING", ""))
     path = str(environ.get("PATH_INFO", "")).strip("/")
     if method == "GET" and "list-type=2" in query:
         return "s3:ListObjectsV2"
     if method == "GET" and "/" not in path:
         return "s3:ListObjects"
-    s3_names = {"GET": "GetObject", "PUT": "PutObject", "HEAD": "HeadObject", "DELETE": "DeleteObject"}
     if "uploads" in query or "uploadId" in query:
         return "s3:MultipartUpload"
+    s3_names = {"GET": "GetObject", "PUT": "PutObject", "HEAD": "HeadObject", "DELETE": "DeleteObject"}
     return "s3:" + s3_names.get(method, method)
 
 

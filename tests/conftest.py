@@ -36,6 +36,9 @@ os.environ.update(
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_EC2_METADATA_DISABLED": "true",
+        # Any client a test forgets to point at the local endpoint fails fast on a dead loopback
+        # port instead of reaching for AWS.
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
     }
 )
 sys.path.insert(0, str(REPO))

@@ -1,0 +1,121 @@
+"""SnowplowManifestHook: an Airflow AWS connection in front of the core, over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+
+from airflow_provider_snowplow.hooks.manifest import DEFAULT_RETRIES, SnowplowManifestHook
+from airflow_provider_snowplow.local_aws import LocalAws
+from tests.support import Archive
+
+
+def set_connection(monkeypatch: pytest.MonkeyPatch, conn_id: str, extra: dict) -> None:  # type: ignore[type-arg]
+    conn = {"conn_type": "aws", "login": "testing", "password": "testing", "extra": extra}
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(conn))
+
+
+def test_the_hook_lists_finds_and_marks_runs(aws_connection: str, archive: Archive) -> None:
+    hook = SnowplowManifestHook("hooked")
+    hook.create_manifest_table()
+    hook.create_manifest_table()
+    runs = archive.add_runs(4)
+    assert hook.list_run_ids(archive.url) == runs
+    assert hook.mark_loaded(runs[0], loaded_by="dag/run/task") is True
+    assert hook.is_loaded(runs[0]) and not hook.is_loaded(runs[1])
+    assert hook.get_pending_run_ids(archive.url) == runs[1:]
+    assert hook.get_pending_run_ids(archive.url, max_runs=2) == runs[1:3]
+    outcome = hook.claim_run(runs[1], "dag/run")
+    assert outcome.won and outcome.claim is not None
+    assert hook.get_pending_run_ids(archive.url) == runs[2:]
+    assert hook.release_run(runs[1], token=outcome.claim.token)
+    assert hook.get_pending_run_ids(archive.url) == runs[1:]
+
+
+def test_discover_async_matches_discover(aws_connection: str, archive: Archive, table: str) -> None:
+    hook = SnowplowManifestHook(table)
+    runs = archive.add_runs(3)
+    hook.mark_loaded(runs[1])
+    found = asyncio.run(hook.discover_async(archive.url, None, time.time()))
+    assert found == hook.discover(archive.url)
+    assert found.pending == [runs[0], runs[2]]
+
+
+def test_per_service_endpoints_from_service_config_are_honoured(
+    aws: LocalAws, archive: Archive, table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unreachable = "http://127.0.0.1:9"
+    set_connection(
+        monkeypatch,
+        "split",
+        {
+            "endpoint_url": unreachable,
+            "region_name": "us-east-1",
+            "service_config": {
+                "s3": {"endpoint_url": aws.endpoint_url},
+                "dynamodb": {"endpoint_url": aws.endpoint_url},
+            },
+        },
+    )
+    run = archive.add_run("2017-04-01-10-00-00")
+    assert SnowplowManifestHook(table, aws_conn_id="split").get_pending_run_ids(archive.url) == [run]
+
+
+def test_role_assumption_goes_through_sts(
+    aws: LocalAws, archive: Archive, table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    set_connection(
+        monkeypatch,
+        "assumer",
+        {
+            "endpoint_url": aws.endpoint_url,
+            "region_name": "us-east-1",
+            "role_arn": "arn:aws:iam::123456789012:role/snowplow-loader",
+            # The Amazon provider never sends AssumeRole to the global endpoint_url.
+            "service_config": {"sts": {"endpoint_url": aws.endpoint_url}},
+        },
+    )
+    run = archive.add_run("2017-04-01-10-00-00")
+    aws.request_counts(reset=True)
+    assert SnowplowManifestHook(table, aws_conn_id="assumer").get_pending_run_ids(archive.url) == [run]
+    assert aws.request_counts()["sts:POST"] >= 1
+
+
+def test_retries_default_to_bounded_standard_mode_unless_configured(
+    aws_connection: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert SnowplowManifestHook("t").config.retries == DEFAULT_RETRIES
+    set_connection(
+        monkeypatch, "tuned", {"config_kwargs": {"retries": {"mode": "adaptive", "max_attempts": 3}}}
+    )
+    assert SnowplowManifestHook("t", aws_conn_id="tuned").config.retries == {
+        "mode": "adaptive",
+        "max_attempts": 3,
+    }
+    assert SnowplowManifestHook("t", config={"retries": {"max_attempts": 2}}).config.retries == {
+        "max_attempts": 2
+    }
+
+
+def test_a_dead_endpoint_fails_with_the_call_and_the_resource(
+    archive: Archive, table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_snowplow.errors import AwsRequestError
+
+    set_connection(
+        monkeypatch,
+        "dead",
+        {
+            "endpoint_url": "http://127.0.0.1:9",
+            "region_name": "us-east-1",
+            "config_kwargs": {"retries": {"max_attempts": 1}},
+        },
+    )
+    with pytest.raises(
+        AwsRequestError,
+        match=r"ListObjectsV2 on bucket 'acme-snowplow' \(archive s3://acme-snowplow/enriched/archive/\) in us-east-1 failed after retries: EndpointConnectionError",
+    ):
+        SnowplowManifestHook(table, aws_conn_id="dead").get_pending_run_ids(archive.url)

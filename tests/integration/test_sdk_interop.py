@@ -1,0 +1,69 @@
+"""Manifests shared with the real ``snowplow-analytics-sdk==0.2.3`` (run in its own venv), both ways."""
+
+from __future__ import annotations
+
+from airflow_provider_snowplow.load_manifests import LoadManifest, create_manifest_table
+from airflow_provider_snowplow.local_aws import LocalAws
+from tests.support import Archive, run_sdk
+
+SDK_IS_IN_MANIFEST = "result = {r: sdk.is_in_manifest(dynamodb, args['table'], r) for r in args['runs']}"
+
+
+def test_runs_the_sdk_recorded_are_loaded_for_us(aws: LocalAws, s3, dynamodb, archive: Archive) -> None:  # type: ignore[no-untyped-def]
+    run_sdk(
+        "sdk.create_manifest_table(dynamodb, args['table']); result = None",
+        aws.endpoint_url,
+        table="sdk-made",
+    )
+    runs = [archive.add_run(f"2017-04-0{day}-10-00-00") for day in (1, 2, 3)]
+    run_sdk(
+        "[sdk.add_to_manifest(dynamodb, args['table'], r) for r in args['runs']]; result = None",
+        aws.endpoint_url,
+        table="sdk-made",
+        runs=runs[:2],
+    )
+    manifest = LoadManifest(s3, dynamodb, "sdk-made")
+    assert [manifest.is_loaded(r) for r in runs] == [True, True, False]
+    assert manifest.get_record(runs[0]).status == "LOADED"  # type: ignore[union-attr]
+    for how in ("batch_get", "scan"):
+        found = manifest.find_pending_runs(archive.url, how=how)  # type: ignore[arg-type]
+        assert found.pending == [runs[2]] and found.loaded == 2
+    assert manifest.mark_loaded(runs[0]) is False, "an SDK record must not be overwritten"
+
+
+def test_what_we_record_reads_as_loaded_to_the_sdk_and_claims_do_not(
+    aws: LocalAws, s3, dynamodb, archive: Archive
+) -> None:  # type: ignore[no-untyped-def]
+    create_manifest_table(dynamodb, "ours")
+    loaded, skipped, claimed, failed, untouched = (
+        archive.add_run(f"2017-04-0{d}-10-00-00") for d in range(1, 6)
+    )
+    manifest = LoadManifest(s3, dynamodb, "ours")
+    manifest.mark_loaded(loaded, loaded_by="dag/run/task")
+    manifest.mark_skipped(skipped)
+    assert manifest.claim_run(claimed, "dag/run-1").won
+    failing = manifest.claim_run(failed, "dag/run-2")
+    assert failing.claim is not None
+    manifest.release_claim(failed, token=failing.claim.token)
+    seen = run_sdk(
+        SDK_IS_IN_MANIFEST, aws.endpoint_url, table="ours", runs=[loaded, skipped, claimed, failed, untouched]
+    )
+    assert seen == {loaded: True, skipped: True, claimed: False, failed: False, untouched: False}
+    run_sdk(
+        "sdk.create_manifest_table(dynamodb, args['table']); result = None", aws.endpoint_url, table="ours"
+    )
+    assert manifest.describe_table()["TableName"] == "ours"
+
+
+def test_run_listing_differs_from_the_sdk_only_where_the_sdk_is_wrong(
+    aws: LocalAws, s3, archive: Archive
+) -> None:  # type: ignore[no-untyped-def]
+    runs = [archive.add_run(f"2017-04-0{day}-10-00-00") for day in (2, 1)]
+    archived = archive.add_run("2017-04-03-10-00-00", storage_class="GLACIER")
+    for folder in ("2017-05-01-12-00-00/", "nur=2017-05-01-12-00-00/"):
+        archive.add_folder(folder)
+    theirs = run_sdk("result = sdk.list_runids(s3, args['url'])", aws.endpoint_url, url=archive.url)
+    ours = LoadManifest(s3, None, "").list_run_ids(archive.url)
+    assert ours == [runs[1], runs[0], archived]
+    mistaken = {archive.prefix + "2017-05-01-12-00-00/", archive.prefix + "nur=2017-05-01-12-00-00/"}
+    assert set(theirs) == (set(ours) - {archived}) | mistaken

@@ -1,0 +1,45 @@
+"""Importing the package, and using its core, costs no Airflow and (for the package) no boto3."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+BLOCK_AIRFLOW = textwrap.dedent(
+    """
+    import sys
+
+    class NoAirflow:
+        def find_spec(self, name, path=None, target=None):
+            if name == "airflow" or name.startswith("airflow."):
+                raise ImportError("airflow is not installed here")
+
+    sys.meta_path.insert(0, NoAirflow())
+    """
+)
+
+
+def run(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_importing_the_package_loads_neither_airflow_nor_boto3() -> None:
+    loaded = run(
+        "import sys, airflow_provider_snowplow, airflow_provider_snowplow.provider_info; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'airflow', 'boto3', 'botocore', 'moto'}))"
+    )
+    assert loaded == "[]"
+
+
+def test_the_core_works_where_airflow_cannot_be_imported() -> None:
+    code = BLOCK_AIRFLOW + textwrap.dedent(
+        """
+        from airflow_provider_snowplow import load_manifests, discovery, claims, run_processing
+        from airflow_provider_snowplow.run_ids import parse_archive_url
+        print(parse_archive_url("s3a://acme/enriched/archive").prefix)
+        """
+    )
+    assert run(code) == "enriched/archive/"
