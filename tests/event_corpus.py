@@ -13,11 +13,15 @@ from __future__ import annotations
 import datetime
 import json
 import random
+import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from airflow_provider_snowplow.event_transformer import fields, parsers
+from tests.support import sdk_python
 
 FIELD_NAMES = fields.FIELD_NAMES
 INDEX = fields.FIELD_INDEX
@@ -102,19 +106,53 @@ def _json_value(rng: random.Random, depth: int = 0) -> object:
     return {f"k{i}_{rng.choice(TEXTS)[:4]}": _json_value(rng, depth + 1) for i in range(rng.randrange(4))}
 
 
-_NAVIGATION_TIMING = (
-    "navigationStart unloadEventStart unloadEventEnd redirectStart redirectEnd fetchStart "
-    "domainLookupStart domainLookupEnd connectStart connectEnd secureConnectionStart requestStart "
-    "responseStart responseEnd domLoading domInteractive domContentLoadedEventStart "
-    "domContentLoadedEventEnd domComplete loadEventStart loadEventEnd"
-).split()
-_YAUAA_FIELDS = (
-    "deviceClass deviceName deviceBrand deviceCpu deviceCpuBits operatingSystemClass "
-    "operatingSystemName operatingSystemVersion operatingSystemVersionMajor operatingSystemNameVersion "
-    "layoutEngineClass layoutEngineName layoutEngineVersion layoutEngineVersionMajor "
-    "layoutEngineNameVersion agentClass agentName agentVersion agentVersionMajor agentNameVersion "
-    "agentNameVersionMajor webviewAppName"
-).split()
+_NAVIGATION_TIMING = [
+    "navigationStart",
+    "unloadEventStart",
+    "unloadEventEnd",
+    "redirectStart",
+    "redirectEnd",
+    "fetchStart",
+    "domainLookupStart",
+    "domainLookupEnd",
+    "connectStart",
+    "connectEnd",
+    "secureConnectionStart",
+    "requestStart",
+    "responseStart",
+    "responseEnd",
+    "domLoading",
+    "domInteractive",
+    "domContentLoadedEventStart",
+    "domContentLoadedEventEnd",
+    "domComplete",
+    "loadEventStart",
+    "loadEventEnd",
+]
+_YAUAA_FIELDS = [
+    "deviceClass",
+    "deviceName",
+    "deviceBrand",
+    "deviceCpu",
+    "deviceCpuBits",
+    "operatingSystemClass",
+    "operatingSystemName",
+    "operatingSystemVersion",
+    "operatingSystemVersionMajor",
+    "operatingSystemNameVersion",
+    "layoutEngineClass",
+    "layoutEngineName",
+    "layoutEngineVersion",
+    "layoutEngineVersionMajor",
+    "layoutEngineNameVersion",
+    "agentClass",
+    "agentName",
+    "agentVersion",
+    "agentVersionMajor",
+    "agentNameVersion",
+    "agentNameVersionMajor",
+    "webviewAppName",
+]
 
 
 def _payload(rng: random.Random, schema: str) -> object:
@@ -378,3 +416,50 @@ def bad_lines(seed: int = 1) -> Iterator[BadLine]:
         )
         long_title = "x" * 2_000_000
         yield BadLine(_with(rng, page_title=long_title, txn_id="-"), "txn_id", "very long line")
+
+
+# Run by the SDK's own interpreter: one JSON document per input line, the event or its errors.
+# The line terminator is removed first: the SDK would make it part of true_tstamp (a documented
+# difference), which is the only normalisation the comparison needs.
+SDK_TRANSFORM_SCRIPT = """
+import json, sys
+from snowplow_analytics_sdk.event_transformer import transform
+from snowplow_analytics_sdk.snowplow_event_transformation_exception import (
+    SnowplowEventTransformationException,
+)
+with open(sys.argv[1], "rb") as lines, open(sys.argv[2], "w") as out:
+    for raw in lines:
+        line = raw.decode().removesuffix("\\n")
+        try:
+            out.write(json.dumps(transform(line)) + "\\n")
+        except SnowplowEventTransformationException as error:
+            out.write(json.dumps({"__errors__": error.error_messages}) + "\\n")
+"""
+
+
+def write_lines(path: Path, lines: Iterable[str], terminator: str = "\n") -> Path:
+    """Write lines as UTF-8 with the given terminator; returns the path."""
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.writelines(line + terminator for line in lines)
+    return path
+
+
+def sdk_transform(tsv: Path) -> list[Any]:
+    """What snowplow-analytics-sdk 0.2.3 makes of each line of a file, in its own venv.
+
+    Each item is the SDK's event, or ``{"__errors__": [...]}``; parsed with the standard json
+    module so that integers stay exact.
+    """
+    out = tsv.with_suffix(".sdk.jsonl")
+    subprocess.run([sdk_python(), "-c", SDK_TRANSFORM_SCRIPT, str(tsv), str(out)], check=True)
+    with out.open(encoding="utf-8") as results:
+        return [json.loads(result) for result in results]
+
+
+def strictly_typed(value: Any) -> Any:
+    """``value`` with every scalar tagged with its type, so that ``1 == 1.0 == True`` no longer holds."""
+    if isinstance(value, dict):
+        return {key: strictly_typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [strictly_typed(item) for item in value]
+    return (type(value).__name__, value)

@@ -47,8 +47,8 @@ def parse_int(value: str) -> int:
     digits = value[1:] if value[:1] in ("+", "-") else value
     if not (digits.isascii() and digits.isdigit()):
         raise InvalidValue("not an integer")
-    number = int(value)
-    if not INT64_MIN <= number <= INT64_MAX:
+    # The length check comes first: int() refuses strings of over 4300 digits with a ValueError.
+    if len(digits.lstrip("0")) > 19 or not INT64_MIN <= (number := int(value)) <= INT64_MAX:
         raise InvalidValue("integer outside the signed 64-bit range")
     return number
 

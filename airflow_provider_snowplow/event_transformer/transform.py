@@ -116,7 +116,7 @@ def get_fields(line: str, fields: Iterable[str]) -> dict[str, Any]:
             requested field is invalid.
     """
     try:
-        wanted = [FIELDS[FIELD_INDEX[name]] for name in fields]
+        wanted = [FIELDS[FIELD_INDEX[name]] for name in dict.fromkeys(fields)]
     except KeyError as unknown:
         raise ValueError(f"{unknown.args[0]!r} is not an enriched-event field") from None
     values = split_line(line)

@@ -1,0 +1,74 @@
+"""The command line, run as a real subprocess."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from airflow_provider_snowplow.event_transformer import transform
+from tests.event_corpus import valid_lines, write_lines
+
+LINES = list(valid_lines(30, seed=51))
+
+
+def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "airflow_provider_snowplow.event_transformer", *args],
+        input=stdin,
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def tsv(tmp_path: Path) -> Path:
+    return write_lines(tmp_path / "part-00000.tsv", [*LINES[:10], "broken line"])
+
+
+def test_stdin_to_stdout_with_bad_rows_and_summary_on_stderr() -> None:
+    result = run(stdin="\n".join([*LINES[:3], "nope"]).encode())
+    assert result.returncode == 0
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert events == [json.loads(json.dumps(transform(line))) for line in LINES[:3]]
+    *bad_rows, summary = result.stderr.decode().splitlines()
+    assert [json.loads(row)["line"] for row in bad_rows] == ["nope"]
+    assert summary == "event_transformer: 4 lines, 3 good, 1 bad"
+
+
+def test_files_gzip_and_output_files(tsv: Path, tmp_path: Path) -> None:
+    compressed = tmp_path / "part-00001.tsv.gz"
+    compressed.write_bytes(gzip.compress("\n".join(LINES[10:20]).encode()))
+    out, bad = tmp_path / "good.jsonl.gz", tmp_path / "bad.jsonl"
+    result = run(str(tsv), str(compressed), "-o", str(out), "--bad-rows", str(bad), "--no-geolocation")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b""
+    assert result.stderr.decode() == "event_transformer: 21 lines, 20 good, 1 bad\n"
+    events = [json.loads(line) for line in gzip.decompress(out.read_bytes()).splitlines()]
+    assert len(events) == 20
+    assert all("geo_location" not in event for event in events)
+    [row] = [json.loads(line) for line in bad.read_text().splitlines()]
+    assert (row["source"], row["line_number"], row["line"]) == (str(tsv), 11, "broken line")
+
+
+def test_fail_on_bad_rows_exits_1_after_processing_everything(tsv: Path) -> None:
+    result = run("--fail-on-bad-rows", str(tsv))
+    assert result.returncode == 1
+    assert len(result.stdout.splitlines()) == 10
+    assert result.stderr.decode().endswith("event_transformer: 11 lines, 10 good, 1 bad\n")
+    assert run("--fail-on-bad-rows", stdin=LINES[0].encode()).returncode == 0
+
+
+def test_unreadable_input_and_bad_arguments_exit_2(tmp_path: Path) -> None:
+    missing = run(str(tmp_path / "missing.tsv"))
+    assert missing.returncode == 2
+    assert b"No such file or directory" in missing.stderr
+    not_gzip = tmp_path / "x.gz"
+    not_gzip.write_bytes(b"plain text")
+    assert run(str(not_gzip)).returncode == 2
+    assert run("--no-such-option").returncode == 2

@@ -1,0 +1,83 @@
+"""Streaming: lazy, one result per line, bad rows that keep the line recoverable."""
+
+from __future__ import annotations
+
+import base64
+import io
+import itertools
+import json
+from collections.abc import Iterator
+
+from airflow_provider_snowplow.event_transformer import (
+    BadRow,
+    GoodEvent,
+    transform,
+    transform_lines,
+    transform_stream,
+)
+from tests.event_corpus import INDEX, valid_lines
+
+LINES = list(valid_lines(20, seed=41))
+
+
+def test_lines_may_be_bytes_or_text_with_or_without_terminators() -> None:
+    inputs = [LINES[0], LINES[1] + "\n", LINES[2].encode(), LINES[3].encode() + b"\r\n"]
+    results = list(transform_lines(inputs, source="s"))
+    assert all(type(result) is GoodEvent for result in results)
+    assert [result.line_number for result in results] == [1, 2, 3, 4]
+    assert [result.event for result in results] == [transform(line) for line in LINES[:4]]  # type: ignore[union-attr]
+
+
+def test_results_are_produced_lazily_so_memory_stays_flat() -> None:
+    def endless() -> Iterator[bytes]:
+        while True:
+            yield from (line.encode() for line in LINES)
+
+    first = list(itertools.islice(transform_lines(endless()), 50))
+    assert len(first) == 50
+
+
+def test_a_line_that_is_not_utf8_is_a_bad_row_with_the_raw_bytes() -> None:
+    raw = LINES[0].encode()[:30] + b"\xe9t\xe9\t" + LINES[0].encode()[30:]
+    [row] = transform_lines([raw + b"\r\n"], source="part-0")
+    assert isinstance(row, BadRow)
+    assert base64.b64decode(row.line_base64 or "") == raw
+    assert "\\xe9t\\xe9" in row.line
+    record = json.loads(row.to_json())
+    assert record["source"] == "part-0"
+    assert record["line_number"] == 1
+    assert record["errors"] == [
+        {"field": None, "value": None, "reason": "not valid UTF-8: invalid continuation byte at byte 30"}
+    ]
+
+
+def test_a_bad_row_keeps_the_line_and_all_errors_in_json() -> None:
+    fields = LINES[0].split("\t")
+    fields[INDEX["txn_id"]], fields[INDEX["br_cookies"]] = "x", "y"
+    line = "\t".join(fields)
+    [row] = transform_lines([line + "\r\n"])
+    assert isinstance(row, BadRow)
+    assert row.line == line
+    record = json.loads(row.to_json())
+    assert set(record) == {"line_number", "line", "errors"}
+    assert [(error["field"], error["value"]) for error in record["errors"]] == [
+        ("txn_id", "x"),
+        ("br_cookies", "y"),
+    ]
+
+
+def test_transform_stream_writes_json_lines_and_counts() -> None:
+    source = io.BytesIO(b"".join(line.encode() + b"\n" for line in LINES[:5]) + b"oops\n")
+    good, bad = io.BytesIO(), io.BytesIO()
+    stats = transform_stream(source, good, bad, add_geolocation_data=False, source_name="f.tsv")
+    assert (stats.lines, stats.good, stats.bad, stats.sources) == (6, 5, 1, ["f.tsv"])
+    assert [json.loads(line) for line in good.getvalue().splitlines()] == [
+        json.loads(json.dumps(transform(line, add_geolocation_data=False))) for line in LINES[:5]
+    ]
+    assert good.getvalue().endswith(b"}\n")
+    assert json.loads(bad.getvalue())["source"] == "f.tsv"
+
+
+def test_without_a_bad_rows_output_bad_rows_are_only_counted() -> None:
+    stats = transform_stream(io.BytesIO(b"a\nb\n"), io.BytesIO(), None)
+    assert (stats.lines, stats.good, stats.bad) == (2, 0, 2)
