@@ -12,6 +12,9 @@
 * With nothing pending the sensor times out after ``timeout`` and is skipped (``soft_fail``): the
   DAG run ends successfully.
 
+Every loaded run emits an event of ``loaded_runs_asset(<table>)``, carrying the run id in its
+extra: ``snowplow_asset_consumer`` runs after each load.
+
 Settings come from the DAG params (override per run with ``--conf``), whose defaults read the
 environment variables ``SNOWPLOW_ARCHIVE_URL``, ``SNOWPLOW_OUTPUT_URL`` and ``SNOWPLOW_MANIFEST_TABLE``.
 """
@@ -24,9 +27,12 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, Param, task_group
 
+from airflow_provider_snowplow.operators.assets import loaded_runs_asset
 from airflow_provider_snowplow.operators.manifest import MarkRunLoadedOperator
 from airflow_provider_snowplow.operators.transform import SnowplowTransformRunOperator
 from airflow_provider_snowplow.sensors.pending_runs import PendingRunSensor
+
+MANIFEST_TABLE = os.environ.get("SNOWPLOW_MANIFEST_TABLE", "snowplow-load-manifests")
 
 with DAG(
     dag_id="snowplow_load_runs",
@@ -78,6 +84,7 @@ with DAG(
             task_id="mark_loaded",
             snowplow_run_id=snowplow_run_id,
             table_name="{{ params.table_name }}",
+            outlets=[loaded_runs_asset(MANIFEST_TABLE)],
             retries=2,
             retry_delay=timedelta(seconds=5),
         )

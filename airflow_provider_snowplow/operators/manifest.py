@@ -8,6 +8,7 @@ from typing import Any
 from airflow.sdk import BaseOperator, Context
 
 from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
+from airflow_provider_snowplow.operators.assets import annotate_outlet_events
 from airflow_provider_snowplow.operators.claims import claim_owner, loaded_by
 from airflow_provider_snowplow.run_ids import validate_run_id
 
@@ -34,6 +35,8 @@ class MarkRunLoadedOperator(BaseOperator):
         release_claim: record atomically with releasing this DAG run's claim (default). Set to
             False only to record runs processed outside claims.
         **kwargs: anything ``BaseOperator`` takes. ``map_index_template`` defaults to the run id.
+            Assets in ``outlets`` get an event per run with ``{"snowplow_run_id", "newly_loaded",
+            "table_name"}`` in its extra.
 
     Returns (XCom):
         ``{"snowplow_run_id": ..., "newly_loaded": bool}``.
@@ -75,4 +78,6 @@ class MarkRunLoadedOperator(BaseOperator):
             at = f" at {record.loaded_at}" if record and record.loaded_at else ""
             status = record.status.lower() if record else "loaded"
             self.log.info("Run %s was already %s%s%s; nothing to do", run_id, status, by, at)
-        return {"snowplow_run_id": run_id, "newly_loaded": newly_loaded}
+        result = {"snowplow_run_id": run_id, "newly_loaded": newly_loaded}
+        annotate_outlet_events(self.outlets, context, {**result, "table_name": self.table_name})
+        return result

@@ -15,6 +15,7 @@ from airflow.sdk import BaseOperator, Context
 from airflow_provider_snowplow.claims import DEFAULT_LEASE_SECONDS
 from airflow_provider_snowplow.errors import SnowplowProviderError
 from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
+from airflow_provider_snowplow.operators.assets import annotate_outlet_events
 from airflow_provider_snowplow.operators.claims import claim_kwargs, claimed_run
 from airflow_provider_snowplow.operators.manifest import RUN_ID_MAP_INDEX_TEMPLATE
 from airflow_provider_snowplow.run_processing import TransformCounts, process_run
@@ -48,6 +49,7 @@ class SnowplowTransformRunOperator(BaseOperator):
         lease_seconds: claim lease; renewed while the task is alive.
         fail_on_bad_rows: fail the task (after writing everything) if any line was rejected.
         **kwargs: anything ``BaseOperator`` takes. ``map_index_template`` defaults to the run id.
+            Assets in ``outlets`` get an event per run with the counts below in its extra.
 
     Returns (XCom):
         counts and output keys: ``{"snowplow_run_id", "output_url", "objects", "bytes_read",
@@ -113,4 +115,8 @@ class SnowplowTransformRunOperator(BaseOperator):
                     f"run {self.snowplow_run_id} had {counts.bad} bad row(s) of {counts.lines}; they are in "
                     f"{result.output_url}bad/ (fail_on_bad_rows=True)"
                 )
-        return result.to_dict()
+        summary = result.to_dict()
+        annotate_outlet_events(
+            self.outlets, context, {k: v for k, v in summary.items() if not k.endswith("_keys")}
+        )
+        return summary

@@ -32,6 +32,24 @@ def loaded_run_ids(outcome: DagOutcome) -> list[Any]:
     return outcome.labels("load_run.mark_loaded")
 
 
+def asset_event_runs(table: str) -> set[tuple[str, bool]]:
+    """(run id, newly loaded) of every event the manifest's asset received."""
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    from airflow_provider_snowplow.operators.assets import loaded_runs_asset
+
+    name = loaded_runs_asset(table).name
+    with create_session() as session:
+        query = (
+            select(AssetEvent.extra)
+            .join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+            .where(AssetModel.name == name)
+        )
+        return {(extra["snowplow_run_id"], extra["newly_loaded"]) for extra in session.scalars(query)}
+
+
 def test_each_run_is_loaded_once_across_dag_runs(dag_env: Archive, s3, dynamodb, table: str) -> None:  # type: ignore[no-untyped-def]
     runs = [dag_env.add_run(f"2017-04-0{day}-10-00-00", {"part-00000": b"a\nb\n"}) for day in (1, 2, 3)]
     first = run_dag(DAG_ID)
@@ -43,6 +61,8 @@ def test_each_run_is_loaded_once_across_dag_runs(dag_env: Archive, s3, dynamodb,
     record = manifest.get_record(runs[0])
     assert record is not None and record.loaded_by is not None
     assert record.loaded_by.startswith(f"{DAG_ID}/") and record.loaded_by.endswith("load_run.mark_loaded[0]")
+
+    assert asset_event_runs(table) == {(run, True) for run in runs}
 
     second = run_dag(DAG_ID)
     assert second.state == "success"
