@@ -2,9 +2,10 @@
 
 Walking 131 fields in Python costs more than splitting the line and parsing its JSON together, so
 for the common case (a valid line) the work is done in bulk: one ``dict`` call builds the event
-from the non-empty fields, then each group of typed fields (numbers, timestamps) is checked with
-one test over all its values and converted with ``map``. Whenever a check fails, or a value is
-unusual (a leap day, a number beyond 2**63), the fast path gives up and returns None: the caller
+from the non-empty string fields, then each group of typed fields (integers, doubles, booleans,
+timestamps) is checked with one test over all its values and converted with ``map``. Whenever a
+check fails, or a value is unusual (an exponent, "+5", a year before 1000), the fast path gives
+up and returns None: the caller
 then runs the field-table loop, which defines the result and reports the errors. So this module
 may accept less than the parsers, never more, and what it returns equals what the loop returns
 (a property the tests check on generated and mutated lines).
@@ -51,9 +52,9 @@ def _group(parser: Callable[[str], Any]) -> tuple[_Getter, tuple[str, ...]]:
 
 
 _STRING_VALUES, _STRING_NAMES = _group(parse_string)
-# Each numeric group is checked all at once: the joined values may only use the characters
-# below, and then int() and float() accept exactly what the parsers accept, or raise ValueError.
-# "+", exponents ("1.0E-4"), "nan" and the like are rare and left to the parsers.
+# Each numeric group is checked all at once: the joined values may only be ASCII digits and "-"
+# (and "." for doubles); then int() and float() accept exactly what the parsers accept, or raise
+# ValueError. "+", exponents ("1.0E-4"), "nan" and the like are rare and left to the parsers.
 _INT_VALUES, _INT_NAMES = _group(parse_int)
 _DOUBLE_VALUES, _DOUBLE_NAMES = _group(parse_double)
 _BOOL_VALUES, _BOOL_NAMES = _group(parse_bool)
