@@ -1,0 +1,344 @@
+"""What each manifest CLI subcommand does; both front ends call :func:`run`.
+
+Output: data on stdout (one run id a line for ``pending``, so it pipes into ``xargs``; JSON with
+``--json``), prompts, notes and errors on stderr. An error is one line, ``error: <message>``, never
+a traceback. Exit codes are :class:`~airflow_provider_snowplow.cli.definition.ExitCode`:
+
+* 0 ok; idempotent writes (marking a loaded run loaded, unmarking an unrecorded run) are ok;
+* 1 ``pending --exit-code`` found no pending run, or a named run was left as it was because it has
+  a conflicting record (``mark-loaded`` on a skipped run, ``skip`` on a loaded one) or a live claim
+  (``skip``), or a claim changed under ``release``;
+* 2 usage error: bad option, archive URL or run id (checked before anything is written);
+* 3 AWS, manifest table or Airflow connection error;
+* 4 the confirmation was declined (nothing was changed);
+* 130 interrupted.
+
+JSON (``--json``), keys stable:
+
+* ``status``: ``archive_url``, ``table``, ``runs``, ``loaded``, ``skipped``, ``pending``, ``claimed``,
+  ``archived`` (counts; the last five add up to ``runs``), ``oldest_pending`` (run id or null),
+  ``claims`` (list of ``run_id``, ``owner``, ``claimed_at``, ``lease_expires_at``, ISO 8601 UTC),
+  ``archived_runs`` (run ids).
+* ``pending``: ``archive_url``, ``table``, ``pending`` (run ids, oldest first), ``more_pending``
+  (true when ``--max`` cut the list).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from airflow_provider_snowplow.aws_calls import AwsCall, run_sync
+from airflow_provider_snowplow.backfill import plan_skip_before
+from airflow_provider_snowplow.cli.connect import (
+    ConnectionSetupError,
+    FrontEnd,
+    UsageError,
+    open_manifest,
+)
+from airflow_provider_snowplow.cli.definition import ExitCode
+from airflow_provider_snowplow.cli.terminal import Progress, confirm, observe
+from airflow_provider_snowplow.discovery import RunDiscovery, discover_pending_runs
+from airflow_provider_snowplow.errors import ArchiveUrlError, RunIdError, SnowplowProviderError
+from airflow_provider_snowplow.load_manifests import LoadManifest
+from airflow_provider_snowplow.manifest_records import LOADED, SKIPPED, Claim, RunRecord, now_iso
+from airflow_provider_snowplow.run_ids import ArchiveUrl, parse_archive_url, validate_run_id
+
+_SHOWN_ARCHIVED = 10
+
+
+@dataclass
+class Invocation:
+    """One command run: the parsed options and, opened on first use, the manifest."""
+
+    args: argparse.Namespace
+    front_end: FrontEnd
+
+    @cached_property
+    def manifest(self) -> LoadManifest:
+        return open_manifest(self.args, self.front_end)
+
+    @property
+    def by(self) -> str:
+        """Who writes records: ``--by``, else ``cli/<login name>``."""
+        if self.args.by:
+            return str(self.args.by)
+        try:
+            return f"cli/{getpass.getuser()}"
+        except (KeyError, OSError):
+            return "cli"
+
+
+def run(handler: str, args: argparse.Namespace, front_end: FrontEnd) -> int:
+    """Run the subcommand ``handler`` (its name with ``_`` for ``-``); returns the exit code."""
+    try:
+        return int(HANDLERS[handler](Invocation(args, front_end)))
+    except (UsageError, ArchiveUrlError, RunIdError) as exc:
+        return _fail(exc, ExitCode.USAGE)
+    except (SnowplowProviderError, ConnectionSetupError) as exc:
+        return _fail(exc, ExitCode.AWS)
+    except KeyboardInterrupt:
+        sys.stderr.write("\ninterrupted\n")
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        # The reader (`| head`) has gone; stop quietly, and keep Python from complaining at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return ExitCode.OK
+
+
+def _fail(exc: Exception, code: ExitCode) -> int:
+    print(f"error: {exc}", file=sys.stderr)
+    return code
+
+
+def create_table(inv: Invocation) -> int:
+    table = inv.manifest.create_table(inv.args.billing_mode)
+    mode = table.get("BillingModeSummary", {}).get("BillingMode", inv.args.billing_mode)
+    print(f"manifest table {inv.manifest.table_name!r} is {table.get('TableStatus', 'ACTIVE')} ({mode})")
+    return ExitCode.OK
+
+
+def status(inv: Invocation) -> int:
+    archive = parse_archive_url(inv.args.archive_url)
+    found = _discover(inv, archive, max_runs=None)
+    report: dict[str, Any] = {
+        "archive_url": str(archive),
+        "table": inv.manifest.table_name,
+        "runs": found.run_count,
+        "loaded": found.loaded,
+        "skipped": found.skipped,
+        "pending": len(found.pending),
+        "claimed": len(found.claimed),
+        "archived": len(found.archived),
+        "oldest_pending": found.pending[0] if found.pending else None,
+        "claims": [_claim_json(claim) for claim in found.claimed],
+        "archived_runs": found.archived,
+    }
+    if inv.args.json:
+        print(json.dumps(report, indent=2))
+        return ExitCode.OK
+    rows = [("archive", report["archive_url"]), ("manifest table", report["table"])]
+    rows += [(name, str(report[name])) for name in ("runs", "loaded", "skipped")]
+    oldest = f"  oldest: {report['oldest_pending']}" if found.pending else ""
+    rows += [("pending", f"{report['pending']}{oldest}"), ("claimed", str(report["claimed"]))]
+    rows += [(f"  {c.run_id}", _describe_claim(c, inv.manifest.clock())) for c in found.claimed]
+    restore = "  in GLACIER or DEEP_ARCHIVE: restore before loading" if found.archived else ""
+    rows.append(("archived", f"{report['archived']}{restore}"))
+    rows += [(f"  {run_id}", "") for run_id in found.archived[:_SHOWN_ARCHIVED]]
+    if len(found.archived) > _SHOWN_ARCHIVED:
+        rows.append((f"  ... and {len(found.archived) - _SHOWN_ARCHIVED} more (--json lists all)", ""))
+    width = max(len(name) for name, _ in rows if not name.startswith("  "))
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}".rstrip())
+    return ExitCode.OK
+
+
+def pending(inv: Invocation) -> int:
+    archive = parse_archive_url(inv.args.archive_url)
+    found = _discover(inv, archive, max_runs=inv.args.max_runs)
+    if inv.args.json:
+        report = {
+            "archive_url": str(archive),
+            "table": inv.manifest.table_name,
+            "pending": found.pending,
+            "more_pending": found.more_pending,
+        }
+        print(json.dumps(report, indent=2))
+    else:
+        for run_id in found.pending:
+            print(run_id)
+        if found.more_pending:
+            print(f"(more runs are pending beyond --max {inv.args.max_runs})", file=sys.stderr)
+    return ExitCode.NOT_DONE if inv.args.exit_code and not found.pending else ExitCode.OK
+
+
+def mark_loaded(inv: Invocation) -> int:
+    run_ids = _run_ids(inv)
+    left = 0
+    for run_id in run_ids:
+        if inv.manifest.mark_loaded(run_id, loaded_by=inv.by):
+            print(f"loaded          {run_id}")
+            continue
+        record = inv.manifest.get_record(run_id)
+        if record is None or record.status == LOADED:
+            print(f"already loaded  {run_id}{_provenance(record)}")
+        else:
+            left += 1
+            print(
+                f"left {record.status:<10} {run_id}{_provenance(record)}: unmark it first to mark it loaded"
+            )
+    return ExitCode.NOT_DONE if left else ExitCode.OK
+
+
+def unmark(inv: Invocation) -> int:
+    run_ids = _run_ids(inv)
+    records = {run_id: inv.manifest.get_record(run_id) for run_id in run_ids}
+    recorded = [run_id for run_id, record in records.items() if record is not None]
+    for run_id in run_ids:
+        if records[run_id] is None:
+            print(f"not recorded    {run_id}")
+    if not recorded:
+        return ExitCode.OK
+    if not inv.args.yes:
+        print(f"These runs will be loaded again by the next pipeline run ({len(recorded)}):", file=sys.stderr)
+        for run_id in recorded:
+            record = records[run_id]
+            assert record is not None
+            print(f"  {run_id}  {record.status}{_provenance(record)}", file=sys.stderr)
+        if not confirm(f"Delete the records of {_runs(len(recorded))}?"):
+            return _aborted()
+    for run_id in recorded:
+        print(f"{'unmarked' if inv.manifest.unmark(run_id) else 'not recorded':<15} {run_id}")
+    return ExitCode.OK
+
+
+def skip(inv: Invocation) -> int:
+    args = inv.args
+    if args.before is not None:
+        if args.run_ids:
+            raise UsageError("name runs to skip or give --before DATE, not both")
+        if not args.archive_url:
+            raise UsageError("--before needs --archive-url: the archive whose runs to skip")
+        return _skip_before(inv, parse_archive_url(args.archive_url), args.before)
+    if args.archive_url:
+        raise UsageError("--archive-url goes with --before; named runs need no archive")
+    if not args.run_ids:
+        raise UsageError("name the runs to skip, or give --before DATE --archive-url ARCHIVE_URL")
+    left = 0
+    now = inv.manifest.clock()
+    for run_id in _run_ids(inv):
+        claim = inv.manifest.get_claim(run_id)
+        if claim is not None and claim.is_live(now):
+            left += 1
+            print(f"left claimed    {run_id}: {_describe_claim(claim, now)}; release it first")
+        elif inv.manifest.mark_skipped(run_id, skipped_by=inv.by):
+            print(f"skipped         {run_id}")
+        else:
+            record = inv.manifest.get_record(run_id)
+            if record is None or record.status == SKIPPED:
+                print(f"already skipped {run_id}{_provenance(record)}")
+            else:
+                left += 1
+                print(f"left {record.status:<10} {run_id}{_provenance(record)}: unmark it first to skip it")
+    return ExitCode.NOT_DONE if left else ExitCode.OK
+
+
+def _skip_before(inv: Invocation, archive: ArchiveUrl, before: datetime) -> int:
+    manifest = inv.manifest
+    plan = plan_skip_before(archive, manifest.table_name, before, manifest.clock())
+    with Progress("reading archive and manifest, AWS requests") as progress:
+        found = run_sync(observe(plan, _counter(progress)), manifest.clients)
+    cut = before.isoformat(sep=" ")
+    left_alone = f"{len(found.recorded)} already recorded, {len(found.claimed)} claimed: left alone"
+    if not found.to_skip:
+        print(f"no run before {cut} to skip ({left_alone})")
+        return ExitCode.OK
+    if not inv.args.yes:
+        first, last = found.to_skip[0], found.to_skip[-1]
+        span = first if first == last else f"{first} ... {last}"
+        print(
+            f"{_runs(len(found.to_skip))} before {cut} will never be loaded: {span} "
+            f"({left_alone}; {found.later} at or after the cut-off)",
+            file=sys.stderr,
+        )
+        if not confirm(f"Record {_runs(len(found.to_skip))} as skipped?"):
+            return _aborted()
+    skipped = 0
+    with Progress("skipping runs", total=len(found.to_skip)) as progress:
+        for run_id in found.to_skip:
+            skipped += manifest.mark_skipped(run_id, skipped_by=inv.by)
+            progress.step()
+    meanwhile = len(found.to_skip) - skipped
+    recorded_meanwhile = f", {meanwhile} recorded meanwhile" if meanwhile else ""
+    print(f"skipped {_runs(skipped)} before {cut} ({left_alone}{recorded_meanwhile})")
+    return ExitCode.OK
+
+
+def release(inv: Invocation) -> int:
+    run_id = validate_run_id(inv.args.run_id)
+    claim = inv.manifest.get_claim(run_id)
+    if claim is None:
+        print(f"no claim on {run_id}")
+        return ExitCode.OK
+    now = inv.manifest.clock()
+    if claim.is_live(now) and not inv.args.yes:
+        print(f"{run_id} is {_describe_claim(claim, now)}: it may be being loaded now", file=sys.stderr)
+        if not confirm("Release the claim anyway?"):
+            return _aborted()
+    if inv.manifest.release_claim(run_id, token=claim.token):
+        print(f"released claim on {run_id} ({_describe_claim(claim, now)})")
+        return ExitCode.OK
+    holder = inv.manifest.get_claim(run_id)
+    who = f"now {_describe_claim(holder, now)}" if holder else "now gone"
+    print(f"the claim on {run_id} changed meanwhile ({who}); left alone", file=sys.stderr)
+    return ExitCode.NOT_DONE
+
+
+HANDLERS: dict[str, Callable[[Invocation], int]] = {
+    "create_table": create_table,
+    "status": status,
+    "pending": pending,
+    "mark_loaded": mark_loaded,
+    "unmark": unmark,
+    "skip": skip,
+    "release": release,
+}
+
+
+def _discover(inv: Invocation, archive: ArchiveUrl, max_runs: int | None) -> RunDiscovery:
+    """``LoadManifest.find_pending_runs``, with a progress counter of the AWS requests it makes."""
+    manifest = inv.manifest
+    plan = discover_pending_runs(archive, manifest.table_name, manifest.clock(), max_runs)
+    with Progress("reading archive and manifest, AWS requests") as progress:
+        return run_sync(observe(plan, _counter(progress)), manifest.clients)
+
+
+def _counter(progress: Progress) -> Callable[[AwsCall], None]:
+    return lambda _call: progress.step()
+
+
+def _run_ids(inv: Invocation) -> list[str]:
+    """The named runs, all validated before anything is written; duplicates dropped."""
+    return [validate_run_id(run_id) for run_id in dict.fromkeys(inv.args.run_ids)]
+
+
+def _aborted() -> int:
+    print("aborted: nothing was changed", file=sys.stderr)
+    return ExitCode.ABORTED
+
+
+def _runs(count: int) -> str:
+    return f"{count} run{'' if count == 1 else 's'}"
+
+
+def _provenance(record: RunRecord | None) -> str:
+    if record is None:
+        return ""
+    details = [
+        f"at {record.loaded_at}" if record.loaded_at else "",
+        f"by {record.loaded_by}" if record.loaded_by else "",
+    ]
+    text = " ".join(d for d in details if d)
+    return f" ({text})" if text else ""
+
+
+def _describe_claim(claim: Claim, now: float) -> str:
+    lease = "lease expires" if claim.is_live(now) else "lease expired"
+    return f"claimed by {claim.owner!r}, {lease} {now_iso(claim.lease_expires_at)}"
+
+
+def _claim_json(claim: Claim) -> dict[str, str]:
+    return {
+        "run_id": claim.run_id,
+        "owner": claim.owner,
+        "claimed_at": now_iso(claim.claimed_at),
+        "lease_expires_at": now_iso(claim.lease_expires_at),
+    }

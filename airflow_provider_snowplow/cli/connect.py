@@ -1,0 +1,117 @@
+"""From the CLI's connection options to a :class:`~airflow_provider_snowplow.load_manifests.LoadManifest`.
+
+Two ways, chosen by ``--conn-id``: an Airflow connection through ``SnowplowManifestHook`` (the
+only path that imports Airflow), or boto3 directly with ``--region``, ``--endpoint-url`` and
+``--profile``, for hosts without an Airflow deployment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import sys
+from typing import Any, Literal
+
+from airflow_provider_snowplow.load_manifests import LoadManifest
+
+FrontEnd = Literal["console", "airflow"]
+TABLE_ENVIRONMENT_VARIABLE = "SNOWPLOW_MANIFEST_TABLE"
+AIRFLOW_DEFAULT_CONN_ID = "aws_default"
+# An operator waits at a terminal: fail within seconds on a wrong endpoint, still ride out throttling.
+BOTO3_CONFIG: dict[str, Any] = {
+    "retries": {"mode": "standard", "max_attempts": 4},
+    "connect_timeout": 10,
+    "read_timeout": 60,
+}
+
+
+class UsageError(Exception):
+    """Arguments that do not fit together; the message says which."""
+
+
+class ConnectionSetupError(Exception):
+    """The AWS clients or the Airflow connection could not be set up."""
+
+
+def table_name(args: argparse.Namespace) -> str:
+    name: str | None = args.table or os.environ.get(TABLE_ENVIRONMENT_VARIABLE)
+    if not name:
+        raise UsageError(f"no manifest table: pass --table NAME or set ${TABLE_ENVIRONMENT_VARIABLE}")
+    return name
+
+
+def conn_id(args: argparse.Namespace, front_end: FrontEnd) -> str | None:
+    """The Airflow connection to use, or None for plain boto3."""
+    direct = args.endpoint_url or args.profile
+    if args.conn_id and direct:
+        raise UsageError(
+            "--endpoint-url and --profile configure boto3 directly; with --conn-id the connection sets "
+            "them (its endpoint_url extra): pass one or the other"
+        )
+    if args.conn_id:
+        return str(args.conn_id)
+    return AIRFLOW_DEFAULT_CONN_ID if front_end == "airflow" and not direct else None
+
+
+def open_manifest(args: argparse.Namespace, front_end: FrontEnd) -> LoadManifest:
+    """The manifest the options point at.
+
+    Raises:
+        UsageError: conflicting options or no table name.
+        ConnectionSetupError: no region, unknown profile, missing Airflow connection...
+    """
+    table = table_name(args)
+    connection = conn_id(args, front_end)
+    if connection is not None:
+        return _through_airflow(table, connection, args.region, must_exist=bool(args.conn_id))
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        session = boto3.Session(profile_name=args.profile, region_name=args.region)
+        config = Config(**BOTO3_CONFIG)
+        s3, dynamodb = (
+            session.client(service, endpoint_url=args.endpoint_url, config=config)
+            for service in ("s3", "dynamodb")
+        )
+    except BotoCoreError as exc:
+        hint = " (pass --region or set AWS_DEFAULT_REGION)" if type(exc).__name__ == "NoRegionError" else ""
+        raise ConnectionSetupError(f"cannot set up AWS clients: {exc}{hint}") from None
+    return LoadManifest(s3, dynamodb, table)
+
+
+def _through_airflow(table: str, connection: str, region: str | None, must_exist: bool) -> LoadManifest:
+    """The hook's clients. A connection named with --conn-id must exist: the Amazon provider would
+    otherwise fall back to boto3's default credentials, silently reaching another account."""
+    try:
+        from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
+    except ImportError as exc:
+        raise ConnectionSetupError(
+            f"--conn-id needs Airflow and its Amazon provider ({exc}); without Airflow, use --region, "
+            "--endpoint-url and --profile"
+        ) from None
+    _airflow_logs_to_stderr()
+    # Airflow's structlog loggers bind to sys.stdout when first used, as the connection's are here.
+    with contextlib.redirect_stdout(sys.stderr):
+        hook = SnowplowManifestHook(table_name=table, aws_conn_id=connection, region_name=region)
+        try:
+            if must_exist:
+                hook.get_connection(connection)
+            return hook.manifest
+        except Exception as exc:
+            if not type(exc).__module__.startswith(("airflow", "botocore", "boto3")):
+                raise
+            raise ConnectionSetupError(f"Airflow connection {connection!r}: {exc}") from None
+
+
+def _airflow_logs_to_stderr() -> None:
+    """Airflow's console log handler writes to stdout, where this CLI prints data (run ids, JSON).
+
+    What Airflow's own CLI does for ``-o json`` (``airflow.cli.utils``, not in every Airflow 3).
+    """
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
+            handler.setStream(sys.stderr)

@@ -1,0 +1,269 @@
+"""The manifest CLI's subcommands and options, defined once for both front ends.
+
+:data:`SUBCOMMANDS` is the single table; :func:`add_subcommands` renders it to argparse for the
+``snowplow-manifest`` console script, and :func:`get_cli_commands` to Airflow's ``ActionCommand``
+objects for ``airflow snowplow`` (registered through ``get_provider_info()["cli"]``). Option keyword
+arguments are limited to what Airflow's ``Arg`` accepts, so both renderings mean the same thing.
+
+Importing this module imports neither Airflow nor boto3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import IntEnum
+from typing import Any
+
+from airflow_provider_snowplow.run_ids import RUN_TIMESTAMP_FORMAT
+
+
+class ExitCode(IntEnum):
+    """What every subcommand's exit status means."""
+
+    OK = 0
+    NOT_DONE = 1  # `pending --exit-code` found nothing, or a run was left as it was (see help)
+    USAGE = 2  # bad arguments, archive URL or run id; nothing was changed
+    AWS = 3  # AWS, manifest table or Airflow connection error
+    ABORTED = 4  # the confirmation was declined
+    INTERRUPTED = 130
+
+
+EXIT_CODES_HELP = (
+    "exit codes: 0 ok; 1 nothing pending (pending --exit-code) or a run left unchanged because it has a "
+    "conflicting record or claim; 2 usage error (nothing changed); 3 AWS, manifest table or Airflow "
+    "connection error; 4 aborted at the confirmation prompt; 130 interrupted"
+)
+
+
+def cut_off(value: str) -> datetime:
+    """A ``--before`` value: ``YYYY-MM-DD``, ISO 8601, or a run folder timestamp; naive UTC."""
+    try:
+        moment = datetime.strptime(value.removeprefix("run="), RUN_TIMESTAMP_FORMAT)
+    except ValueError:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{value!r} is not a date: use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS or a run folder "
+                "timestamp like 2017-04-07-10-00-00 (UTC)"
+            ) from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive whole number")
+    return number
+
+
+@dataclass(frozen=True)
+class Option:
+    """One argument: ``flags`` and ``help`` plus argparse keywords that Airflow's ``Arg`` accepts
+    (``action``, ``default``, ``nargs``, ``type``, ``choices``, ``metavar``, ``dest``)."""
+
+    flags: tuple[str, ...]
+    help: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    help: str
+    options: tuple[Option, ...]
+    description: str = ""
+
+    @property
+    def handler(self) -> str:
+        """The function of :mod:`airflow_provider_snowplow.cli.commands` that runs it."""
+        return self.name.replace("-", "_")
+
+
+TABLE = Option(
+    ("-t", "--table"),
+    "manifest table name (default: $SNOWPLOW_MANIFEST_TABLE)",
+    {"metavar": "NAME"},
+)
+CONN_ID = Option(
+    ("--conn-id",),
+    "Airflow AWS connection to use (needs Airflow installed and configured). Without it, "
+    "`snowplow-manifest` uses boto3's own credentials (environment, --profile, instance role), and "
+    "`airflow snowplow` uses aws_default unless --endpoint-url or --profile is given",
+    {"metavar": "CONN_ID"},
+)
+REGION = Option(("--region",), "AWS region (overrides the connection's or profile's)", {"metavar": "REGION"})
+ENDPOINT_URL = Option(
+    ("--endpoint-url",),
+    "AWS endpoint for S3 and DynamoDB, e.g. http://localhost:4566 (not with --conn-id)",
+    {"metavar": "URL"},
+)
+PROFILE = Option(("--profile",), "AWS shared-config profile (not with --conn-id)", {"metavar": "NAME"})
+CONNECTION = (TABLE, CONN_ID, REGION, ENDPOINT_URL, PROFILE)
+
+ARCHIVE_URL = Option(
+    ("archive_url",),
+    "the enriched archive, e.g. s3://acme-snowplow/enriched/archive/",
+    {"metavar": "ARCHIVE_URL"},
+)
+RUN_IDS = Option(
+    ("run_ids",),
+    "run ids, relative to the bucket, e.g. enriched/archive/run=2017-04-07-10-00-00/",
+    {"nargs": "+", "metavar": "RUN"},
+)
+JSON = Option(("--json",), "print JSON (keys documented in docs/cli.md)", {"action": "store_true"})
+YES = Option(("-y", "--yes"), "do not ask for confirmation", {"action": "store_true"})
+BY = Option(
+    ("--by",),
+    "who is writing, stored in the record's LoadedBy (default: cli/<user>)",
+    {"metavar": "WHO"},
+)
+
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    Subcommand(
+        "create-table",
+        "create the manifest table if missing and wait until it is ACTIVE",
+        (
+            *CONNECTION,
+            Option(
+                ("--billing-mode",),
+                "billing mode of a new table (an existing table is left as it is)",
+                {"choices": ["PAY_PER_REQUEST", "PROVISIONED"], "default": "PAY_PER_REQUEST"},
+            ),
+        ),
+    ),
+    Subcommand(
+        "status",
+        "counts of an archive's runs: loaded, skipped, pending, claimed (owner, lease expiry), archived",
+        (ARCHIVE_URL, *CONNECTION, JSON),
+    ),
+    Subcommand(
+        "pending",
+        "the runs still to load, oldest first, one a line",
+        (
+            ARCHIVE_URL,
+            *CONNECTION,
+            JSON,
+            Option(
+                ("--max",), "list at most N runs", {"metavar": "N", "type": positive_int, "dest": "max_runs"}
+            ),
+            Option(
+                ("--exit-code",),
+                "exit with 1 when no run is pending (like grep), for `if snowplow-manifest pending ...`",
+                {"action": "store_true"},
+            ),
+        ),
+    ),
+    Subcommand(
+        "mark-loaded",
+        "record runs as loaded, so that no pipeline loads them (again)",
+        (RUN_IDS, *CONNECTION, BY),
+        "Idempotent: a run already recorded as loaded is left as it is. A run recorded as skipped is "
+        "left as it is too, with exit code 1: unmark it first.",
+    ),
+    Subcommand(
+        "unmark",
+        "delete runs' records so that they are loaded again (reprocessing)",
+        (RUN_IDS, *CONNECTION, YES),
+        "Shows each run's record, then asks for confirmation unless --yes is given.",
+    ),
+    Subcommand(
+        "skip",
+        "record runs as skipped: never to be loaded, and not pending for Snowplow's SDKs either",
+        (
+            Option(
+                ("run_ids",),
+                "run ids to skip (or use --before)",
+                {"nargs": "*", "metavar": "RUN"},
+            ),
+            *CONNECTION,
+            BY,
+            YES,
+            Option(
+                ("--before",),
+                "skip every unrecorded run of --archive-url whose folder time is before DATE (UTC): "
+                "YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS or 2017-04-07-10-00-00; asks for confirmation",
+                {"metavar": "DATE", "type": cut_off},
+            ),
+            Option(("--archive-url",), "the archive for --before", {"metavar": "ARCHIVE_URL"}),
+        ),
+        "Backfill cut-off, as Snowplow's loaders did with ToSkip. Runs that already have a record, and "
+        "runs with a live claim, are left alone (exit code 1 when named explicitly).",
+    ),
+    Subcommand(
+        "release",
+        "drop the claim on a run, e.g. left by a worker that died (it expires on its own too)",
+        (
+            Option(("run_id",), "the claimed run", {"metavar": "RUN"}),
+            *CONNECTION,
+            YES,
+        ),
+        "An expired claim is dropped at once; for a live one (someone may be loading the run now) "
+        "you are asked to confirm unless --yes is given.",
+    ),
+)
+
+
+def add_subcommands(parser: argparse.ArgumentParser) -> None:
+    """Render :data:`SUBCOMMANDS` into ``parser`` (argparse); the handler name goes to ``handler``."""
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for sub in SUBCOMMANDS:
+        sub_parser = subparsers.add_parser(
+            sub.name, help=sub.help, description=_description(sub), epilog=EXIT_CODES_HELP
+        )
+        for option in sub.options:
+            sub_parser.add_argument(*option.flags, help=option.help, **option.kwargs)
+        sub_parser.set_defaults(handler=sub.handler)
+
+
+def get_cli_commands() -> list[Any]:
+    """Airflow's provider CLI hook: ``airflow snowplow <subcommand>``."""
+    from airflow.cli.cli_config import ActionCommand, Arg, GroupCommand
+
+    return [
+        GroupCommand(
+            name="snowplow",
+            help="Snowplow load manifest: status, pending runs, mark, unmark, skip, release claims",
+            description=f"Snowplow load manifest commands. {EXIT_CODES_HELP}.",
+            subcommands=[
+                ActionCommand(
+                    name=sub.name,
+                    help=sub.help,
+                    description=_description(sub),
+                    epilog=EXIT_CODES_HELP,
+                    args=tuple(
+                        Arg(option.flags, help=option.help, **option.kwargs) for option in sub.options
+                    ),
+                    func=airflow_func(sub.handler),
+                )
+                for sub in SUBCOMMANDS
+            ],
+        )
+    ]
+
+
+def airflow_func(handler: str) -> Callable[[argparse.Namespace], None]:
+    """The ``func`` Airflow calls with the parsed namespace; exits with the command's code."""
+
+    def command(args: argparse.Namespace) -> None:
+        from airflow_provider_snowplow.cli.commands import run
+
+        code = run(handler, args, front_end="airflow")
+        if code:
+            sys.exit(code)
+
+    command.__name__ = handler
+    return command
+
+
+def _description(sub: Subcommand) -> str:
+    return f"{sub.help[:1].upper()}{sub.help[1:]}. {sub.description}".strip()

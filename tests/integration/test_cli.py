@@ -1,0 +1,459 @@
+"""The manifest CLI, run as the operator runs it: a subprocess against the moto server over HTTP.
+
+``snowplow-manifest`` is run as ``python -m airflow_provider_snowplow.cli`` (the same ``main``);
+``airflow snowplow`` through Airflow's own ``main()``, parser and provider discovery.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from airflow_provider_snowplow.load_manifests import LoadManifest
+from airflow_provider_snowplow.local_aws import LocalAws
+from airflow_provider_snowplow.manifest_records import now_iso
+from tests.support import Archive, run_sdk
+
+CONSOLE = [sys.executable, "-m", "airflow_provider_snowplow.cli"]
+# Airflow's real CLI entry point; until provider_info declares "cli", discovery is told about it here.
+AIRFLOW_CLI = """
+import sys
+import airflow_provider_snowplow.provider_info as info
+declared = info.get_provider_info()
+declared.setdefault("cli", ["airflow_provider_snowplow.cli.definition.get_cli_commands"])
+info.get_provider_info = lambda: declared
+from airflow.__main__ import main
+sys.argv = ["airflow", *sys.argv[1:]]
+main()
+"""
+# Airflow made unimportable: the console script must not need it without --conn-id.
+WITHOUT_AIRFLOW = """
+import sys
+sys.modules["airflow"] = None
+from airflow_provider_snowplow.cli.console import main
+code = main()
+assert not any(name == "airflow" or name.startswith("airflow.") for name in sys.modules if sys.modules[name])
+sys.exit(code)
+"""
+
+
+@dataclass
+class Cli:
+    """Runs ``snowplow-manifest`` with ``--table`` and ``--endpoint-url`` pointing at the moto server."""
+
+    endpoint_url: str
+    table: str
+
+    def __call__(
+        self,
+        *args: str,
+        stdin: str = "",
+        table: str | None = None,
+        connection: Sequence[str] | None = None,
+        program: Sequence[str] = CONSOLE,
+    ) -> subprocess.CompletedProcess[str]:
+        if connection is None:
+            connection = ["--table", table or self.table, "--endpoint-url", self.endpoint_url]
+        return subprocess.run(
+            [*program, *args, *connection],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=os.environ.copy(),
+            timeout=120,
+            check=False,
+        )
+
+    def json(self, *args: str) -> object:
+        done = self(*args, "--json")
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+
+@pytest.fixture
+def cli(aws: LocalAws, table: str) -> Cli:
+    return Cli(aws.endpoint_url, table)
+
+
+@pytest.fixture
+def manifest(s3, dynamodb, table: str) -> LoadManifest:  # type: ignore[no-untyped-def]
+    return LoadManifest(s3, dynamodb, table)
+
+
+def expired_claim(manifest: LoadManifest, run_id: str, owner: str) -> None:
+    """A claim whose one-minute lease ran out an hour ago."""
+    s3, dynamodb = manifest.clients["s3"], manifest.clients["dynamodb"]
+    past = LoadManifest(s3, dynamodb, manifest.table_name, clock=lambda: time.time() - 3600)
+    assert past.claim_run(run_id, owner, lease_seconds=60).won
+
+
+def lines(text: str) -> list[str]:
+    return text.strip().splitlines()
+
+
+def test_create_table_makes_the_sdk_layout_and_is_idempotent(aws: LocalAws, s3, dynamodb) -> None:  # type: ignore[no-untyped-def]
+    cli = Cli(aws.endpoint_url, "made-by-cli")
+    for _ in range(2):
+        done = cli("create-table", "--billing-mode", "PROVISIONED")
+        assert (done.returncode, done.stdout) == (0, "manifest table 'made-by-cli' is ACTIVE (PROVISIONED)\n")
+    table = LoadManifest(s3, dynamodb, "made-by-cli").describe_table()
+    assert table["KeySchema"] == [{"AttributeName": "RunId", "KeyType": "HASH"}]
+
+
+def test_aws_errors_are_one_line_with_exit_code_3(cli: Cli, archive: Archive) -> None:
+    archive.add_run("2017-01-01-00-00-00")
+    for args in (
+        ("status", archive.url),
+        ("pending", archive.url),
+        ("unmark", archive.run_id("2017-01-01-00-00-00")),
+    ):
+        done = cli(*args, table="missing-table")
+        assert done.returncode == 3, done.stderr
+        assert done.stdout == ""
+        assert len(lines(done.stderr)) == 1 and done.stderr.startswith("error: "), done.stderr
+        assert (
+            "manifest table 'missing-table' does not exist in us-east-1; create it with "
+            "SnowplowManifestHook(table_name=...).create_manifest_table() or `snowplow-manifest create-table`"
+        ) in done.stderr
+    done = cli("status", "s3://no-such-bucket/archive/")
+    assert (
+        done.returncode == 3 and "bucket 'no-such-bucket'" in done.stderr and "Traceback" not in done.stderr
+    )
+
+
+def test_usage_errors_exit_with_2_and_change_nothing(
+    cli: Cli, archive: Archive, manifest: LoadManifest
+) -> None:
+    run = archive.add_run("2017-01-01-00-00-00")
+    cases = [
+        (("mark-loaded", run, run.rstrip("/")), "(add the trailing slash)"),
+        (("skip", run, f"s3://{archive.bucket}/{run}"), "drop the s3://bucket/ part"),
+        (("status", "http://acme/archive/"), "must start with s3://"),
+        (("skip",), "name the runs to skip"),
+        (("skip", run, "--before", "2017-02-01"), "not both"),
+        (("skip", "--before", "2017-02-01"), "--before needs --archive-url"),
+        (("skip", "--before", "last tuesday", "--archive-url", archive.url), "is not a date"),
+        (("pending", archive.url, "--max", "0"), "not a positive whole number"),
+        (("no-such-command",), "invalid choice"),
+    ]
+    for args, message in cases:
+        done = cli(*args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert message in done.stderr, (args, done.stderr)
+        assert "Traceback" not in done.stderr
+    assert manifest.get_record(run) is None
+    no_table = cli("status", archive.url, connection=["--endpoint-url", cli.endpoint_url])
+    assert no_table.returncode == 2
+    assert "pass --table NAME or set $SNOWPLOW_MANIFEST_TABLE" in no_table.stderr
+
+
+def test_status_counts_every_state(cli: Cli, archive: Archive, manifest: LoadManifest) -> None:
+    loaded = archive.add_run("2017-01-01-00-00-00")
+    skipped = archive.add_run("2017-01-02-00-00-00")
+    glacier = archive.add_run("2017-01-03-00-00-00", storage_class="GLACIER")
+    claimed = archive.add_run("2017-01-04-00-00-00")
+    stale = archive.add_run("2017-01-05-00-00-00")
+    pending = archive.add_run("2017-01-06-00-00-00")
+    manifest.mark_loaded(loaded)
+    manifest.mark_skipped(skipped)
+    assert manifest.claim_run(claimed, "snowplow_load/manual__1").won
+    claim = manifest.get_claim(claimed)
+    assert claim is not None
+    expired_claim(manifest, stale, "dead-worker")
+
+    report = cli.json("status", archive.url)
+    assert report == {
+        "archive_url": archive.url,
+        "table": manifest.table_name,
+        "runs": 6,
+        "loaded": 1,
+        "skipped": 1,
+        "pending": 2,
+        "claimed": 1,
+        "archived": 1,
+        "oldest_pending": stale,
+        "claims": [
+            {
+                "run_id": claimed,
+                "owner": "snowplow_load/manual__1",
+                "claimed_at": now_iso(claim.claimed_at),
+                "lease_expires_at": now_iso(claim.lease_expires_at),
+            }
+        ],
+        "archived_runs": [glacier],
+    }
+    done = cli("status", archive.url)
+    assert done.returncode == 0 and done.stderr == ""
+    assert lines(done.stdout) == [
+        f"archive         {archive.url}",
+        f"manifest table  {manifest.table_name}",
+        "runs            6",
+        "loaded          1",
+        "skipped         1",
+        f"pending         2  oldest: {stale}",
+        "claimed         1",
+        f"  {claimed}  claimed by 'snowplow_load/manual__1', lease expires {now_iso(claim.lease_expires_at)}",
+        "archived        1  in GLACIER or DEEP_ARCHIVE: restore before loading",
+        f"  {glacier}",
+    ]
+    assert pending not in done.stdout
+
+
+def test_pending_lists_oldest_first_with_max_json_and_exit_code(
+    cli: Cli, archive: Archive, manifest: LoadManifest
+) -> None:
+    runs = archive.add_runs(4)
+    manifest.mark_loaded(runs[1])
+    done = cli("pending", archive.url)
+    assert (done.returncode, lines(done.stdout), done.stderr) == (0, [runs[0], runs[2], runs[3]], "")
+    capped = cli("pending", archive.url, "--max", "2", "--exit-code")
+    assert (capped.returncode, lines(capped.stdout)) == (0, [runs[0], runs[2]])
+    assert capped.stderr == "(more runs are pending beyond --max 2)\n"
+    assert cli.json("pending", archive.url, "--max", "2") == {
+        "archive_url": archive.url,
+        "table": manifest.table_name,
+        "pending": [runs[0], runs[2]],
+        "more_pending": True,
+    }
+    for run in (runs[0], runs[2], runs[3]):
+        manifest.mark_loaded(run)
+    assert cli.json("pending", archive.url)["pending"] == []  # type: ignore[index]
+    nothing = cli("pending", archive.url)
+    assert (nothing.returncode, nothing.stdout) == (0, "")
+    nothing = cli("pending", archive.url, "--exit-code")
+    assert (nothing.returncode, nothing.stdout) == (1, "")
+
+
+def test_mark_loaded_is_idempotent_and_leaves_skipped_runs_alone(
+    cli: Cli, archive: Archive, manifest: LoadManifest
+) -> None:
+    fresh, again, skipped = archive.add_runs(3)
+    manifest.mark_loaded(again, loaded_by="dag/run-1")
+    manifest.mark_skipped(skipped)
+    done = cli("mark-loaded", fresh, again, "--by", "ops/alice")
+    assert done.returncode == 0, done.stderr
+    assert lines(done.stdout)[0] == f"loaded          {fresh}"
+    assert lines(done.stdout)[1].startswith(f"already loaded  {again} (at ") and "by dag/run-1" in done.stdout
+    record = manifest.get_record(fresh)
+    assert record is not None and (record.status, record.loaded_by) == ("LOADED", "ops/alice")
+    conflict = cli("mark-loaded", skipped)
+    assert conflict.returncode == 1
+    assert conflict.stdout.startswith(f"left SKIPPED    {skipped} (at ")
+    assert "unmark it first" in conflict.stdout
+    assert manifest.get_record(skipped).status == "SKIPPED"  # type: ignore[union-attr]
+
+
+def test_unmark_asks_for_confirmation(cli: Cli, archive: Archive, manifest: LoadManifest) -> None:
+    loaded, skipped, unrecorded = archive.add_runs(3)
+    manifest.mark_loaded(loaded, loaded_by="dag/run-1")
+    manifest.mark_skipped(skipped)
+    for answer in ("n\n", "", "whatever\n"):
+        declined = cli("unmark", loaded, skipped, stdin=answer)
+        assert declined.returncode == 4, declined.stderr
+        assert (
+            f"  {loaded}  LOADED (at " in declined.stderr and f"  {skipped}  SKIPPED (at " in declined.stderr
+        )
+        assert "Delete the records of 2 runs? [y/N]" in declined.stderr
+        assert "aborted: nothing was changed" in declined.stderr
+        assert manifest.is_loaded(loaded) and manifest.is_loaded(skipped)
+    agreed = cli("unmark", loaded, unrecorded, stdin="y\n")
+    assert agreed.returncode == 0, agreed.stderr
+    assert lines(agreed.stdout) == [f"not recorded    {unrecorded}", f"unmarked        {loaded}"]
+    assert not manifest.is_loaded(loaded)
+    unattended = cli("unmark", skipped, "--yes")
+    assert (unattended.returncode, unattended.stdout, unattended.stderr) == (
+        0,
+        f"unmarked        {skipped}\n",
+        "",
+    )
+    assert not manifest.is_loaded(skipped)
+    nothing = cli("unmark", skipped)
+    assert (nothing.returncode, nothing.stdout, nothing.stderr) == (0, f"not recorded    {skipped}\n", "")
+
+
+def test_skip_named_runs_leaves_loaded_and_claimed_runs_alone(
+    cli: Cli, archive: Archive, manifest: LoadManifest
+) -> None:
+    fresh, loaded, claimed, stale = archive.add_runs(4)
+    manifest.mark_loaded(loaded)
+    assert manifest.claim_run(claimed, "dag/run-9").won
+    expired_claim(manifest, stale, "dead-worker")
+    done = cli("skip", fresh, stale, "--by", "ops/backfill")
+    assert (done.returncode, lines(done.stdout)) == (
+        0,
+        [f"skipped         {fresh}", f"skipped         {stale}"],
+    )
+    record = manifest.get_record(fresh)
+    assert record is not None and (record.status, record.loaded_by) == ("SKIPPED", "ops/backfill")
+    again = cli("skip", fresh)
+    assert again.returncode == 0 and again.stdout.startswith(f"already skipped {fresh} (at ")
+    conflicts = cli("skip", loaded, claimed)
+    assert conflicts.returncode == 1
+    assert lines(conflicts.stdout)[0].startswith(f"left LOADED     {loaded}")
+    assert lines(conflicts.stdout)[1].startswith(
+        f"left claimed    {claimed}: claimed by 'dag/run-9', lease expires "
+    )
+    assert manifest.get_record(loaded).status == "LOADED"  # type: ignore[union-attr]
+    assert manifest.get_record(claimed) is None
+
+
+def test_skip_before_a_date_confirms_then_counts(cli: Cli, archive: Archive, manifest: LoadManifest) -> None:
+    runs = archive.add_runs(6)  # 2017-01-01, hourly from 00:00 to 05:00
+    manifest.mark_loaded(runs[0])
+    assert manifest.claim_run(runs[1], "dag/run-1").won
+    archived = archive.add_run("2017-01-01-02-30-00", storage_class="GLACIER")
+    args = ("skip", "--before", "2017-01-01T04:00:00", "--archive-url", archive.url)
+    declined = cli(*args, stdin="n\n")
+    assert declined.returncode == 4
+    assert (
+        f"3 runs before 2017-01-01 04:00:00 will never be loaded: {runs[2]} ... {runs[3]} "
+        "(1 already recorded, 1 claimed: left alone; 2 at or after the cut-off)"
+    ) in declined.stderr
+    assert "Record 3 runs as skipped? [y/N]" in declined.stderr
+    assert [manifest.get_record(r) for r in (runs[2], archived, runs[3])] == [None, None, None]
+    agreed = cli(*args, stdin="y\n")
+    assert agreed.returncode == 0, agreed.stderr
+    assert (
+        agreed.stdout
+        == "skipped 3 runs before 2017-01-01 04:00:00 (1 already recorded, 1 claimed: left alone)\n"
+    )
+    statuses = {r: getattr(manifest.get_record(r), "status", None) for r in [*runs, archived]}
+    assert statuses == {
+        runs[0]: "LOADED",
+        runs[1]: None,
+        runs[2]: "SKIPPED",
+        archived: "SKIPPED",
+        runs[3]: "SKIPPED",
+        runs[4]: None,
+        runs[5]: None,
+    }
+    again = cli(*args, "--yes")
+    assert (
+        again.stdout
+        == "no run before 2017-01-01 04:00:00 to skip (4 already recorded, 1 claimed: left alone)\n"
+    )
+    by_folder_name = cli("skip", "--before", "run=2017-01-01-05-00-00", "--archive-url", archive.url, "--yes")
+    assert by_folder_name.stdout.startswith("skipped 1 run before 2017-01-01 05:00:00")
+    assert manifest.get_record(runs[4]).status == "SKIPPED"  # type: ignore[union-attr]
+
+
+def test_skipped_runs_are_pending_neither_for_us_nor_for_the_snowplow_sdk(
+    cli: Cli, aws: LocalAws, archive: Archive, manifest: LoadManifest
+) -> None:
+    runs = archive.add_runs(5)
+    manifest.mark_loaded(runs[3])
+    done = cli("skip", "--before", "2017-01-01T02:00", "--archive-url", archive.url, "--yes")
+    assert done.returncode == 0, done.stderr
+    sdk_pending = run_sdk(
+        "result = [r for r in sdk.list_runids(s3, args['url']) if not sdk.is_in_manifest(dynamodb, args['table'], r)]",
+        aws.endpoint_url,
+        url=archive.url,
+        table=manifest.table_name,
+    )
+    assert sdk_pending == [runs[2], runs[4]]
+    assert lines(cli("pending", archive.url).stdout) == sdk_pending
+    report = cli.json("status", archive.url)
+    assert (report["loaded"], report["skipped"], report["pending"]) == (1, 2, 2)  # type: ignore[index]
+
+
+def test_release_drops_stale_claims_and_confirms_live_ones(
+    cli: Cli, archive: Archive, manifest: LoadManifest
+) -> None:
+    live, stale, unclaimed = archive.add_runs(3)
+    assert manifest.claim_run(live, "dag/run-1").won
+    expired_claim(manifest, stale, "dead-worker")
+    done = cli("release", stale)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith(f"released claim on {stale} (claimed by 'dead-worker', lease expired ")
+    assert manifest.get_claim(stale) is None
+    declined = cli("release", live, stdin="n\n")
+    assert declined.returncode == 4
+    assert f"{live} is claimed by 'dag/run-1', lease expires " in declined.stderr
+    assert "Release the claim anyway? [y/N]" in declined.stderr
+    assert manifest.get_claim(live) is not None
+    agreed = cli("release", live, stdin="y\n")
+    assert agreed.returncode == 0 and agreed.stdout.startswith(f"released claim on {live}")
+    assert manifest.get_claim(live) is None
+    assert manifest.claim_run(live, "dag/run-2").won
+    assert cli("release", live, "--yes").returncode == 0
+    assert manifest.find_pending_runs(archive.url).pending == [live, stale, unclaimed]
+    nothing = cli("release", unclaimed)
+    assert (nothing.returncode, nothing.stdout) == (0, f"no claim on {unclaimed}\n")
+
+
+def test_progress_shows_on_a_terminal_only(cli: Cli, archive: Archive) -> None:
+    runs = archive.add_runs(30)  # 30 storage-class checks: a long listing
+    piped = cli("pending", archive.url)
+    assert (piped.returncode, lines(piped.stdout), piped.stderr) == (0, runs, "")
+    controller, terminal = pty.openpty()
+    try:
+        done = subprocess.run(
+            [*CONSOLE, "pending", archive.url, "--table", cli.table, "--endpoint-url", cli.endpoint_url],
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            timeout=120,
+            check=False,
+        )
+        shown = os.read(controller, 1 << 16).decode()
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert done.returncode == 0
+    assert lines(shown) == runs
+    assert b"\rreading archive and manifest, AWS requests: 10 (" in done.stderr
+    assert done.stderr.endswith(b"\r"), "the progress line is erased when done"
+
+
+def test_console_script_needs_no_airflow(cli: Cli, archive: Archive) -> None:
+    run = archive.add_run("2017-01-01-00-00-00")
+    without_airflow = [sys.executable, "-c", WITHOUT_AIRFLOW]
+    done = cli("mark-loaded", run, program=without_airflow)
+    assert done.returncode == 0, done.stderr
+    done = cli("status", archive.url, "--json", program=without_airflow)
+    assert (done.returncode, json.loads(done.stdout)["loaded"]) == (0, 1)
+    needs_airflow = cli(
+        "status", archive.url, program=without_airflow, connection=["-t", cli.table, "--conn-id", "x"]
+    )
+    assert needs_airflow.returncode == 3
+    assert needs_airflow.stderr.startswith("error: --conn-id needs Airflow and its Amazon provider")
+
+
+def test_console_script_with_an_airflow_connection(
+    cli: Cli, archive: Archive, manifest: LoadManifest, aws_connection: str
+) -> None:
+    run = archive.add_run("2017-01-01-00-00-00")
+    through_airflow = ["--table", cli.table, "--conn-id", aws_connection]
+    done = cli("mark-loaded", run, "--by", "ops", connection=through_airflow)
+    assert (done.returncode, done.stdout) == (0, f"loaded          {run}\n"), done.stderr
+    report = cli("status", archive.url, "--json", connection=through_airflow)
+    assert json.loads(report.stdout)["loaded"] == 1, "Airflow's log lines must stay off stdout"
+    both = cli("status", archive.url, connection=[*through_airflow, "--endpoint-url", cli.endpoint_url])
+    assert both.returncode == 2 and "pass one or the other" in both.stderr
+    unknown = cli("status", archive.url, connection=["--table", cli.table, "--conn-id", "no_such_conn"])
+    assert unknown.returncode == 3
+    assert lines(unknown.stderr)[-1].startswith("error: Airflow connection 'no_such_conn': ")
+
+
+def test_airflow_snowplow_commands(
+    cli: Cli, archive: Archive, manifest: LoadManifest, airflow_db: Path, aws_connection: str
+) -> None:
+    run = archive.add_run("2017-01-01-00-00-00")
+    airflow = [sys.executable, "-c", AIRFLOW_CLI, "snowplow"]
+    done = cli("status", archive.url, "--json", program=airflow, connection=["-t", cli.table])
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["oldest_pending"] == run
+    manifest.mark_loaded(run)
+    declined = cli("unmark", run, stdin="n\n", program=airflow, connection=["-t", cli.table])
+    assert declined.returncode == 4, declined.stderr
+    assert "Delete the records of 1 run? [y/N]" in declined.stderr
+    assert manifest.is_loaded(run)

@@ -1,0 +1,147 @@
+"""The CLI's shared definition, its two renderings, and its terminal helpers, without AWS."""
+
+from __future__ import annotations
+
+import argparse
+import io
+from datetime import datetime
+
+import pytest
+
+from airflow_provider_snowplow.aws_calls import AwsCall, Plan
+from airflow_provider_snowplow.cli.console import parser as console_parser
+from airflow_provider_snowplow.cli.definition import SUBCOMMANDS, cut_off, get_cli_commands
+from airflow_provider_snowplow.cli.terminal import PROGRESS_AFTER_STEPS, Progress, observe
+
+RUN = "enriched/archive/run=2017-01-01-00-00-00/"
+ARCHIVE = "s3://acme-snowplow/enriched/archive/"
+CONNECTION = ["-t", "m", "--region", "eu-west-1", "--endpoint-url", "http://localhost:4566"]
+ARGV = {
+    "create-table": ["--billing-mode", "PROVISIONED"],
+    "status": [ARCHIVE, "--json"],
+    "pending": [ARCHIVE, "--max", "3", "--exit-code"],
+    "mark-loaded": [RUN, RUN.replace("01-00", "02-00"), "--by", "ops"],
+    "unmark": [RUN, "--yes"],
+    "skip": ["--before", "2017-02-01", "--archive-url", ARCHIVE, "-y"],
+    "release": [RUN],
+}
+
+
+def airflow_parser() -> argparse.ArgumentParser:
+    """``airflow`` with only our group, built by Airflow's own parser code."""
+    from airflow.cli.cli_config import DefaultHelpParser
+    from airflow.cli.cli_parser import _add_command
+
+    parser = DefaultHelpParser(prog="airflow")
+    subparsers = parser.add_subparsers(dest="subcommand")
+    for command in get_cli_commands():
+        _add_command(subparsers, command)
+    return parser
+
+
+def test_the_table_names_every_subcommand_once() -> None:
+    assert sorted(ARGV) == sorted(sub.name for sub in SUBCOMMANDS)
+    (group,) = get_cli_commands()
+    assert group.name == "snowplow"
+    assert [c.name for c in group.subcommands] == [sub.name for sub in SUBCOMMANDS]
+
+
+@pytest.mark.parametrize("name", sorted(ARGV))
+def test_both_front_ends_parse_the_same_values(name: str) -> None:
+    argv = [name, *ARGV[name], *CONNECTION]
+    console = vars(console_parser().parse_args(argv))
+    airflow = vars(airflow_parser().parse_args(["snowplow", *argv]))
+    handler = console.pop("handler")
+    assert console.pop("command") == name
+    assert airflow.pop("subcommand") == name
+    assert airflow.pop("func").__name__ == handler == name.replace("-", "_")
+    assert console == airflow
+    assert console["table"] == "m" and console["endpoint_url"] == "http://localhost:4566"
+
+
+def test_option_values_are_converted() -> None:
+    args = console_parser().parse_args(
+        ["skip", "--before", "2017-02-01T10:30+02:00", "--archive-url", ARCHIVE]
+    )
+    assert args.before == datetime(2017, 2, 1, 8, 30)
+    assert args.run_ids == []
+    assert console_parser().parse_args(["pending", ARCHIVE, "--max", "3"]).max_runs == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "moment"),
+    [
+        ("2017-02-01", datetime(2017, 2, 1)),
+        ("2017-02-01 10:30:00", datetime(2017, 2, 1, 10, 30)),
+        ("2017-02-01T10:30:00Z", datetime(2017, 2, 1, 10, 30)),
+        ("2017-02-01-10-30-00", datetime(2017, 2, 1, 10, 30)),
+        ("run=2017-02-01-10-30-00", datetime(2017, 2, 1, 10, 30)),
+    ],
+)
+def test_cut_off_accepts_dates_iso_and_run_folder_times(text: str, moment: datetime) -> None:
+    assert cut_off(text) == moment
+
+
+@pytest.mark.parametrize("text", ["yesterday", "2017-13-01", "2017-02-30-00-00-00", ""])
+def test_cut_off_refuses_other_text(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match="is not a date"):
+        cut_off(text)
+
+
+def test_progress_waits_for_long_work_and_erases_itself() -> None:
+    stream = io.StringIO()
+    with Progress("requests", total=20, stream=stream, enabled=True) as progress:
+        for _ in range(PROGRESS_AFTER_STEPS - 1):
+            progress.step()
+        assert stream.getvalue() == ""
+        for _ in range(20 - PROGRESS_AFTER_STEPS + 1):
+            progress.step()
+    before, first, *drawn, erased, after = stream.getvalue().split("\r")
+    assert (before, after) == ("", "")
+    assert first.startswith(f"requests: {PROGRESS_AFTER_STEPS}/20 (")
+    assert drawn[-1].startswith("requests: 20/20 (")
+    assert erased == " " * len(drawn[-1])
+
+
+def test_progress_stays_silent_when_disabled() -> None:
+    stream = io.StringIO()
+    with Progress("requests", stream=stream, enabled=False) as progress:
+        for _ in range(100):
+            progress.step()
+    assert stream.getvalue() == ""
+
+
+class Conflict(Exception):
+    pass
+
+
+def conditional_write() -> Plan[str]:
+    try:
+        yield AwsCall("dynamodb", "put_item", {"TableName": "t"})
+    except Conflict:
+        yield AwsCall("dynamodb", "get_item", {"TableName": "t"})
+        return "held"
+    return "written"
+
+
+def test_observe_reports_calls_and_lets_the_plan_handle_errors() -> None:
+    seen: list[str] = []
+    plan = observe(conditional_write(), lambda call: seen.append(call.method))
+    assert next(plan) == AwsCall("dynamodb", "put_item", {"TableName": "t"})
+    assert plan.throw(Conflict()) == AwsCall("dynamodb", "get_item", {"TableName": "t"})
+    with pytest.raises(StopIteration) as done:
+        plan.send({})
+    assert (done.value.value, seen) == ("held", ["put_item", "get_item"])
+
+
+def test_observe_passes_unhandled_errors_through_unchanged() -> None:
+    error = RuntimeError("boom")
+
+    def one_call() -> Plan[None]:
+        yield AwsCall("s3", "list_objects_v2")
+
+    plan = observe(one_call(), lambda call: None)
+    next(plan)
+    with pytest.raises(RuntimeError) as raised:
+        plan.throw(error)
+    assert raised.value is error
