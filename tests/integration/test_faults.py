@@ -1,0 +1,139 @@
+"""Throttling, server errors, lost responses and timeouts between us and AWS: nothing lost, nothing doubled."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from airflow_provider_snowplow.discovery import RunDiscovery
+from airflow_provider_snowplow.errors import AwsRequestError
+from airflow_provider_snowplow.load_manifests import LoadManifest
+from airflow_provider_snowplow.local_aws import LocalAws
+from tests.fault_proxy import FaultProxy
+from tests.support import Archive, seed_sdk_records
+
+RUNS, LOADED = 350, 340
+
+
+@pytest.fixture
+def proxy(aws: LocalAws) -> Iterator[FaultProxy]:
+    with FaultProxy(aws.endpoint_url) as fault_proxy:
+        yield fault_proxy
+
+
+def client(proxy: FaultProxy, service: str, attempts: int = 10) -> Any:
+    config = Config(retries={"mode": "standard", "max_attempts": attempts}, connect_timeout=1, read_timeout=1)
+    return boto3.client(service, endpoint_url=proxy.endpoint_url, region_name="us-east-1", config=config)  # type: ignore[call-overload]
+
+
+def via(proxy: FaultProxy, table: str, attempts: int = 10) -> LoadManifest:
+    return LoadManifest(client(proxy, "s3", attempts), client(proxy, "dynamodb", attempts), table)
+
+
+@pytest.fixture
+def seeded(archive: Archive, dynamodb, table: str) -> list[str]:  # type: ignore[no-untyped-def]
+    runs = archive.add_runs(RUNS)
+    seed_sdk_records(dynamodb, table, runs[:LOADED])
+    return runs
+
+
+def fingerprint(found: RunDiscovery) -> tuple[Any, ...]:
+    return (found.pending, found.loaded, found.run_count, found.archived, [c.run_id for c in found.claimed])
+
+
+FAULTS = {
+    "BatchGetItem throttled": [
+        ("dynamodb:BatchGetItem", "error", {"times": 3, "code": "ProvisionedThroughputExceededException"})
+    ],
+    "BatchGetItem leaves keys unprocessed": [("dynamodb:BatchGetItem", "unprocessed", {"keep": 0.5})],
+    "DescribeTable throttled": [
+        ("dynamodb:DescribeTable", "error", {"times": 2, "code": "ThrottlingException"})
+    ],
+    "S3 SlowDown and 500s": [
+        ("s3:ListObjectsV2", "error", {"times": 2, "status": 503, "code": "SlowDown"}),
+        ("s3:ListObjectsV2", "error", {"every": 3, "status": 500, "code": "InternalError"}),
+    ],
+    "connection resets": [
+        ("s3:ListObjectsV2", "reset", {"every": 4}),
+        ("dynamodb:BatchGetItem", "reset", {"times": 2}),
+    ],
+    "read timeouts": [("dynamodb:BatchGetItem", "stall", {"times": 1, "seconds": 2.5})],
+}
+
+
+@pytest.mark.parametrize("faults", FAULTS.values(), ids=FAULTS.keys())
+@pytest.mark.parametrize("how", ["batch_get", "scan"])
+def test_discovery_finds_exactly_the_right_runs_under_faults(
+    faults: list[tuple[str, str, dict[str, Any]]],
+    how: str,
+    proxy: FaultProxy,
+    seeded: list[str],
+    archive: Archive,
+    table: str,
+) -> None:
+    expected = via(proxy, table).find_pending_runs(archive.url, how=how)  # type: ignore[arg-type]
+    assert expected.pending == seeded[LOADED:]
+    injected = [proxy.inject(operation, kind, **options) for operation, kind, options in faults]
+    found = via(proxy, table).find_pending_runs(archive.url, how=how)  # type: ignore[arg-type]
+    assert fingerprint(found) == fingerprint(expected)
+    relevant = [f for f in injected if how == "batch_get" or not f.operation.endswith("BatchGetItem")]
+    assert all(f.fired for f in relevant), [(f.operation, f.kind) for f in relevant]
+
+
+def test_a_lost_response_never_records_a_run_twice(proxy: FaultProxy, table: str, dynamodb) -> None:  # type: ignore[no-untyped-def]
+    run = "enriched/archive/run=2017-04-07-10-00-00/"
+    manifest = via(proxy, table)
+    proxy.inject("dynamodb:PutItem", "reset", times=1, after=True)
+    manifest.mark_loaded(run, loaded_by="dag/run-1/mark")
+    items = dynamodb.scan(TableName=table)["Items"]
+    assert [i["RunId"]["S"] for i in items] == [run]
+    assert items[0]["LoadedBy"]["S"] == "dag/run-1/mark"
+
+    claimed = "enriched/archive/run=2017-04-08-10-00-00/"
+    assert manifest.claim_run(claimed, "dag/run-2").won
+    proxy.inject("dynamodb:TransactWriteItems", "reset", times=1, after=True)
+    manifest.mark_loaded(claimed, loaded_by="dag/run-2/mark", claim_owner="dag/run-2")
+    keys = sorted(i["RunId"]["S"] for i in dynamodb.scan(TableName=table)["Items"])
+    assert keys == [run, claimed], "the claim must be gone and the run recorded once"
+
+
+def test_when_retries_run_out_the_error_names_call_and_resource_and_nothing_is_marked(
+    proxy: FaultProxy, table: str, archive: Archive
+) -> None:
+    run = archive.add_run("2017-04-07-10-00-00")
+    manifest = via(proxy, table, attempts=3)
+    throttled = proxy.inject("dynamodb:PutItem", "error", code="ProvisionedThroughputExceededException")
+    with pytest.raises(AwsRequestError) as raised:
+        manifest.mark_loaded(run)
+    assert str(raised.value).startswith(
+        f"PutItem on run '{run}' in manifest table '{table}' in us-east-1 failed after retries: "
+        "ProvisionedThroughputExceededException"
+    )
+    assert throttled.fired >= 3, "the call was retried"
+    proxy.clear()
+    assert not manifest.is_loaded(run)
+    proxy.inject("s3:ListObjectsV2", "error", status=503, code="SlowDown")
+    with pytest.raises(AwsRequestError, match=r"ListObjectsV2 on bucket 'acme-snowplow' .* SlowDown"):
+        manifest.find_pending_runs(archive.url)
+
+
+def test_claims_stay_exclusive_when_responses_are_lost_and_throttled(proxy: FaultProxy, table: str) -> None:
+    proxy.inject("dynamodb:PutItem", "reset", every=4, after=True)
+    proxy.inject("dynamodb:PutItem", "error", every=7, code="ThrottlingException")
+    managers = [via(proxy, table) for _ in range(16)]
+    with ThreadPoolExecutor(16) as pool:
+        for round_ in range(2):
+            run = f"enriched/archive/run=2017-04-07-10-00-0{round_}/"
+            start = threading.Barrier(16)
+
+            def claim(index: int, run: str = run, start: threading.Barrier = start) -> bool:
+                start.wait()
+                return managers[index].claim_run(run, owner=f"dag/run-{index}").won
+
+            assert sum(pool.map(claim, range(16))) == 1
