@@ -150,7 +150,8 @@ class PostgresServer:
             **as_user,
         )
         if initdb.returncode != 0:
-            raise StackError(f"initdb failed ({bindir}):\n{initdb.stdout}\n{initdb.stderr}")
+            who = f" as uid {as_user['user']}, which must be able to read {bindir}" if as_user else ""
+            raise StackError(f"initdb failed{who}:\n{initdb.stdout}\n{initdb.stderr}")
         self.port = free_port()
         settings = {
             "listen_addresses": "127.0.0.1",

@@ -7,9 +7,11 @@ worker killed mid-run leaves a run that its retry loads exactly once.
 
 from __future__ import annotations
 
+import functools
 import os
-import random
 import signal
+import time
+import zlib
 from typing import Any
 
 import psutil
@@ -18,6 +20,7 @@ import pytest
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from tests.deployment.airflow_stack import AirflowStack, wait_for
 from tests.deployment.conftest import CONSUMER_DAG_ID, DAG_ID, OUTPUT_URL
+from tests.event_corpus import valid_lines
 from tests.support import Archive
 
 pytestmark = pytest.mark.deployment
@@ -28,22 +31,36 @@ OUTPUT_BUCKET, _, OUTPUT_PREFIX = OUTPUT_URL.removeprefix("s3://").partition("/"
 # --- seeding -------------------------------------------------------------------------------------
 
 
-def part_body(size: int, seed: int) -> bytes:
-    """Tab-separated lines of random words (poorly compressible, so processing takes a moment)."""
-    rnd = random.Random(seed)
-    words = [rnd.randbytes(12).hex().encode() for _ in range(2000)]
-    lines = []
-    total = 0
-    while total < size:
-        line = b"\t".join(rnd.choices(words, k=40)) + b"\n"
-        lines.append(line)
-        total += len(line)
-    return b"".join(lines)
+@functools.cache
+def part_body(lines: int, seed: int) -> bytes:
+    """``lines`` realistic enriched events (about 3 KB each), as Snowplow Enrich writes a part file."""
+    return "".join(line + "\n" for line in valid_lines(lines, seed=seed)).encode()
 
 
-def seed_run(archive: Archive, timestamp: str, parts: int, part_size: int) -> str:
-    body = part_body(part_size, hash(timestamp) & 0xFFFF)
+def seed_run(archive: Archive, timestamp: str, parts: int, lines: int) -> str:
+    """A run of ``parts`` identical part files; returns its run id."""
+    body = part_body(lines, zlib.crc32(timestamp.encode()))
     return archive.add_run(timestamp, {f"part-{i:05d}": body for i in range(parts)})
+
+
+def seed_runs_together(
+    archive: Archive, dynamodb: Any, table: str, stamps: list[str], parts: int, lines: int
+) -> list[str]:
+    """Seed runs that all become pending at one instant, for a sensor that is polling meanwhile.
+
+    S3 has no multi-object write, so each run is first claimed by a placeholder owner, the claims
+    all expiring at the same moment: until then no run is pending, from then on all of them are.
+    """
+    for stamp in stamps:
+        part_body(lines, zlib.crc32(stamp.encode()))  # generate before the clock starts
+    hold = 4.0
+    start = time.time()
+    frozen = LoadManifest(archive.s3, dynamodb, table, clock=lambda: start)
+    for stamp in stamps:
+        assert frozen.claim_run(archive.run_id(stamp), "deployment-test/seeding", lease_seconds=hold).won
+    runs = [seed_run(archive, stamp, parts, lines) for stamp in stamps]
+    assert time.time() < start + hold, "seeding outlasted its hiding claims; raise `hold`"
+    return runs
 
 
 def output_keys(s3: Any, run_id: str) -> list[str]:
@@ -147,9 +164,9 @@ def test_sensor_defers_and_mapped_runs_load_in_parallel(
     dag_run = trigger(stack, "deploy-defer")
     # Nothing to load yet: the sensor's first check finds nothing and hands over to the triggerer.
     wait_deferred(stack, dag_run)
-    runs = [
-        seed_run(archive, f"2017-05-0{day}-10-00-00", parts=2, part_size=4_000_000) for day in (1, 2, 3, 4)
-    ]
+    runs = seed_runs_together(
+        archive, dynamodb, table, [f"2017-05-0{day}-10-00-00" for day in (1, 2, 3, 4)], 2, 1000
+    )
 
     assert wait_dag_run(stack, dag_run) == "success"
 
@@ -187,9 +204,9 @@ def test_concurrent_dag_runs_process_each_run_once(
     # Both sensors wait in the triggerer, so both see the same runs pending when they appear.
     for dag_run in dag_runs:
         wait_deferred(stack, dag_run)
-    runs = [
-        seed_run(archive, f"2017-06-0{day}-10-00-00", parts=1, part_size=2_000_000) for day in range(1, 7)
-    ]
+    runs = seed_runs_together(
+        archive, dynamodb, table, [f"2017-06-0{day}-10-00-00" for day in range(1, 7)], 1, 500
+    )
 
     assert [wait_dag_run(stack, dag_run) for dag_run in dag_runs] == ["success", "success"]
 
@@ -231,8 +248,8 @@ def test_worker_killed_mid_run_loads_it_exactly_once(
     stack: AirflowStack, archive: Archive, table: str, s3: Any, dynamodb: Any
 ) -> None:
     parts = 12
-    big = seed_run(archive, "2017-07-01-10-00-00", parts=parts, part_size=8_000_000)
-    small = seed_run(archive, "2017-07-02-10-00-00", parts=1, part_size=100_000)
+    big = seed_run(archive, "2017-07-01-10-00-00", parts=parts, lines=2000)
+    small = seed_run(archive, "2017-07-02-10-00-00", parts=1, lines=50)
     dag_run = trigger(stack, "deploy-kill")
     manifest = LoadManifest(s3, dynamodb, table)
 
@@ -272,7 +289,7 @@ def test_loads_emit_asset_events_that_run_the_consumer_dag(
 ) -> None:
     assert stack.api is not None
     api = stack.api
-    runs = [seed_run(archive, f"2017-08-0{day}-10-00-00", parts=1, part_size=10_000) for day in (1, 2)]
+    runs = [seed_run(archive, f"2017-08-0{day}-10-00-00", parts=1, lines=20) for day in (1, 2)]
     dag_run = trigger(stack, "deploy-assets")
     assert wait_dag_run(stack, dag_run) == "success"
 
