@@ -87,7 +87,7 @@ def describe_failure(call: AwsCall, exc: BaseException, region: str | None) -> S
     where = f" in {region}" if region else ""
     if code == "ResourceNotFoundException" and call.service == "dynamodb":
         return ManifestTableError(
-            f"{call.resource} does not exist{where}; create it with "
+            f"{_table_named_by(call)} does not exist{where}; create it with "
             "SnowplowManifestHook(table_name=...).create_manifest_table() or "
             "`snowplow-manifest create-table`"
         )
@@ -108,6 +108,15 @@ def describe_failure(call: AwsCall, exc: BaseException, region: str | None) -> S
         code=code,
         operation=operation,
     )
+
+
+def _table_named_by(call: AwsCall) -> str:
+    """The table a DynamoDB call addresses, for messages about a missing table."""
+    params = call.params
+    names = [params["TableName"]] if "TableName" in params else list(params.get("RequestItems", {}))
+    for item in params.get("TransactItems", []):
+        names.extend(op["TableName"] for op in item.values())
+    return f"manifest table {names[0]!r}" if names else call.resource
 
 
 def _region(clients: Mapping[str, Any], service: str) -> str | None:

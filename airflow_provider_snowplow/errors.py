@@ -41,3 +41,7 @@ class AwsRequestError(SnowplowProviderError):
 
 class ClaimLostError(SnowplowProviderError):
     """Another owner holds the run's claim, so this owner must not mark the run loaded."""
+
+
+class RunInputError(SnowplowProviderError):
+    """A part file of a run cannot be read as (gzipped) text, e.g. truncated gzip data."""

@@ -42,6 +42,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": ["airflow_provider_snowplow.triggers.pending_runs"],
             }
         ],
+        "cli": ["airflow_provider_snowplow.cli.definition.get_cli_commands"],
         "operators": [
             {
                 "integration-name": _INTEGRATION,

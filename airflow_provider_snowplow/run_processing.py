@@ -20,11 +20,12 @@ import gzip
 import io
 import json
 import tempfile
-from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from airflow_provider_snowplow.aws_calls import AwsCall, Plan, call_once, run_sync
+from airflow_provider_snowplow.errors import AwsRequestError, RunInputError
+from airflow_provider_snowplow.event_transformer import TransformStats, transform_stream
 from airflow_provider_snowplow.run_ids import ArchiveUrl, parse_archive_url, validate_run_id
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -32,24 +33,6 @@ SUCCESS_MARKER = "_SUCCESS.json"
 _SPOOL_BYTES = 8 * 1024 * 1024
 # Hadoop and EMR leave these beside the part files; they hold no events.
 _NOT_PARTS = ("_SUCCESS", "_$folder$", ".crc")
-
-
-@dataclass
-class TransformCounts:
-    """Line counts of one stream; ``lines == good + bad``."""
-
-    lines: int = 0
-    good: int = 0
-    bad: int = 0
-
-    def add(self, other: TransformCounts) -> None:
-        self.lines += other.lines
-        self.good += other.good
-        self.bad += other.bad
-
-
-# (input lines as bytes, good JSON Lines out, bad rows JSON Lines out) -> counts
-StreamTransform = Callable[[Iterator[bytes], IO[bytes], IO[bytes]], TransformCounts]
 
 
 @dataclass
@@ -69,13 +52,14 @@ class RunOutput:
     output_url: str
     objects: int = 0
     bytes_read: int = 0
-    counts: TransformCounts = field(default_factory=TransformCounts)
+    counts: TransformStats = field(default_factory=TransformStats)
     good_keys: list[str] = field(default_factory=list)
     bad_keys: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data.update(data.pop("counts"))
+        counts = data.pop("counts")
+        data.update(lines=counts["lines"], good=counts["good"], bad=counts["bad"])
         return data
 
 
@@ -123,13 +107,13 @@ class _PeekableBody(io.RawIOBase):
         return bool(self._head == GZIP_MAGIC)
 
 
-def open_lines(body: Any) -> Iterator[bytes]:
-    """Lines of an S3 object body, gunzipped when it is gzip (by content, not by name)."""
+def open_body(body: Any) -> IO[bytes]:
+    """An S3 object body as a binary stream, gunzipped when it is gzip (by content, not by name)."""
     raw = _PeekableBody(body)
     stream: IO[bytes] = io.BufferedReader(raw, buffer_size=1024 * 1024)
     if raw.is_gzip:
-        stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
-    yield from stream
+        return gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[return-value]
+    return stream
 
 
 def output_folder(output: ArchiveUrl, run_id: str) -> str:
@@ -142,7 +126,7 @@ def process_run(
     archive_url: str,
     snowplow_run_id: str,
     output_url: str,
-    transform: StreamTransform,
+    add_geolocation_data: bool = True,
 ) -> RunOutput:
     """Transform every part file of the run and write good events and bad rows as gzip JSON Lines.
 
@@ -151,7 +135,7 @@ def process_run(
         archive_url: the archive the run belongs to (gives the bucket).
         snowplow_run_id: the run folder prefix within that bucket.
         output_url: ``s3://bucket/prefix/`` under which ``run=.../`` output folders are written.
-        transform: turns input lines into good and bad JSON Lines and returns the counts.
+        add_geolocation_data: add ``geo_location`` (``"lat,lon"``) to events, as the SDK does.
     """
     archive = parse_archive_url(archive_url)
     output = parse_archive_url(output_url)
@@ -165,11 +149,10 @@ def process_run(
         get = AwsCall("s3", "get_object", {"Bucket": archive.bucket, "Key": obj["Key"]}, where)
         body = run_sync(call_once(get), clients)["Body"]
         with _spool() as good, _spool() as bad:
-            with (
-                gzip.GzipFile(fileobj=good, mode="wb", mtime=0) as good_gz,
-                gzip.GzipFile(fileobj=bad, mode="wb", mtime=0) as bad_gz,
-            ):
-                counts = transform(open_lines(body), good_gz, bad_gz)  # type: ignore[arg-type]
+            with _gzip_writer(good) as good_gz, _gzip_writer(bad) as bad_gz:
+                counts = _transform_body(
+                    body, good_gz, bad_gz, add_geolocation_data, f"s3://{archive.bucket}/{obj['Key']}"
+                )
             result.objects += 1
             result.bytes_read += obj.get("Size", 0)
             result.counts.add(counts)
@@ -179,6 +162,32 @@ def process_run(
     summary = io.BytesIO(json.dumps(result.to_dict(), indent=2).encode())
     _upload(clients, output.bucket, folder + SUCCESS_MARKER, summary, content_type="application/json")
     return result
+
+
+def _transform_body(
+    body: Any, good: IO[bytes], bad: IO[bytes], add_geolocation_data: bool, source: str
+) -> TransformStats:
+    """Stream one object through the transformer; a broken download is one readable error."""
+    try:
+        return transform_stream(open_body(body), good, bad, add_geolocation_data, source_name=source)
+    except (OSError, EOFError) as exc:  # corrupt or truncated gzip data
+        raise RunInputError(
+            f"part file {source} cannot be read ({type(exc).__name__}: {exc}); nothing of this run was "
+            "marked loaded: repair or remove the file, then rerun"
+        ) from exc
+    except Exception as exc:
+        if not type(exc).__module__.startswith(("botocore", "urllib3")):
+            raise
+        raise AwsRequestError(
+            f"reading {source} failed mid-stream: {type(exc).__name__}: {exc}",
+            code=type(exc).__name__,
+            operation="GetObject",
+        ) from exc
+
+
+def _gzip_writer(spool: IO[bytes]) -> IO[bytes]:
+    """Gzip into ``spool`` with a fixed mtime, so the same input always gives the same bytes."""
+    return cast(IO[bytes], gzip.GzipFile(fileobj=spool, mode="wb", mtime=0))
 
 
 def _spool() -> tempfile.SpooledTemporaryFile[bytes]:

@@ -67,6 +67,9 @@ with DAG(
         poke_interval=float(os.environ.get("SNOWPLOW_POKE_INTERVAL", "60")),
         timeout=float(os.environ.get("SNOWPLOW_WAIT_SECONDS", "1800")),
         soft_fail=True,
+        # Airflow can fail a sensor resumed seconds after deferring (apache/airflow#72716); a retry
+        # simply looks again.
+        retries=1,
     )
 
     @task_group

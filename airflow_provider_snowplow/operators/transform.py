@@ -7,8 +7,8 @@ overlapping DAG runs: each run is processed by one DAG run at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import IO, Any
+from collections.abc import Sequence
+from typing import Any
 
 from airflow.sdk import BaseOperator, Context
 
@@ -18,21 +18,11 @@ from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
 from airflow_provider_snowplow.operators.assets import annotate_outlet_events
 from airflow_provider_snowplow.operators.claims import claim_kwargs, claimed_run
 from airflow_provider_snowplow.operators.manifest import RUN_ID_MAP_INDEX_TEMPLATE
-from airflow_provider_snowplow.run_processing import TransformCounts, process_run
+from airflow_provider_snowplow.run_processing import process_run
 
 
 class BadRowsError(SnowplowProviderError):
     """``fail_on_bad_rows`` was set and the run had bad rows (they are written all the same)."""
-
-
-def transform_lines(lines: Iterator[bytes], good: IO[bytes], bad: IO[bytes]) -> TransformCounts:
-    """Placeholder until the event transformer lands: counts lines, writes them as bad rows."""
-    counts = TransformCounts()
-    for line in lines:
-        counts.lines += 1
-        counts.good += 1
-        good.write(line)
-    return counts
 
 
 class SnowplowTransformRunOperator(BaseOperator):
@@ -48,6 +38,7 @@ class SnowplowTransformRunOperator(BaseOperator):
         region_name: overrides the connection's region.
         lease_seconds: claim lease; renewed while the task is alive.
         fail_on_bad_rows: fail the task (after writing everything) if any line was rejected.
+        add_geolocation_data: add ``geo_location`` (``"lat,lon"``) to events, as the SDK does.
         **kwargs: anything ``BaseOperator`` takes. ``map_index_template`` defaults to the run id.
             Assets in ``outlets`` get an event per run with the counts below in its extra.
 
@@ -76,6 +67,7 @@ class SnowplowTransformRunOperator(BaseOperator):
         region_name: str | None = None,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         fail_on_bad_rows: bool = False,
+        add_geolocation_data: bool = True,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("map_index_template", RUN_ID_MAP_INDEX_TEMPLATE)
@@ -88,6 +80,7 @@ class SnowplowTransformRunOperator(BaseOperator):
         self.region_name = region_name
         self.lease_seconds = lease_seconds
         self.fail_on_bad_rows = fail_on_bad_rows
+        self.add_geolocation_data = add_geolocation_data
 
     def execute(self, context: Context) -> dict[str, Any]:
         with claimed_run(
@@ -97,7 +90,11 @@ class SnowplowTransformRunOperator(BaseOperator):
                 self.table_name, aws_conn_id=self.aws_conn_id, region_name=self.region_name
             )
             result = process_run(
-                hook.s3_hook.conn, self.archive_url, self.snowplow_run_id, self.output_url, transform_lines
+                hook.s3_hook.conn,
+                self.archive_url,
+                self.snowplow_run_id,
+                self.output_url,
+                self.add_geolocation_data,
             )
             counts = result.counts
             self.log.info(
