@@ -1,0 +1,104 @@
+"""SIGKILL the processing step at random moments: afterwards a run is either loaded with complete
+output, or not loaded at all (its claim expires); a rerun always produces the same files."""
+
+from __future__ import annotations
+
+import gzip
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from airflow_provider_snowplow.load_manifests import LoadManifest
+from airflow_provider_snowplow.local_aws import LocalAws
+from tests.event_corpus import valid_lines
+from tests.support import Archive
+
+WORKER = Path(__file__).resolve().parents[1] / "crash_worker.py"
+OUTPUT = "s3://acme-snowplow/enriched/json/"
+LEASE = 1.0
+TRIALS = 16
+
+
+def parts() -> dict[str, bytes]:
+    lines = [line.encode() + b"\n" for line in valid_lines(1500, seed=11)]
+    bad = b"not\tan\tenriched\tevent\n"
+    return {
+        "part-00000.gz": gzip.compress(b"".join(lines[:500])),
+        "part-00001": b"".join(lines[500:1000]) + bad,
+        "part-00002.gz": gzip.compress(b"".join(lines[1000:]) + bad),
+    }
+
+
+def worker(aws: LocalAws, table: str, archive: Archive, run_id: str, owner: str) -> subprocess.Popen[bytes]:
+    args = [aws.endpoint_url, table, archive.url, run_id, OUTPUT, owner, str(LEASE)]
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+
+
+def output_files(s3: Any, run_id: str) -> dict[str, bytes]:
+    """The run's output, keyed relative to its folder, gzip members decompressed."""
+    folder = "enriched/json/" + run_id.rstrip("/").rpartition("/")[2] + "/"
+    listing = s3.list_objects_v2(Bucket="acme-snowplow", Prefix=folder).get("Contents", [])
+    files = {}
+    for obj in listing:
+        body = s3.get_object(Bucket="acme-snowplow", Key=obj["Key"])["Body"].read()
+        name = obj["Key"][len(folder) :]
+        files[name] = gzip.decompress(body) if name.endswith(".gz") else body
+    return files
+
+
+def comparable(files: dict[str, bytes]) -> dict[str, bytes]:
+    """The output without the summary, whose run id and URL differ between runs."""
+    return {name: data for name, data in files.items() if not name.startswith("_SUCCESS")}
+
+
+@pytest.mark.timeout(600)
+def test_killed_processing_never_leaves_a_half_loaded_run(
+    aws: LocalAws, s3, dynamodb, table: str, archive: Archive
+) -> None:  # type: ignore[no-untyped-def]
+    data = parts()
+    reference_run = archive.add_run("2017-01-01-00-00-00", data)
+    done = worker(aws, table, archive, reference_run, "reference")
+    assert done.wait(120) == 0, done.stderr.read() if done.stderr else ""
+    reference = comparable(output_files(s3, reference_run))
+    assert sorted(reference) == [
+        "bad/part-00001.jsonl.gz",
+        "bad/part-00002.jsonl.gz",
+        "good/part-00000.jsonl.gz",
+        "good/part-00001.jsonl.gz",
+        "good/part-00002.jsonl.gz",
+    ]
+    assert sum(chunk.count(b"\n") for name, chunk in reference.items() if name.startswith("good/")) == 1500
+
+    rng = random.Random(7)
+    manifest = LoadManifest(s3, dynamodb, table)
+    outcomes = {"loaded": 0, "not loaded": 0}
+    for trial in range(TRIALS):
+        run_id = archive.add_run(f"2017-02-01-00-00-{trial:02d}", data)
+        victim = worker(aws, table, archive, run_id, f"victim-{trial}")
+        time.sleep(rng.uniform(0.3, 2.5))
+        victim.kill()
+        victim.wait()
+        if manifest.is_loaded(run_id):
+            outcomes["loaded"] += 1
+            assert comparable(output_files(s3, run_id)) == reference, f"trial {trial}: loaded but incomplete"
+            assert manifest.get_claim(run_id) is None
+        else:
+            outcomes["not loaded"] += 1
+            claim = manifest.get_claim(run_id)
+            assert claim is None or claim.owner == f"victim-{trial}"
+            assert "_SUCCESS.json" not in output_files(s3, run_id)
+            time.sleep(LEASE)  # the dead worker's lease runs out
+            rerun = worker(aws, table, archive, run_id, f"rerun-{trial}")
+            assert rerun.wait(120) == 0, rerun.stderr.read() if rerun.stderr else ""
+            assert manifest.is_loaded(run_id)
+            assert comparable(output_files(s3, run_id)) == reference, f"trial {trial}: rerun output differs"
+    assert outcomes["loaded"] and outcomes["not loaded"], (
+        f"kill times did not cover both outcomes: {outcomes}"
+    )
