@@ -127,50 +127,55 @@ def _region(clients: Mapping[str, Any], service: str) -> str | None:
 def run_sync(plan: Plan[T], clients: Mapping[str, Any]) -> T:
     """Drive ``plan`` with boto3 clients keyed by service name (``"s3"``, ``"dynamodb"``)."""
     try:
-        call = next(plan)
+        step = next(plan)
         while True:
-            if isinstance(call, Pause):
-                time.sleep(call.seconds)
-                call = plan.send(None)
+            if isinstance(step, Pause):
+                time.sleep(step.seconds)
+                step = plan.send(None)
                 continue
             try:
-                response = getattr(clients[call.service], call.method)(**call.params)
+                response = _method(clients, step)(**step.params)
             except Exception as exc:
-                if not _is_botocore_error(exc):
-                    raise
-                call = _throw(plan, call, exc, _region(clients, call.service))
+                step = _throw(plan, step, exc, clients)
             else:
-                call = plan.send(response)
+                step = plan.send(response)
     except StopIteration as done:
         return done.value  # type: ignore[no-any-return]
 
 
 async def run_async(plan: Plan[T], clients: Mapping[str, Any]) -> T:
-    """Drive ``plan`` with aiobotocore clients keyed by service name."""
+    """Drive ``plan`` with aiobotocore clients keyed by service name; mirrors :func:`run_sync`."""
     try:
-        call = next(plan)
+        step = next(plan)
         while True:
-            if isinstance(call, Pause):
-                await asyncio.sleep(call.seconds)
-                call = plan.send(None)
+            if isinstance(step, Pause):
+                await asyncio.sleep(step.seconds)
+                step = plan.send(None)
                 continue
             try:
-                response = await getattr(clients[call.service], call.method)(**call.params)
+                response = await _method(clients, step)(**step.params)
             except Exception as exc:
-                if not _is_botocore_error(exc):
-                    raise
-                call = _throw(plan, call, exc, _region(clients, call.service))
+                step = _throw(plan, step, exc, clients)
             else:
-                call = plan.send(response)
+                step = plan.send(response)
     except StopIteration as done:
         return done.value  # type: ignore[no-any-return]
 
 
-def _throw(plan: Plan[Any], call: AwsCall, exc: Exception, region: str | None) -> AwsCall | Pause:
-    """Let the plan handle ``exc``; if it does not, raise the readable form instead."""
+def _method(clients: Mapping[str, Any], call: AwsCall) -> Any:
+    return getattr(clients[call.service], call.method)
+
+
+def _throw(plan: Plan[Any], call: AwsCall, exc: Exception, clients: Mapping[str, Any]) -> AwsCall | Pause:
+    """Let the plan handle an AWS error; if it does not, raise the readable form instead.
+
+    Errors that do not come from botocore (bugs, interrupts) pass through untouched.
+    """
+    if not _is_botocore_error(exc):
+        raise exc
     try:
         return plan.throw(exc)
     except Exception as unhandled:
         if unhandled is exc:
-            raise describe_failure(call, exc, region) from exc
+            raise describe_failure(call, exc, _region(clients, call.service)) from exc
         raise

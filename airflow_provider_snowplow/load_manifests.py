@@ -26,7 +26,7 @@ from airflow_provider_snowplow.aws_calls import Plan, T, run_sync
 from airflow_provider_snowplow.claims import DEFAULT_LEASE_SECONDS, ClaimOutcome
 from airflow_provider_snowplow.discovery import ManifestRead, RunDiscovery
 from airflow_provider_snowplow.manifest_records import LOADED, SKIPPED, Claim, RunRecord, claim_key
-from airflow_provider_snowplow.manifest_table import BillingMode
+from airflow_provider_snowplow.manifest_table import BillingMode, validate_table_name
 from airflow_provider_snowplow.run_ids import parse_archive_url, validate_run_id
 
 __all__ = [
@@ -44,13 +44,19 @@ class LoadManifest:
     Args:
         s3_client: a boto3 S3 client; may be None when only the table is used.
         dynamodb_client: a boto3 DynamoDB client.
-        table_name: the manifest table (hash key ``RunId``, type S).
+        table_name: the manifest table (hash key ``RunId``, type S); None when only the archive
+            is listed.
         clock: returns epoch seconds; claims and record timestamps use it.
+
+    Raises:
+        ManifestTableError: ``table_name`` breaks DynamoDB's naming rules.
     """
 
-    def __init__(self, s3_client: Any, dynamodb_client: Any, table_name: str, clock: Any = time.time) -> None:
+    def __init__(
+        self, s3_client: Any, dynamodb_client: Any, table_name: str | None, clock: Any = time.time
+    ) -> None:
         self.clients = {"s3": s3_client, "dynamodb": dynamodb_client}
-        self.table_name = table_name
+        self.table_name = validate_table_name(table_name) if table_name is not None else ""
         self.clock = clock
 
     def _run(self, plan: Plan[T]) -> T:
@@ -135,7 +141,7 @@ def list_run_ids(s3_client: Any, archive_url: str) -> list[str]:
     Unlike the SDK's ``list_runids`` this makes no storage-class call per run; use
     :meth:`LoadManifest.find_pending_runs`, which checks only the runs it would return.
     """
-    return LoadManifest(s3_client, None, "").list_run_ids(archive_url)
+    return LoadManifest(s3_client, None, None).list_run_ids(archive_url)
 
 
 def is_in_manifest(dynamodb_client: Any, table_name: str, run_id: str) -> bool:

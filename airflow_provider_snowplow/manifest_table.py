@@ -7,14 +7,30 @@ silently answer "not loaded" for every run and reload the whole archive.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from airflow_provider_snowplow.aws_calls import AwsCall, Pause, Plan, error_code
 from airflow_provider_snowplow.errors import ManifestTableError
 
 RUN_ID_ATTRIBUTE = "RunId"
+_TABLE_NAME = re.compile(r"[A-Za-z0-9_.-]{3,255}")
 BillingMode = Literal["PAY_PER_REQUEST", "PROVISIONED"]
 _POLL_SECONDS = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
+
+
+def validate_table_name(table_name: str) -> str:
+    """Return ``table_name`` if DynamoDB accepts it, else raise with the rule.
+
+    Raises:
+        ManifestTableError: naming the value and DynamoDB's naming rule.
+    """
+    if not isinstance(table_name, str) or not _TABLE_NAME.fullmatch(table_name):
+        raise ManifestTableError(
+            f"{table_name!r} is not a valid DynamoDB table name: use 3-255 letters, digits, "
+            "underscores, hyphens and dots (e.g. 'snowplow-load-manifests')"
+        )
+    return table_name
 
 
 def table_resource(table_name: str) -> str:

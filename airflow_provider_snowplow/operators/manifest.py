@@ -8,6 +8,8 @@ from typing import Any
 from airflow.sdk import BaseOperator, Context
 
 from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
+from airflow_provider_snowplow.manifest_table import validate_table_name
+from airflow_provider_snowplow.operators.arguments import check_literal
 from airflow_provider_snowplow.operators.assets import annotate_outlet_events
 from airflow_provider_snowplow.operators.claims import claim_owner, loaded_by
 from airflow_provider_snowplow.run_ids import validate_run_id
@@ -62,6 +64,8 @@ class MarkRunLoadedOperator(BaseOperator):
         self.aws_conn_id = aws_conn_id
         self.region_name = region_name
         self.release_claim = release_claim
+        check_literal(snowplow_run_id, validate_run_id)
+        check_literal(table_name, validate_table_name)
 
     def execute(self, context: Context) -> dict[str, Any]:
         run_id = validate_run_id(self.snowplow_run_id)

@@ -15,9 +15,12 @@ from airflow.sdk import BaseOperator, Context
 from airflow_provider_snowplow.claims import DEFAULT_LEASE_SECONDS
 from airflow_provider_snowplow.errors import SnowplowProviderError
 from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
+from airflow_provider_snowplow.manifest_table import validate_table_name
+from airflow_provider_snowplow.operators.arguments import check_literal
 from airflow_provider_snowplow.operators.assets import annotate_outlet_events
 from airflow_provider_snowplow.operators.claims import claim_kwargs, claimed_run
 from airflow_provider_snowplow.operators.manifest import RUN_ID_MAP_INDEX_TEMPLATE
+from airflow_provider_snowplow.run_ids import parse_archive_url, validate_run_id
 from airflow_provider_snowplow.run_processing import process_run
 
 
@@ -81,6 +84,10 @@ class SnowplowTransformRunOperator(BaseOperator):
         self.lease_seconds = lease_seconds
         self.fail_on_bad_rows = fail_on_bad_rows
         self.add_geolocation_data = add_geolocation_data
+        check_literal(snowplow_run_id, validate_run_id)
+        check_literal(archive_url, parse_archive_url)
+        check_literal(output_url, parse_archive_url)
+        check_literal(table_name, validate_table_name)
 
     def execute(self, context: Context) -> dict[str, Any]:
         with claimed_run(

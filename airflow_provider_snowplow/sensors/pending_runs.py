@@ -17,6 +17,8 @@ from airflow.sdk.exceptions import AirflowSensorTimeout
 from airflow_provider_snowplow.discovery import RunDiscovery
 from airflow_provider_snowplow.errors import SnowplowProviderError
 from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
+from airflow_provider_snowplow.manifest_table import validate_table_name
+from airflow_provider_snowplow.operators.arguments import check_literal
 from airflow_provider_snowplow.run_ids import parse_archive_url
 from airflow_provider_snowplow.triggers.pending_runs import PendingRunTrigger
 
@@ -65,25 +67,32 @@ class PendingRunSensor(BaseSensorOperator):
         self.aws_conn_id = aws_conn_id
         self.region_name = region_name
         self.deferrable = deferrable
+        check_literal(archive_url, parse_archive_url)
+        check_literal(table_name, validate_table_name)
+        check_literal(max_runs, self._positive_max_runs)
 
     def _hook(self) -> SnowplowManifestHook:
         return SnowplowManifestHook(
             self.table_name, aws_conn_id=self.aws_conn_id, region_name=self.region_name
         )
 
+    def _positive_max_runs(self, value: object) -> int:
+        try:
+            max_runs: int = int(value)  # type: ignore[call-overload]
+            if isinstance(value, float | bool) or max_runs < 1:
+                raise ValueError
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{self.task_id}: max_runs must be a positive whole number, got {value!r}"
+            ) from None
+        return max_runs
+
     def _max_runs(self) -> int:
         """``max_runs`` as rendered, checked, and clamped to ``[core] max_map_length``."""
         limit = conf.getint("core", "max_map_length", fallback=1024)
         if self.max_runs is None or self.max_runs == "":
             return limit
-        try:
-            max_runs = int(self.max_runs)
-            if isinstance(self.max_runs, float | bool) or max_runs < 1:
-                raise ValueError
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"{self.task_id}: max_runs must be a positive whole number, got {self.max_runs!r}"
-            ) from None
+        max_runs = self._positive_max_runs(self.max_runs)
         if max_runs > limit:
             self.log.warning("max_runs=%d exceeds [core] max_map_length=%d; using %d", max_runs, limit, limit)
         return min(max_runs, limit)

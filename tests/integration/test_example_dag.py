@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from tests.integration.airflow_runs import DagOutcome, run_dag
 from tests.support import Archive
 
 DAG_ID = "snowplow_load_runs"
-OUTPUT_URL = "s3://acme-snowplow/enriched/json/"
-
-
-@pytest.fixture
-def dag_env(
-    airflow_db: Path, aws_connection: str, table: str, archive: Archive, monkeypatch: pytest.MonkeyPatch
-):  # type: ignore[no-untyped-def]
-    """Point the example DAG's params at the seeded archive; short waits."""
-    monkeypatch.setenv("SNOWPLOW_ARCHIVE_URL", archive.url)
-    monkeypatch.setenv("SNOWPLOW_OUTPUT_URL", OUTPUT_URL)
-    monkeypatch.setenv("SNOWPLOW_MANIFEST_TABLE", table)
-    monkeypatch.setenv("SNOWPLOW_POKE_INTERVAL", "0.2")
-    monkeypatch.setenv("SNOWPLOW_WAIT_SECONDS", "2")
-    return archive
 
 
 def loaded_run_ids(outcome: DagOutcome) -> list[Any]:

@@ -63,7 +63,7 @@ def test_run_listing_differs_from_the_sdk_only_where_the_sdk_is_wrong(
     for folder in ("2017-05-01-12-00-00/", "nur=2017-05-01-12-00-00/"):
         archive.add_folder(folder)
     theirs = run_sdk("result = sdk.list_runids(s3, args['url'])", aws.endpoint_url, url=archive.url)
-    ours = LoadManifest(s3, None, "").list_run_ids(archive.url)
+    ours = LoadManifest(s3, None, None).list_run_ids(archive.url)
     assert ours == [runs[1], runs[0], archived]
     mistaken = {archive.prefix + "2017-05-01-12-00-00/", archive.prefix + "nur=2017-05-01-12-00-00/"}
     assert set(theirs) == (set(ours) - {archived}) | mistaken

@@ -1,0 +1,89 @@
+"""The documented IAM policy grants exactly what the package calls, and no secret leaks into logs or XComs."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from airflow_provider_snowplow.local_aws import LocalAws
+from tests.integration.airflow_runs import run_dag
+from tests.support import REPO, Archive
+
+POLICY = json.loads((REPO / "docs" / "iam-policy.json").read_text())
+# boto3 client method (or the operation the local endpoint names) -> the IAM actions it needs.
+ACTIONS = {
+    "list_objects_v2": {"s3:ListBucket"},
+    "get_object": {"s3:GetObject"},
+    "upload_fileobj": {"s3:PutObject", "s3:AbortMultipartUpload"},
+    "s3:ListObjectsV2": {"s3:ListBucket"},
+    "s3:GetObject": {"s3:GetObject"},
+    "s3:PutObject": {"s3:PutObject"},
+    "s3:MultipartUpload": {"s3:PutObject", "s3:AbortMultipartUpload"},
+    "transact_write_items": {"dynamodb:PutItem", "dynamodb:DeleteItem"},
+    "dynamodb:TransactWriteItems": {"dynamodb:PutItem", "dynamodb:DeleteItem"},
+}
+
+
+def iam_actions(call: str) -> set[str]:
+    """IAM actions of a boto3 method name (``batch_get_item``) or an operation (``dynamodb:Scan``)."""
+    if call in ACTIONS:
+        return ACTIONS[call]
+    if ":" in call:
+        return {call}
+    return {"dynamodb:" + "".join(part.title() for part in call.split("_"))}
+
+
+def policy_actions() -> set[str]:
+    return {action for statement in POLICY["Statement"] for action in statement["Action"]}
+
+
+def calls_in_package() -> set[str]:
+    """Every boto3 method the package's code asks for, read from its ``AwsCall(...)`` expressions."""
+    methods = set()
+    for path in (REPO / "airflow_provider_snowplow").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "AwsCall":
+                service, method = (arg.value for arg in node.args[:2])  # type: ignore[attr-defined]
+                assert service in ("s3", "dynamodb"), path
+                methods.add(method)
+    return methods
+
+
+def test_the_policy_names_exactly_the_actions_of_the_code() -> None:
+    needed = set().union(*(iam_actions(method) for method in calls_in_package()))
+    assert needed == policy_actions()
+
+
+def test_a_pipeline_run_needs_nothing_outside_the_policy_and_leaks_no_secret(
+    aws: LocalAws, dag_env: Archive, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    secret, token = "wJalrXUtnFEMI-K7MDENG-snowplow-secret", "FwoGZXIvYXdzEJr-session-token-snowplow"
+    conn = {
+        "conn_type": "aws",
+        "login": "AKIASNOWPLOWTEST",
+        "password": secret,
+        "extra": {"endpoint_url": aws.endpoint_url, "region_name": "us-east-1", "aws_session_token": token},
+    }
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(conn))
+    for day in (1, 2):
+        dag_env.add_run(f"2017-04-0{day}-10-00-00", {"part-00000": b"not an event\n"})
+    aws.request_counts(reset=True)
+    outcome = run_dag("snowplow_load_runs")
+    assert outcome.labels("load_run.mark_loaded") == [
+        dag_env.run_id("2017-04-01-10-00-00"),
+        dag_env.run_id("2017-04-02-10-00-00"),
+    ]
+    used = set().union(*(iam_actions(operation) for operation in aws.request_counts()))
+    assert used <= policy_actions(), used - policy_actions()
+
+    captured = capfd.readouterr()
+    assert "Marked run" in captured.out + captured.err, "the task logs were not captured"
+    logs = [captured.out, captured.err, repr(outcome.xcoms)]
+    logs += [p.read_text(errors="replace") for p in Path(os.environ["AIRFLOW_HOME"]).rglob("*.log")]
+    for text in logs:
+        assert secret not in text and token not in text
+        assert "X-Amz-Signature" not in text, "a presigned URL was logged"
