@@ -8,9 +8,13 @@ import itertools
 import json
 from collections.abc import Iterator
 
+import orjson
+import pytest
+
 from airflow_provider_snowplow.event_transformer import (
     BadRow,
     GoodEvent,
+    stream,
     transform,
     transform_lines,
     transform_stream,
@@ -81,3 +85,41 @@ def test_transform_stream_writes_json_lines_and_counts() -> None:
 def test_without_a_bad_rows_output_bad_rows_are_only_counted() -> None:
     stats = transform_stream(io.BytesIO(b"a\nb\n"), io.BytesIO(), None)
     assert (stats.lines, stats.good, stats.bad) == (2, 0, 2)
+
+
+@pytest.mark.parametrize("read_size", [1, 7, 4096, 1 << 20])
+def test_transform_stream_reads_blocks_yet_agrees_with_transform_lines(
+    read_size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lines across block edges, CRLF split by an edge, bad bytes, blank lines, a final lone CR."""
+    monkeypatch.setattr(stream, "READ_SIZE", read_size)
+    raw_lines = [
+        LINES[0].encode() + b"\r\n",
+        LINES[1].encode() + b"\n",
+        b"\n",  # a blank line is a bad row, not nothing
+        b"\xff\xfe not utf-8\t" + LINES[2].encode()[:50] + b"\r\n",
+        LINES[3].encode() + b"\r\r\n",  # the first CR belongs to the line: a bad true_tstamp
+        LINES[4].encode() + b"\n",
+        LINES[5].encode() + b"\r",  # last line: a lone CR is its terminator
+    ]
+    good, bad = io.BytesIO(), io.BytesIO()
+    stats = transform_stream(io.BytesIO(b"".join(raw_lines)), good, bad, source_name="s")
+
+    expected = list(transform_lines(raw_lines, source="s"))
+    assert (stats.lines, stats.good, stats.bad) == (7, 4, 3)  # 2, 3 and 4 are bad
+    assert good.getvalue() == b"".join(
+        orjson.dumps(result.event, option=orjson.OPT_APPEND_NEWLINE)
+        for result in expected
+        if isinstance(result, GoodEvent)
+    )
+    assert bad.getvalue() == b"".join(result.to_json() for result in expected if isinstance(result, BadRow))
+
+
+def test_a_line_longer_than_a_block_and_no_final_terminator(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stream, "READ_SIZE", 100)
+    good = io.BytesIO()
+    stats = transform_stream(io.BytesIO("\n".join(LINES).encode()), good)
+    assert (stats.lines, stats.good) == (len(LINES), len(LINES))
+    assert [orjson.loads(line) for line in good.getvalue().splitlines()] == [
+        orjson.loads(orjson.dumps(transform(line))) for line in LINES
+    ]
