@@ -73,24 +73,29 @@ with DAG(
     )
 
     @task_group
-    def load_run(snowplow_run_id: str) -> None:
+    def load_run(snowplow_run_id: str, archive_url: str, output_url: str, table_name: str) -> None:
+        """One Snowplow run: transform it, then record it as loaded."""
         transform = SnowplowTransformRunOperator(
             task_id="transform",
             snowplow_run_id=snowplow_run_id,
-            archive_url="{{ params.archive_url }}",
-            output_url="{{ params.output_url }}",
-            table_name="{{ params.table_name }}",
+            archive_url=archive_url,
+            output_url=output_url,
+            table_name=table_name,
             retries=2,
             retry_delay=timedelta(seconds=5),
         )
         mark_loaded = MarkRunLoadedOperator(
             task_id="mark_loaded",
             snowplow_run_id=snowplow_run_id,
-            table_name="{{ params.table_name }}",
+            table_name=table_name,
             outlets=[loaded_runs_asset(MANIFEST_TABLE)],
             retries=2,
             retry_delay=timedelta(seconds=5),
         )
         transform >> mark_loaded
 
-    load_run.expand(snowplow_run_id=wait_for_runs.output)
+    load_run.partial(
+        archive_url="{{ params.archive_url }}",
+        output_url="{{ params.output_url }}",
+        table_name="{{ params.table_name }}",
+    ).expand(snowplow_run_id=wait_for_runs.output)
