@@ -6,7 +6,7 @@ import io
 import json
 
 from airflow_provider_snowplow.event_transformer import transform, transform_stream
-from tests.event_corpus import bad_lines, valid_lines
+from tests.event_corpus import BadLine, bad_lines, valid_lines
 
 
 def test_bad_lines_are_reported_and_good_lines_kept() -> None:
@@ -41,6 +41,7 @@ def test_bad_lines_are_reported_and_good_lines_kept() -> None:
             assert row["errors"][0]["reason"].startswith("not valid UTF-8")
             assert "line_base64" in row
         else:
+            assert isinstance(bad_line, BadLine)
             assert row["line"] == bad_line.line, bad_line.why
             assert bad_line.field in [error["field"] for error in row["errors"]], bad_line.why
             assert all(error["reason"] for error in row["errors"])

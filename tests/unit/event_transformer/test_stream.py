@@ -25,7 +25,7 @@ LINES = list(valid_lines(20, seed=41))
 
 
 def test_lines_may_be_bytes_or_text_with_or_without_terminators() -> None:
-    inputs = [LINES[0], LINES[1] + "\n", LINES[2].encode(), LINES[3].encode() + b"\r\n"]
+    inputs: list[bytes | str] = [LINES[0], LINES[1] + "\n", LINES[2].encode(), LINES[3].encode() + b"\r\n"]
     results = list(transform_lines(inputs, source="s"))
     assert all(type(result) is GoodEvent for result in results)
     assert [result.line_number for result in results] == [1, 2, 3, 4]
