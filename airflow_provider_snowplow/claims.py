@@ -90,9 +90,16 @@ def claim_run(
             {
                 "TableName": table_name,
                 "Item": claim.to_item(),
-                "ConditionExpression": "attribute_not_exists(#key) OR #lease < :now OR #owner = :owner",
+                # A lease that is not a number (another tool wrote the item) counts as expired,
+                # or a malformed claim would lock the run forever.
+                "ConditionExpression": "attribute_not_exists(#key) OR #owner = :owner"
+                " OR NOT attribute_type(#lease, :number) OR #lease < :now",
                 "ExpressionAttributeNames": _names("#key", "#lease", "#owner"),
-                "ExpressionAttributeValues": {":now": {"N": f"{now:.3f}"}, ":owner": {"S": owner}},
+                "ExpressionAttributeValues": {
+                    ":now": {"N": f"{now:.3f}"},
+                    ":owner": {"S": owner},
+                    ":number": {"S": "N"},
+                },
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             },
             _resource(table_name, run_id),

@@ -163,3 +163,36 @@ def test_missing_table_and_bucket_are_one_readable_line(s3, dynamodb, archive: A
         "us-east-1: check the archive URL"
     )
     assert missing_bucket.value.code == "NoSuchBucket"
+
+
+def test_items_written_by_other_tools_never_corrupt_or_lock_the_manifest(
+    manifest: LoadManifest, archive: Archive
+) -> None:
+    odd_record, odd_claim, no_lease = (archive.add_run(f"2017-01-0{d}-00-00-00") for d in (1, 2, 3))
+    dynamodb, table = manifest.clients["dynamodb"], manifest.table_name
+    dynamodb.put_item(
+        TableName=table,
+        Item={
+            "RunId": {"S": odd_record},
+            "LoadStatus": {"N": "7"},
+            "LoadedAt": {"BOOL": True},
+            "Note": {"S": "x"},
+        },
+    )
+    dynamodb.put_item(
+        TableName=table,
+        Item={
+            "RunId": {"S": odd_claim + "#claim"},
+            "LeaseExpiresAt": {"S": "tomorrow"},
+            "ClaimOwner": {"N": "1"},
+        },
+    )
+    dynamodb.put_item(TableName=table, Item={"RunId": {"S": no_lease + "#claim"}})
+    for how in ("batch_get", "scan"):
+        found = manifest.find_pending_runs(archive.url, how=how)  # type: ignore[arg-type]
+        assert found.pending == [odd_claim, no_lease] and found.loaded == 1
+    record = manifest.get_record(odd_record)
+    assert record is not None and record.status == "LOADED" and record.loaded_at is None
+    assert manifest.mark_loaded(odd_record) is False, "a foreign record is never overwritten"
+    assert manifest.claim_run(odd_claim, "dag/run-1").won, "a malformed lease must not lock the run"
+    assert manifest.claim_run(no_lease, "dag/run-1").won
