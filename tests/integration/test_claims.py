@@ -143,6 +143,7 @@ def test_claimed_run_releases_on_failure_keeps_on_success_and_renews_while_alive
     held = manifest.get_claim(RUN)
     assert held is not None and held.token == claim.token
     assert held.lease_expires_at > started + 1.5
+    assert manifest.claim_run(RUN, "dag/r1", lease_seconds=600).won  # a retry of r1 re-enters
 
     with (
         pytest.raises(AirflowSkipException, match="is being processed by dag/r1 until"),
