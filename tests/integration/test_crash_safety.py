@@ -56,7 +56,9 @@ def output_files(s3: Any, run_id: str) -> dict[str, bytes]:
 def comparable(files: dict[str, bytes], run_id: str) -> dict[str, bytes]:
     """The output without the summary, and with the run's own id (named in bad rows) made neutral."""
     own = run_id.encode()
-    return {name: data.replace(own, b"RUN/") for name, data in files.items() if not name.startswith("_SUCCESS")}
+    return {
+        name: data.replace(own, b"RUN/") for name, data in files.items() if not name.startswith("_SUCCESS")
+    }
 
 
 @pytest.mark.timeout(600)
@@ -88,7 +90,9 @@ def test_killed_processing_never_leaves_a_half_loaded_run(
         victim.wait()
         if manifest.is_loaded(run_id):
             outcomes["loaded"] += 1
-            assert comparable(output_files(s3, run_id), run_id) == reference, f"trial {trial}: loaded but incomplete"
+            assert comparable(output_files(s3, run_id), run_id) == reference, (
+                f"trial {trial}: loaded but incomplete"
+            )
             assert manifest.get_claim(run_id) is None
         else:
             outcomes["not loaded"] += 1
@@ -99,7 +103,9 @@ def test_killed_processing_never_leaves_a_half_loaded_run(
             rerun = worker(aws, table, archive, run_id, f"rerun-{trial}")
             assert rerun.wait(120) == 0, rerun.stderr.read() if rerun.stderr else ""
             assert manifest.is_loaded(run_id)
-            assert comparable(output_files(s3, run_id), run_id) == reference, f"trial {trial}: rerun output differs"
+            assert comparable(output_files(s3, run_id), run_id) == reference, (
+                f"trial {trial}: rerun output differs"
+            )
     assert outcomes["loaded"] and outcomes["not loaded"], (
         f"kill times did not cover both outcomes: {outcomes}"
     )
