@@ -57,7 +57,7 @@ def plan_skip_before(
     skip = SkipPlan(later=len(run_ids) - len(earlier))
     for run_id in earlier:
         claim = manifest.claims.get(run_id)
-        if run_id in manifest.records:
+        if run_id in manifest.statuses:
             skip.recorded.append(run_id)
         elif claim is not None and claim.is_live(now):
             skip.claimed.append(claim)

@@ -13,13 +13,14 @@ calls plus N ``GetItem`` plus N storage-class calls):
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from airflow_provider_snowplow.aws_calls import AwsCall, Pause, Plan
 from airflow_provider_snowplow.errors import AwsRequestError
 from airflow_provider_snowplow.manifest_records import (
+    CLAIM_KEY_SUFFIX,
     SKIPPED,
     Claim,
     RunRecord,
@@ -28,7 +29,7 @@ from airflow_provider_snowplow.manifest_records import (
     key,
 )
 from airflow_provider_snowplow.manifest_table import RUN_ID_ATTRIBUTE, describe_manifest_table, table_resource
-from airflow_provider_snowplow.run_ids import ArchiveUrl, run_timestamp, sort_run_ids
+from airflow_provider_snowplow.run_ids import ArchiveUrl, run_stamp
 
 ManifestRead = Literal["auto", "scan", "batch_get"]
 ARCHIVED_STORAGE_CLASSES = frozenset({"GLACIER", "DEEP_ARCHIVE"})
@@ -38,6 +39,7 @@ SCAN_PAGE_BYTES = 1024 * 1024
 # DescribeTable's size figures lag by hours; a run record is ~150 bytes, so 400 errs towards batches.
 _ESTIMATED_ITEM_BYTES = 400
 _MAX_STALLED_BATCHES = 10
+ItemSink = Callable[[list[dict[str, Any]]], None]
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ class RunDiscovery:
         run_count: valid run folders in the archive.
         loaded: runs with a LOADED record (including records written by Snowplow's SDKs).
         skipped: runs recorded as SKIPPED (never to be loaded).
-        claimed: live claims on runs that are not loaded: someone is processing them now.
+        claimed: live claims on runs that are not loaded: someone is processing them now (among
+            the runs examined: with ``max_runs``, discovery stops once it has enough).
         archived: not-loaded runs whose objects are in GLACIER or DEEP_ARCHIVE; restore them first.
         manifest_read: how the manifest was read, ``"scan"`` or ``"batch_get"``.
     """
@@ -67,42 +70,51 @@ class RunDiscovery:
 
 @dataclass
 class ManifestView:
-    """The manifest items relevant to one archive."""
+    """What the manifest says about one archive's runs: statuses of recorded runs, and claims.
+
+    Only this archive's runs are kept, and only what discovery needs, so reading a large table
+    costs memory for its run ids, not for its items.
+    """
 
     how: str
-    records: dict[str, RunRecord] = field(default_factory=dict)
+    run_ids: frozenset[str]
+    statuses: dict[str, str] = field(default_factory=dict)
     claims: dict[str, Claim] = field(default_factory=dict)
 
-    def add(self, item: dict[str, Any]) -> None:
-        item_key = item.get(RUN_ID_ATTRIBUTE, {}).get("S", "")
-        if is_claim_key(item_key):
-            claim = Claim.from_item(item)
-            self.claims[claim.run_id] = claim
-        else:
-            self.records[item_key] = RunRecord.from_item(item)
+    def fold(self, items: list[dict[str, Any]]) -> None:
+        """Take in one page of items as it arrives."""
+        for item in items:
+            item_key = item.get(RUN_ID_ATTRIBUTE, {}).get("S", "")
+            if is_claim_key(item_key):
+                if item_key.removesuffix(CLAIM_KEY_SUFFIX) in self.run_ids:
+                    claim = Claim.from_item(item)
+                    self.claims[claim.run_id] = claim
+            elif item_key in self.run_ids:
+                self.statuses[item_key] = RunRecord.from_item(item).status
 
 
 def list_run_ids(archive: ArchiveUrl) -> Plan[list[str]]:
     """Every valid run folder directly under the archive prefix, oldest first."""
-    run_ids: list[str] = []
+    stamped: list[tuple[str, str]] = []
     params: dict[str, Any] = {"Bucket": archive.bucket, "Prefix": archive.prefix, "Delimiter": "/"}
     resource = f"bucket {archive.bucket!r} (archive {archive})"
     while True:
         page = yield AwsCall("s3", "list_objects_v2", params, resource)
         assert page is not None
-        run_ids.extend(
-            folder["Prefix"]
-            for folder in page.get("CommonPrefixes", [])
-            if run_timestamp(folder["Prefix"]) is not None
-        )
+        for folder in page.get("CommonPrefixes", []):
+            stamp = run_stamp(folder["Prefix"])
+            if stamp is not None:
+                stamped.append((stamp, folder["Prefix"]))
         token = page.get("NextContinuationToken")
         if not page.get("IsTruncated") or not token:
-            return sort_run_ids(run_ids)
+            return [run_id for _, run_id in sorted(stamped)]
         params = {**params, "ContinuationToken": token}
 
 
-def batch_get_items(table_name: str, item_keys: Iterable[str]) -> Plan[list[dict[str, Any]]]:
+def batch_get_items(table_name: str, item_keys: Iterable[str], sink: ItemSink) -> Plan[None]:
     """Read many items with strongly consistent ``BatchGetItem`` calls of up to 100 keys.
+
+    Each response's items go to ``sink`` at once, so nothing accumulates here.
 
     Keys DynamoDB leaves unprocessed (throttling, 16 MB responses) go to the front of the queue and
     fill the next request; the pause grows only while whole requests make no progress.
@@ -111,7 +123,6 @@ def batch_get_items(table_name: str, item_keys: Iterable[str]) -> Plan[list[dict
         AwsRequestError: no key was processed in ten requests in a row.
     """
     queue = [key(k) for k in dict.fromkeys(item_keys)]
-    items: list[dict[str, Any]] = []
     stalled = 0
     while queue:
         batch, queue = queue[:BATCH_GET_KEYS], queue[BATCH_GET_KEYS:]
@@ -122,7 +133,7 @@ def batch_get_items(table_name: str, item_keys: Iterable[str]) -> Plan[list[dict
             table_resource(table_name),
         )
         assert response is not None
-        items.extend(response.get("Responses", {}).get(table_name, []))
+        sink(response.get("Responses", {}).get(table_name, []))
         unprocessed = response.get("UnprocessedKeys", {}).get(table_name, {}).get("Keys", [])
         if not unprocessed:
             stalled = 0
@@ -138,21 +149,18 @@ def batch_get_items(table_name: str, item_keys: Iterable[str]) -> Plan[list[dict
             )
         if stalled:
             yield Pause(min(0.05 * 2**stalled, 2.0))
-    return items
 
 
-def scan_items(table_name: str) -> Plan[list[dict[str, Any]]]:
-    """Every item of the table, with strongly consistent ``Scan`` pages."""
-    items: list[dict[str, Any]] = []
+def scan_items(table_name: str, sink: ItemSink) -> Plan[None]:
+    """Every item of the table, page by page to ``sink``, with strongly consistent ``Scan`` pages."""
     params: dict[str, Any] = {"TableName": table_name, "ConsistentRead": True}
     while True:
         page = yield AwsCall("dynamodb", "scan", params, table_resource(table_name))
         assert page is not None
-        items.extend(page.get("Items", []))
-        last_key = page.get("LastEvaluatedKey")
-        if not last_key:
-            return items
-        params = {**params, "ExclusiveStartKey": last_key}
+        sink(page.get("Items", []))
+        if not page.get("LastEvaluatedKey"):
+            return
+        params = {**params, "ExclusiveStartKey": page["LastEvaluatedKey"]}
 
 
 def choose_manifest_read(table: dict[str, Any], run_count: int) -> Literal["scan", "batch_get"]:
@@ -163,19 +171,29 @@ def choose_manifest_read(table: dict[str, Any], run_count: int) -> Literal["scan
     return "scan" if scan_requests < batch_requests else "batch_get"
 
 
-def read_manifest(table_name: str, run_ids: list[str], how: ManifestRead = "auto") -> Plan[ManifestView]:
-    """Run records of ``run_ids`` and claims of those not recorded; also checks the key schema."""
+def read_records(table_name: str, run_ids: list[str], how: ManifestRead = "auto") -> Plan[ManifestView]:
+    """Statuses of the recorded ``run_ids`` (and, when scanning, every claim); checks the key schema."""
     table = yield from describe_manifest_table(table_name)
-    view = ManifestView(how=choose_manifest_read(table, len(run_ids)) if how == "auto" else how)
+    view = ManifestView(
+        choose_manifest_read(table, len(run_ids)) if how == "auto" else how, frozenset(run_ids)
+    )
     if view.how == "scan":
-        for item in (yield from scan_items(table_name)):
-            view.add(item)
-        return view
-    for item in (yield from batch_get_items(table_name, run_ids)):
-        view.add(item)
-    unrecorded = [claim_key(r) for r in run_ids if r not in view.records]
-    for item in (yield from batch_get_items(table_name, unrecorded)):
-        view.add(item)
+        yield from scan_items(table_name, view.fold)
+    else:
+        yield from batch_get_items(table_name, run_ids, view.fold)
+    return view
+
+
+def read_claims(table_name: str, view: ManifestView, run_ids: list[str]) -> Plan[None]:
+    """Add the claims of ``run_ids`` to ``view``; a scan already read them all."""
+    if view.how != "scan":
+        yield from batch_get_items(table_name, [claim_key(r) for r in run_ids], view.fold)
+
+
+def read_manifest(table_name: str, run_ids: list[str], how: ManifestRead = "auto") -> Plan[ManifestView]:
+    """Statuses of the recorded ``run_ids`` and the claims of all the others."""
+    view = yield from read_records(table_name, run_ids, how)
+    yield from read_claims(table_name, view, [r for r in run_ids if r not in view.statuses])
     return view
 
 
@@ -208,36 +226,36 @@ def discover_pending_runs(
         how: force ``"scan"`` or ``"batch_get"``; ``"auto"`` picks the cheaper.
     """
     run_ids = yield from list_run_ids(archive)
-    manifest = yield from read_manifest(table_name, run_ids, how)
-    candidates: list[str] = []
-    claimed: list[Claim] = []
-    loaded = skipped = 0
-    for run_id in run_ids:
-        record = manifest.records.get(run_id)
-        claim = manifest.claims.get(run_id)
-        if record is not None:
-            skipped += record.status == SKIPPED
-            loaded += record.status != SKIPPED
-        elif claim is not None and claim.is_live(now):
-            claimed.append(claim)
-        else:
-            candidates.append(run_id)
+    manifest = yield from read_records(table_name, run_ids, how)
+    statuses = list(manifest.statuses.values())
+    skipped = statuses.count(SKIPPED)
+    unrecorded = [r for r in run_ids if r not in manifest.statuses]
     pending: list[str] = []
     archived: list[str] = []
-    checked = 0
-    for run_id in candidates:
+    claimed: list[Claim] = []
+    examined = 0
+    # Claims and storage classes are looked up a batch at a time, only as far as max_runs needs.
+    for start in range(0, len(unrecorded), BATCH_GET_KEYS):
         if max_runs is not None and len(pending) >= max_runs:
             break
-        checked += 1
-        if (yield from is_archived(archive.bucket, run_id)):
-            archived.append(run_id)
-        else:
-            pending.append(run_id)
+        batch = unrecorded[start : start + BATCH_GET_KEYS]
+        yield from read_claims(table_name, manifest, batch)
+        for run_id in batch:
+            if max_runs is not None and len(pending) >= max_runs:
+                break
+            examined += 1
+            claim = manifest.claims.get(run_id)
+            if claim is not None and claim.is_live(now):
+                claimed.append(claim)
+            elif (yield from is_archived(archive.bucket, run_id)):
+                archived.append(run_id)
+            else:
+                pending.append(run_id)
     return RunDiscovery(
         pending=pending,
-        more_pending=checked < len(candidates),
+        more_pending=examined < len(unrecorded),
         run_count=len(run_ids),
-        loaded=loaded,
+        loaded=len(statuses) - skipped,
         skipped=skipped,
         claimed=claimed,
         archived=archived,

@@ -78,23 +78,37 @@ def parse_archive_url(archive_url: str) -> ArchiveUrl:
     return ArchiveUrl(bucket=bucket, prefix=prefix)
 
 
-def run_timestamp(run_id: str) -> datetime | None:
-    """The timestamp of a run folder, or None if ``run_id`` is not a valid run folder prefix.
+def run_stamp(run_id: str) -> str | None:
+    """The ``YYYY-MM-DD-HH-MM-SS`` of a run folder prefix, or None if it is not one.
 
     Only the last path segment counts, and it must be ``run=YYYY-MM-DD-HH-MM-SS`` with a real date
     and time. Snowplow's Python SDK also accepted ``2017-05-01-12-00-00/`` and ``nur=...`` by
-    mistake; we do not.
+    mistake; we do not. The stamps are fixed-width, so they sort chronologically as strings.
     """
     if not isinstance(run_id, str) or not run_id.endswith("/"):
         return None
-    folder = run_id[:-1].rpartition("/")[2]
-    match = _RUN_FOLDER.fullmatch(folder)
+    match = _RUN_FOLDER.fullmatch(run_id[:-1].rpartition("/")[2])
     if match is None:
         return None
-    try:
-        return datetime.strptime(match.group(1), RUN_TIMESTAMP_FORMAT)
+    stamp = match.group(1)
+    try:  # datetime() checks the calendar; ~5x cheaper than strptime on large archives
+        datetime(
+            int(stamp[:4]),
+            int(stamp[5:7]),
+            int(stamp[8:10]),
+            int(stamp[11:13]),
+            int(stamp[14:16]),
+            int(stamp[17:]),
+        )
     except ValueError:
         return None
+    return stamp
+
+
+def run_timestamp(run_id: str) -> datetime | None:
+    """The time of a run folder (naive, as Snowplow names them in UTC), or None if not a run."""
+    stamp = run_stamp(run_id)
+    return datetime.strptime(stamp, RUN_TIMESTAMP_FORMAT) if stamp else None
 
 
 def validate_run_id(run_id: str) -> str:
@@ -118,4 +132,4 @@ def validate_run_id(run_id: str) -> str:
 
 def sort_run_ids(run_ids: list[str]) -> list[str]:
     """Oldest run first; ties (same timestamp under different prefixes) ordered by prefix."""
-    return sorted(run_ids, key=lambda run_id: (run_timestamp(run_id) or datetime.min, run_id))
+    return sorted(run_ids, key=lambda run_id: (run_stamp(run_id) or "", run_id))

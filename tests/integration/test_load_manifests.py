@@ -73,14 +73,15 @@ def test_expired_claims_make_runs_pending_again(s3, dynamodb, table: str, archiv
 def test_max_runs_caps_the_list_and_checks_storage_class_only_for_what_it_returns(
     manifest: LoadManifest, archive: Archive, aws: LocalAws
 ) -> None:
-    runs = archive.add_runs(30)
+    runs = archive.add_runs(250)
     aws.request_counts(reset=True)
-    found = manifest.find_pending_runs(archive.url, max_runs=5)
+    found = manifest.find_pending_runs(archive.url, max_runs=5, how="batch_get")
     assert found.pending == runs[:5]
     assert found.more_pending
     counts = aws.request_counts()
     assert counts["s3:ListObjectsV2"] == 1 + 5
-    assert not manifest.find_pending_runs(archive.url, max_runs=30).more_pending
+    assert counts["dynamodb:BatchGetItem"] == 3 + 1, "claims are read only for the runs examined"
+    assert not manifest.find_pending_runs(archive.url, max_runs=250).more_pending
     with pytest.raises(ValueError, match="max_runs must be a positive number"):
         manifest.find_pending_runs(archive.url, max_runs=0)
 
