@@ -110,10 +110,14 @@ class LocalAws:
         self.endpoint_url = ""
         self._process: subprocess.Popen[str] | None = None
 
+    def server_command(self) -> list[str]:
+        """The child process's command line; it must print the ready line, then serve."""
+        return [sys.executable, "-m", "airflow_provider_snowplow.local_aws", str(self.port)]
+
     def start(self) -> LocalAws:
         env = {**os.environ, **LOCAL_CREDENTIALS}
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "airflow_provider_snowplow.local_aws", str(self.port)],
+            self.server_command(),
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,

@@ -13,7 +13,6 @@ import math
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -32,7 +31,7 @@ if str(REPO) not in sys.path:
 
 from airflow_provider_snowplow import local_aws  # noqa: E402
 from airflow_provider_snowplow.load_manifests import LoadManifest  # noqa: E402
-from airflow_provider_snowplow.local_aws import LOCAL_CREDENTIALS, LocalAws, WsgiApp  # noqa: E402
+from airflow_provider_snowplow.local_aws import LocalAws, WsgiApp  # noqa: E402
 from airflow_provider_snowplow.run_ids import sort_run_ids  # noqa: E402
 from tests.support import Archive, hourly_timestamp, run_sdk  # noqa: E402
 
@@ -89,29 +88,16 @@ def serve_with_bulk_puts(port: int) -> None:
 class BenchAws(LocalAws):
     """:class:`LocalAws` whose server also takes bulk puts (see :func:`with_bulk_puts`).
 
-    Only the command differs from ``LocalAws.start``; requests are served and counted by the core's
-    own ``serialized_counting_app``.
+    Only the server command differs; requests are served and counted by the core's own
+    ``serialized_counting_app``.
     """
 
-    def start(self) -> BenchAws:
-        self._process = subprocess.Popen(
-            [sys.executable, __file__, "serve", str(self.port)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env={**os.environ, **LOCAL_CREDENTIALS},
-        )
-        assert self._process.stdout is not None
-        line = self._process.stdout.readline()
-        ready = local_aws._READY
-        if not line.startswith(ready):
-            self.stop()
-            raise RuntimeError(f"the bench endpoint did not start (said {line!r})")
-        self.endpoint_url = line[len(ready) :].strip()
-        return self
+    def server_command(self) -> list[str]:
+        return [sys.executable, __file__, "serve", str(self.port)]
 
     def __enter__(self) -> BenchAws:
-        return self.start()
+        self.start()
+        return self
 
     def put_objects(self, bucket: str, keys: Sequence[str], storage_class: str = "STANDARD") -> None:
         """Put one small object per key through the bulk endpoint (not counted as requests)."""
