@@ -61,6 +61,11 @@ class SnowplowManifestHook(AwsBaseHook):
         )
         self.table_name = table_name
 
+    @classmethod
+    def for_task(cls, task: Any) -> SnowplowManifestHook:
+        """The hook for one of our operators: its ``table_name``, ``aws_conn_id`` and ``region_name``."""
+        return cls(task.table_name, aws_conn_id=task.aws_conn_id, region_name=task.region_name)
+
     @property
     def config(self) -> Config:
         config = super().config

@@ -21,7 +21,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from airflow.sdk import Context, get_current_context
 from airflow.sdk.exceptions import AirflowSkipException
@@ -119,12 +118,3 @@ def claimed_run(
     renewer.join()
     if renewer.lost is not None:
         raise renewer.lost
-
-
-def claim_kwargs(operator: Any) -> dict[str, Any]:
-    """The connection arguments an operator passes on to :func:`claimed_run`."""
-    return {
-        "table_name": operator.table_name,
-        "aws_conn_id": operator.aws_conn_id,
-        "region_name": operator.region_name,
-    }

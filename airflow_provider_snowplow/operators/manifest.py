@@ -69,9 +69,7 @@ class MarkRunLoadedOperator(BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         run_id = validate_run_id(self.snowplow_run_id)
-        hook = SnowplowManifestHook(
-            self.table_name, aws_conn_id=self.aws_conn_id, region_name=self.region_name
-        )
+        hook = SnowplowManifestHook.for_task(self)
         owner = claim_owner(context) if self.release_claim else None
         newly_loaded = hook.mark_loaded(run_id, loaded_by(context), owner)
         if newly_loaded:

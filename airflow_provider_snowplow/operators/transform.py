@@ -18,7 +18,7 @@ from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
 from airflow_provider_snowplow.manifest_table import validate_table_name
 from airflow_provider_snowplow.operators.arguments import check_literal
 from airflow_provider_snowplow.operators.assets import annotate_outlet_events
-from airflow_provider_snowplow.operators.claims import claim_kwargs, claimed_run
+from airflow_provider_snowplow.operators.claims import claimed_run
 from airflow_provider_snowplow.operators.manifest import RUN_ID_MAP_INDEX_TEMPLATE
 from airflow_provider_snowplow.run_ids import parse_archive_url, validate_run_id
 from airflow_provider_snowplow.run_processing import process_run
@@ -91,11 +91,14 @@ class SnowplowTransformRunOperator(BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         with claimed_run(
-            self.snowplow_run_id, context=context, lease_seconds=self.lease_seconds, **claim_kwargs(self)
+            self.snowplow_run_id,
+            table_name=self.table_name,
+            aws_conn_id=self.aws_conn_id,
+            region_name=self.region_name,
+            lease_seconds=self.lease_seconds,
+            context=context,
         ):
-            hook = SnowplowManifestHook(
-                self.table_name, aws_conn_id=self.aws_conn_id, region_name=self.region_name
-            )
+            hook = SnowplowManifestHook.for_task(self)
             result = process_run(
                 hook.s3_hook.conn,
                 self.archive_url,

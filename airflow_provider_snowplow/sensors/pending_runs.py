@@ -72,9 +72,7 @@ class PendingRunSensor(BaseSensorOperator):
         check_literal(max_runs, self._positive_max_runs)
 
     def _hook(self) -> SnowplowManifestHook:
-        return SnowplowManifestHook(
-            self.table_name, aws_conn_id=self.aws_conn_id, region_name=self.region_name
-        )
+        return SnowplowManifestHook.for_task(self)
 
     def _positive_max_runs(self, value: object) -> int:
         try:
