@@ -462,4 +462,6 @@ def strictly_typed(value: Any) -> Any:
         return {key: strictly_typed(item) for key, item in value.items()}
     if isinstance(value, list):
         return [strictly_typed(item) for item in value]
+    if isinstance(value, float):  # repr tells -0.0 from 0.0, as a JSON encoder does
+        return ("float", repr(value))
     return (type(value).__name__, value)

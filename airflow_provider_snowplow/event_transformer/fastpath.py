@@ -4,8 +4,8 @@ Walking 131 fields in Python costs more than splitting the line and parsing its 
 for the common case (a valid line) the work is done in bulk: one ``dict`` call builds the event
 from the non-empty string fields, then each group of typed fields (integers, doubles, booleans,
 timestamps) is checked with one test over all its values and converted with ``map``. Whenever a
-check fails, or a value is unusual (an exponent, "+5", a year before 1000), the fast path gives
-up and returns None: the caller
+check fails, or a value is unusual (an integer with leading zeros, a year before 1000), the fast
+path gives up and returns None: the caller
 then runs the field-table loop, which defines the result and reports the errors. So this module
 may accept less than the parsers, never more, and what it returns equals what the loop returns
 (a property the tests check on generated and mutated lines).
@@ -37,10 +37,9 @@ from airflow_provider_snowplow.event_transformer.parsers import (
 )
 from airflow_provider_snowplow.event_transformer.shredding import CONTEXT_KEYS, UNSTRUCT_KEYS
 
-_BOOLS = {"1": True, "0": False}
-_INT64_MIN, _INT64_END = -(2**63), 2**63
-# Without an exponent, a double needs over 300 digits to overflow to infinity.
-_LONGEST_DOUBLES = 300
+_BOOLS = {"1": True, "0": False}  # any other boolean value raises KeyError
+_INT64_MAX = 2**63 - 1
+_DOUBLE_CHARS = "0123456789+-.eE"  # what a double may be made of, exponent notation included
 
 _Getter = Callable[[list[str]], tuple[str, ...]]
 
@@ -52,9 +51,9 @@ def _group(parser: Callable[[str], Any]) -> tuple[_Getter, tuple[str, ...]]:
 
 
 _STRING_VALUES, _STRING_NAMES = _group(parse_string)
-# Each numeric group is checked all at once: the joined values may only be ASCII digits and "-"
-# (and "." for doubles); then int() and float() accept exactly what the parsers accept, or raise
-# ValueError. "+", exponents ("1.0E-4"), "nan" and the like are rare and left to the parsers.
+# Each numeric group is checked all at once, on its values joined: integers may only hold ASCII
+# digits and "-"; doubles digits, "-" and "." or, less often, "+", "e" and "E" too. Within those
+# characters, orjson (integers) and float() (doubles) accept what the parsers accept, or raise.
 _INT_VALUES, _INT_NAMES = _group(parse_int)
 _DOUBLE_VALUES, _DOUBLE_NAMES = _group(parse_double)
 _BOOL_VALUES, _BOOL_NAMES = _group(parse_bool)
@@ -121,23 +120,29 @@ def _add_numbers(event: dict[str, Any], values: list[str]) -> bool:
         digits = chars.replace("-", "")
         if not (digits.isascii() and digits.isdigit()):
             return False
-        converted = list(map(int, filter(None, ints)))
-        if min(converted) < _INT64_MIN or max(converted) >= _INT64_END:
+        # orjson converts them all in one call, and refuses what int() and the parser would
+        # refuse but the check above lets through ("1-2", "-"), and leading zeros (left to the
+        # parser). Out of 64 bits, orjson returns a float (sum() is then a float) or, from 2**63
+        # to 2**64 - 1, an int that max() sees.
+        converted = orjson.loads(f"[{','.join(filter(None, ints))}]")
+        if type(sum(converted)) is not int or max(converted) > _INT64_MAX:
             return False
         event.update(zip(compress(_INT_NAMES, ints), converted, strict=True))
     doubles = _DOUBLE_VALUES(values)
     chars = "".join(doubles)
     if chars:
         digits = chars.replace("-", "").replace(".", "")
-        if not (digits.isascii() and digits.isdigit()) or len(chars) > _LONGEST_DOUBLES:
+        if not (digits.isascii() and digits.isdigit()) and (
+            not chars.isascii() or chars.strip(_DOUBLE_CHARS)
+        ):
             return False
-        event.update(zip(compress(_DOUBLE_NAMES, doubles), map(float, filter(None, doubles)), strict=True))
+        converted = list(map(float, filter(None, doubles)))  # ValueError for "1.2.3", "1e", "-"...
+        total = sum(converted)
+        if total - total:  # NaN: a value (or, rarely, the sum) is infinite; the parser decides
+            return False
+        event.update(zip(compress(_DOUBLE_NAMES, doubles), converted, strict=True))
     bools = _BOOL_VALUES(values)
-    chars = "".join(bools)
-    if chars:
-        if len(chars) != len(bools) - bools.count(""):  # each a single character, "0" or "1"
-            return False
-        event.update(zip(compress(_BOOL_NAMES, bools), map(_BOOLS.__getitem__, chars), strict=True))
+    event.update(zip(compress(_BOOL_NAMES, bools), map(_BOOLS.__getitem__, filter(None, bools)), strict=True))
     return True
 
 
@@ -153,9 +158,7 @@ def _add_contexts(event: dict[str, Any], text: str) -> None:
         raise TypeError("not an array")
     for context in contexts:
         key = CONTEXT_KEYS[context["schema"]]
-        data = context["data"]
-        same_key = event.get(key)
-        if same_key is None:
-            event[key] = [data]
+        if key in event:
+            event[key].append(context["data"])
         else:
-            same_key.append(data)
+            event[key] = [context["data"]]

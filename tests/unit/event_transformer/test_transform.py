@@ -166,12 +166,33 @@ def test_fast_path_equals_the_field_table_loop(corpus: list[str]) -> None:
         ("txn_id", "1-2"),
         ("txn_id", str(2**63)),
         ("txn_id", str(2**63 - 1)),
+        ("txn_id", "007"),
+        ("txn_id", "-"),
+        ("txn_id", "--1"),
+        ("txn_id", "1-"),
+        ("txn_id", str(2**64 - 1)),
+        ("txn_id", str(2**64)),
+        ("txn_id", str(-(2**63) - 1)),
+        ("txn_id", str(-(2**63) - 2000)),
+        ("txn_id", "1" * 5000),
+        ("txn_id", "\u0663"),
         ("tr_total", "1.0E-4"),
         ("tr_total", "1" * 400),
         ("tr_total", "1." + "1" * 400),
         ("tr_total", "-"),
+        ("tr_total", "1e400"),
+        ("tr_total", "-1e400"),
+        ("tr_total", "1e"),
+        ("tr_total", "e5"),
+        ("tr_total", "1.5.5"),
+        ("tr_total", "1_0"),
+        ("tr_total", "\u0663.5"),
+        ("tr_total", "inf"),
         ("br_cookies", "10"),
         ("br_cookies", "2"),
+        ("br_cookies", "true"),
+        ("true_tstamp", "2024-01-01 10:00:00\r"),
+        ("true_tstamp", "\r"),
         ("contexts", '{"schema": "iglu:a/b/c/1-0-0", "data": ""}'),
         ("unstruct_event", '{"schema": "iglu:a/b/c/1-0-0", "data": {"schema": "iglu:a/b/c/1-0-0"}}'),
     ],
@@ -185,6 +206,33 @@ def test_unusual_values_give_the_same_result_on_both_paths(valid_line_with, fiel
         assert fast is None
     else:
         assert fast is None or strictly_typed(fast) == strictly_typed(slow)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("txn_id", "-0", 0),
+        ("txn_id", str(-(2**63)), -(2**63)),
+        ("txn_id", str(2**63 - 1), 2**63 - 1),
+        ("tr_total", "1.0E-4", 0.0001),
+        ("tr_total", "2.5e+10", 2.5e10),
+        ("tr_total", "+5.5", 5.5),
+        ("tr_total", "12", 12.0),
+        ("tr_total", "-0", -0.0),
+        ("tr_total", "-0.0", -0.0),
+        ("tr_total", "7.764015433066083e+299", 7.764015433066083e299),
+        ("tr_total", "0.1000000000000000055511151231257827", 0.1),
+        ("br_cookies", "0", False),
+    ],
+)
+def test_the_fast_path_takes_exponents_signs_and_64_bit_limits(  # type: ignore[no-untyped-def]
+    valid_line_with, field: str, value: str, expected: object
+) -> None:
+    values = split_line(valid_line_with(**{field: value}))
+    fast = transform_valid(values, True)
+    assert fast is not None
+    assert strictly_typed(fast) == strictly_typed(transform_values(values, True))
+    assert strictly_typed(fast[field]) == strictly_typed(expected)
 
 
 def test_get_fields_is_transform_restricted_to_the_fields(corpus: list[str]) -> None:
