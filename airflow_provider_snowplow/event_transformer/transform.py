@@ -52,14 +52,8 @@ def transform(line: str, add_geolocation_data: bool = True) -> dict[str, Any]:
         SnowplowEventTransformationException: the line is not a valid enriched event; it carries
             every problem of the line, each naming the field and the value.
     """
-    values = line.split("\t")
-    # The common case (a valid line without terminator) without split_line's checks; a line with
-    # a terminator never gets past transform_valid, whose last field is a timestamp.
-    if len(values) == FIELD_COUNT:
-        event = transform_valid(values, add_geolocation_data)
-        if event is not None:
-            return event
-    values = split_line(line)
+    if line[-1:] in _LINE_TERMINATORS or len(values := line.split("\t")) != FIELD_COUNT:
+        values = split_line(line)  # drops the terminator, or raises for a wrong field count
     event = transform_valid(values, add_geolocation_data)
     if event is None:
         event = transform_values(values, add_geolocation_data)
