@@ -34,16 +34,21 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def sample_lines(name: str) -> list[bytes]:
+    """The lines of a sample file; only ``\n`` ends a line (fields may hold a ``\r``)."""
     text = resources.files("airflow_provider_snowplow.sample_data").joinpath(name).read_bytes()
-    return text.splitlines(keepends=True)
+    return [line + b"\n" for line in text.split(b"\n") if line]
 
 
-def seed_archive(s3: Any, runs: int) -> list[str]:
-    """``runs`` run folders, each with a gzipped and a plain part file; the last has bad lines too."""
+def seed_archive(s3: Any, runs: int) -> tuple[list[str], int]:
+    """``runs`` run folders, each with a gzipped and a plain part file; the last has bad lines too.
+
+    Returns:
+        The run ids and the number of lines written.
+    """
     good = sample_lines("enriched-events.tsv")
     bad = sample_lines("bad-enriched-events.tsv")
     s3.create_bucket(Bucket=BUCKET)
-    run_ids = []
+    run_ids, lines = [], 0
     for index in range(runs):
         run_id = f"enriched/archive/run=2026-11-{20 + index:02d}-10-00-00/"
         share = good[index * 10 : index * 10 + 20]
@@ -52,7 +57,8 @@ def seed_archive(s3: Any, runs: int) -> list[str]:
         s3.put_object(Bucket=BUCKET, Key=run_id + "part-00001", Body=b"".join(plain))
         s3.put_object(Bucket=BUCKET, Key=run_id + "_SUCCESS", Body=b"")
         run_ids.append(run_id)
-    return run_ids
+        lines += 10 + len(plain)
+    return run_ids, lines
 
 
 def airflow_env(aws: LocalAws, home: Path) -> dict[str, str]:
@@ -122,8 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"local AWS endpoint (moto): {aws.endpoint_url}")
         manifest.create_table()
         print(f"created manifest table {TABLE!r} (hash key RunId, on-demand)")
-        runs = seed_archive(s3, args.runs)
-        print(f"seeded {ARCHIVE_URL} with {len(runs)} runs")
+        runs, seeded_lines = seed_archive(s3, args.runs)
+        print(f"seeded {ARCHIVE_URL} with {len(runs)} runs ({seeded_lines} enriched events)")
         found = manifest.find_pending_runs(ARCHIVE_URL)
         print(f"pending runs ({len(found.pending)}):")
         for run_id in found.pending:
@@ -154,7 +160,12 @@ def main(argv: list[str] | None = None) -> int:
         airflow(["dags", "test", DAG_ID], env, log)
         again = manifest.find_pending_runs(ARCHIVE_URL)
         print(f"  pending runs: {len(again.pending)}; loaded: {again.loaded} of {again.run_count}")
-        ok = len(loaded) == len(runs) and not again.pending and len(summaries) == len(runs)
+        transformed_lines = sum(s["lines"] for s in summaries)
+        ok = (
+            len(loaded) == len(runs) == len(summaries)
+            and not again.pending
+            and transformed_lines == seeded_lines
+        )
     print(f"{'done' if ok else 'FAILED'} in {time.monotonic() - started:.0f} s")
     return 0 if ok else 1
 
