@@ -104,17 +104,16 @@ def claimed_run(
     hook.log.info("Claimed run %s as %s (lease %.0f s)", snowplow_run_id, outcome.claim.owner, lease_seconds)
     renewer = _LeaseRenewer(hook, outcome.claim, lease_seconds)
     renewer.start()
+    succeeded = False
     try:
         yield outcome.claim
-    except BaseException:
+        succeeded = True
+    finally:
         renewer.stopped.set()
         renewer.join()
-        released = hook.release_run(snowplow_run_id, token=renewer.claim.token)
-        hook.log.info(
-            "Processing of %s failed; claim %s", snowplow_run_id, "released" if released else "was lost"
-        )
-        raise
-    renewer.stopped.set()
-    renewer.join()
+        if not succeeded:
+            released = hook.release_run(snowplow_run_id, token=renewer.claim.token)
+            outcome_text = "released" if released else "was lost"
+            hook.log.info("Processing of %s failed; claim %s", snowplow_run_id, outcome_text)
     if renewer.lost is not None:
         raise renewer.lost
