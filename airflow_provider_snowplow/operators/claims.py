@@ -21,14 +21,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from airflow.sdk import Context, get_current_context
 from airflow.sdk.exceptions import AirflowSkipException
 
 from airflow_provider_snowplow.claims import DEFAULT_LEASE_SECONDS
 from airflow_provider_snowplow.errors import ClaimLostError
-from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
 from airflow_provider_snowplow.manifest_records import Claim, now_iso
+
+# The hook pulls in boto3 and the Amazon provider: imported when a task runs, not when a DAG
+# file is parsed.
+if TYPE_CHECKING:
+    from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
 
 
 def claim_owner(context: Context) -> str:
@@ -87,6 +92,8 @@ def claimed_run(
         ClaimLostError: the lease was taken over while the body ran.
     """
     context = context or get_current_context()
+    from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
+
     hook = SnowplowManifestHook(table_name, aws_conn_id=aws_conn_id, region_name=region_name)
     outcome = hook.claim_run(snowplow_run_id, claim_owner(context), lease_seconds)
     if outcome.status == "already_loaded":

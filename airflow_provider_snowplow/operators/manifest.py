@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator, Context
 
-from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
 from airflow_provider_snowplow.manifest_table import validate_table_name
 from airflow_provider_snowplow.operators.arguments import check_literal
 from airflow_provider_snowplow.operators.assets import annotate_outlet_events
 from airflow_provider_snowplow.operators.claims import claim_owner, loaded_by
 from airflow_provider_snowplow.run_ids import validate_run_id
+
+# The hook pulls in boto3 and the Amazon provider: imported when a task runs, not when a DAG
+# file is parsed.
+if TYPE_CHECKING:
+    pass
 
 RUN_ID_MAP_INDEX_TEMPLATE = "{{ task.snowplow_run_id }}"
 
@@ -69,6 +73,8 @@ class MarkRunLoadedOperator(BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         run_id = validate_run_id(self.snowplow_run_id)
+        from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
+
         hook = SnowplowManifestHook.for_task(self)
         owner = claim_owner(context) if self.release_claim else None
         newly_loaded = hook.mark_loaded(run_id, loaded_by(context), owner)

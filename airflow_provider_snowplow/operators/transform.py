@@ -14,14 +14,12 @@ from airflow.sdk import BaseOperator, Context
 
 from airflow_provider_snowplow.claims import DEFAULT_LEASE_SECONDS
 from airflow_provider_snowplow.errors import SnowplowProviderError
-from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
 from airflow_provider_snowplow.manifest_table import validate_table_name
 from airflow_provider_snowplow.operators.arguments import check_literal
 from airflow_provider_snowplow.operators.assets import annotate_outlet_events
 from airflow_provider_snowplow.operators.claims import claimed_run
 from airflow_provider_snowplow.operators.manifest import RUN_ID_MAP_INDEX_TEMPLATE
 from airflow_provider_snowplow.run_ids import parse_archive_url, validate_run_id
-from airflow_provider_snowplow.run_processing import process_run
 
 
 class BadRowsError(SnowplowProviderError):
@@ -98,6 +96,9 @@ class SnowplowTransformRunOperator(BaseOperator):
             lease_seconds=self.lease_seconds,
             context=context,
         ):
+            from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
+            from airflow_provider_snowplow.run_processing import process_run
+
             hook = SnowplowManifestHook.for_task(self)
             result = process_run(
                 hook.s3_hook.conn,

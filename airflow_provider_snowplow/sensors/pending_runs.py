@@ -9,18 +9,21 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowSensorTimeout
 
 from airflow_provider_snowplow.discovery import RunDiscovery
 from airflow_provider_snowplow.errors import SnowplowProviderError
-from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
 from airflow_provider_snowplow.manifest_table import validate_table_name
 from airflow_provider_snowplow.operators.arguments import check_literal
 from airflow_provider_snowplow.run_ids import parse_archive_url
-from airflow_provider_snowplow.triggers.pending_runs import PendingRunTrigger
+
+# The hook pulls in boto3 and the Amazon provider: imported when a task runs, not when a DAG
+# file is parsed.
+if TYPE_CHECKING:
+    from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
 
 
 class PendingRunError(SnowplowProviderError):
@@ -72,6 +75,8 @@ class PendingRunSensor(BaseSensorOperator):
         check_literal(max_runs, self._positive_max_runs)
 
     def _hook(self) -> SnowplowManifestHook:
+        from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
+
         return SnowplowManifestHook.for_task(self)
 
     def _positive_max_runs(self, value: object) -> int:
@@ -118,6 +123,8 @@ class PendingRunSensor(BaseSensorOperator):
         self._log_discovery(found)
         if found.pending:
             return found.pending
+        from airflow_provider_snowplow.triggers.pending_runs import PendingRunTrigger
+
         self.defer(
             trigger=PendingRunTrigger(
                 archive_url=self.archive_url,
