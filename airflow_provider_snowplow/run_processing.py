@@ -26,9 +26,9 @@ from typing import IO, Any, cast
 from airflow_provider_snowplow.aws_calls import AwsCall, Plan, call_once, run_sync
 from airflow_provider_snowplow.errors import AwsRequestError, RunInputError
 from airflow_provider_snowplow.event_transformer import TransformStats, transform_stream
+from airflow_provider_snowplow.event_transformer.sources import open_enriched
 from airflow_provider_snowplow.run_ids import ArchiveUrl, parse_archive_url, validate_run_id
 
-GZIP_MAGIC = b"\x1f\x8b"
 SUCCESS_MARKER = "_SUCCESS.json"
 _SPOOL_BYTES = 8 * 1024 * 1024
 # Hadoop and EMR leave these beside the part files; they hold no events.
@@ -80,40 +80,6 @@ def list_part_objects(bucket: str, run_id: str) -> Plan[list[dict[str, Any]]]:
         if not page.get("IsTruncated") or not token:
             return sorted(objects, key=lambda o: o["Key"])
         params = {**params, "ContinuationToken": token}
-
-
-class _PeekableBody(io.RawIOBase):
-    """An S3 body readable by ``gzip`` and ``io`` after we peeked at its first bytes."""
-
-    def __init__(self, body: Any) -> None:
-        self._body = body
-        self._head = body.read(2)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self._head:
-            n = len(self._head[: len(buffer)])
-            buffer[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        chunk = self._body.read(len(buffer))
-        buffer[: len(chunk)] = chunk
-        return len(chunk)
-
-    @property
-    def is_gzip(self) -> bool:
-        return bool(self._head == GZIP_MAGIC)
-
-
-def open_body(body: Any) -> IO[bytes]:
-    """An S3 object body as a binary stream, gunzipped when it is gzip (by content, not by name)."""
-    raw = _PeekableBody(body)
-    stream: IO[bytes] = io.BufferedReader(raw, buffer_size=1024 * 1024)
-    if raw.is_gzip:
-        return gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[return-value]
-    return stream
 
 
 def output_folder(output: ArchiveUrl, run_id: str) -> str:
@@ -169,7 +135,7 @@ def _transform_body(
 ) -> TransformStats:
     """Stream one object through the transformer; a broken download is one readable error."""
     try:
-        return transform_stream(open_body(body), good, bad, add_geolocation_data, source_name=source)
+        return transform_stream(open_enriched(body), good, bad, add_geolocation_data, source_name=source)
     except (OSError, EOFError) as exc:  # corrupt or truncated gzip data
         raise RunInputError(
             f"part file {source} cannot be read ({type(exc).__name__}: {exc}); nothing of this run was "

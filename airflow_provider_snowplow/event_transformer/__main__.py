@@ -5,7 +5,8 @@ Usage::
     python -m airflow_provider_snowplow.event_transformer [FILE ...] [-o OUT] [--bad-rows FILE]
         [--fail-on-bad-rows] [--no-geolocation]
 
-FILE is an enriched-event file (``.gz`` files are decompressed), ``-`` or nothing for stdin. Good
+FILE is an enriched-event file, ``-`` or nothing for stdin; gzip input is recognised by its content
+(as in the per-run processing step), whatever the file is called. Good
 events go to stdout (or ``-o``; a ``.gz`` name is compressed), bad rows to stderr (or
 ``--bad-rows``), and one summary line to stderr at the end:
 ``event_transformer: 1000 lines, 998 good, 2 bad``.
@@ -25,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import IO, cast
 
+from airflow_provider_snowplow.event_transformer.sources import open_enriched
 from airflow_provider_snowplow.event_transformer.stream import TransformStats, transform_stream
 
 EXIT_OK, EXIT_BAD_ROWS, EXIT_ERROR = 0, 1, 2
@@ -62,7 +64,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Turn Snowplow enriched events (TSV) into JSON Lines, one object per event.",
         epilog="Exit codes: 0 done, 1 bad rows with --fail-on-bad-rows, 2 usage or I/O error.",
     )
-    parser.add_argument("files", nargs="*", metavar="FILE", help="enriched TSV file, .gz or - (stdin)")
+    parser.add_argument(
+        "files", nargs="*", metavar="FILE", help="enriched TSV file, plain or gzip, or - (stdin)"
+    )
     parser.add_argument("-o", "--output", metavar="FILE", help="write good events here, not to stdout")
     parser.add_argument("--bad-rows", metavar="FILE", help="write bad rows (JSON Lines) here, not to stderr")
     parser.add_argument(
@@ -80,13 +84,10 @@ def _parser() -> argparse.ArgumentParser:
 @contextmanager
 def _input(name: str) -> Iterator[IO[bytes]]:
     if name == "-":
-        yield sys.stdin.buffer
-    elif name.endswith(".gz"):
-        with gzip.open(name, "rb") as compressed:
-            yield cast(IO[bytes], compressed)
+        yield open_enriched(sys.stdin.buffer)
     else:
-        with open(name, "rb", buffering=1 << 20) as plain:
-            yield plain
+        with open(name, "rb") as raw:
+            yield open_enriched(raw)
 
 
 @contextmanager

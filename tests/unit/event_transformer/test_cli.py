@@ -68,7 +68,20 @@ def test_unreadable_input_and_bad_arguments_exit_2(tmp_path: Path) -> None:
     missing = run(str(tmp_path / "missing.tsv"))
     assert missing.returncode == 2
     assert b"No such file or directory" in missing.stderr
-    not_gzip = tmp_path / "x.gz"
-    not_gzip.write_bytes(b"plain text")
-    assert run(str(not_gzip)).returncode == 2
+    truncated = tmp_path / "x.gz"
+    truncated.write_bytes(gzip.compress(b"plain text\n" * 100)[:30])
+    cut = run(str(truncated))
+    assert cut.returncode == 2
+    assert b"event_transformer:" in cut.stderr
     assert run("--no-such-option").returncode == 2
+
+
+def test_gzip_is_recognised_by_content_not_by_name(tmp_path: Path) -> None:
+    line = b"not\tan\tevent\n"
+    named_plain, unnamed_gzip = tmp_path / "plain.gz", tmp_path / "part-00000"
+    named_plain.write_bytes(line)
+    unnamed_gzip.write_bytes(gzip.compress(line * 3))
+    for path, lines in ((named_plain, 1), (unnamed_gzip, 3)):
+        done = run(str(path))
+        assert done.returncode == 0
+        assert f"{lines} lines, 0 good, {lines} bad".encode() in done.stderr
