@@ -1,29 +1,33 @@
-"""The fast path: a valid line converted a column group at a time, with C loops instead of a Python one.
+"""The fast path: a valid line turned into its event by straight-line code made from the field table.
 
-Walking 131 fields in Python costs more than splitting the line and parsing its JSON together, so
-for the common case (a valid line) the work is done in bulk: one ``dict`` call builds the event
-from the non-empty string fields, then each group of typed fields (integers, doubles, booleans,
-timestamps) is checked with one test over all its values and converted in one call (``orjson``
-for the integers, ``map`` for the others). Whenever a check fails, or a value is unusual (an
-integer with leading zeros, a year before 1000), the fast path gives up and returns None: the
-caller then runs the field-table loop, which defines the result and reports the errors. So this
-module may accept less than the parsers, never more, and what it returns equals what the loop
-returns (a property the tests check on generated and mutated lines).
+Walking the 131 fields in a Python loop costs more than splitting the line and parsing its JSON
+together, so the common case (a valid line) takes two cheaper steps:
+
+1. Each group of typed fields (integers, doubles, timestamps) is checked and converted at once:
+   its non-empty values are joined and tested with one regular expression or ``str`` method, and
+   converted in one call (``orjson`` for the numbers, two ``str.replace`` for the timestamps).
+   When a group is unusual (a 19-digit integer, ``+5.5``, a year before 1000) its values go
+   through the parsers one by one instead, still on this path.
+2. One generated function, :func:`_assemble`, unpacks the 131 values into local variables and
+   builds the event with one ``if`` per field, in field order, taking each typed value from its
+   group's converted values. A plain loop over the table does the same work several times slower.
+
+Whenever a value is invalid, the fast path gives up and returns None: the caller then runs the
+field-table loop, which defines the result and reports every error. So this module may accept
+less than the parsers, never more, and what it returns equals what the loop returns (a property
+the tests check on generated and mutated lines). Its keys come in the reference SDK's order.
 """
 
 from __future__ import annotations
 
+import linecache
 import re
 from collections.abc import Callable
-from itertools import compress
-from operator import itemgetter
 from typing import Any, cast
 
 import orjson
 
 from airflow_provider_snowplow.event_transformer.fields import (
-    FIELD_INDEX,
-    FIELD_NAMES,
     FIELDS,
     LATITUDE_INDEX,
     LONGITUDE_INDEX,
@@ -37,30 +41,16 @@ from airflow_provider_snowplow.event_transformer.parsers import (
 )
 from airflow_provider_snowplow.event_transformer.shredding import CONTEXT_KEYS, UNSTRUCT_KEYS
 
-_BOOLS = {"1": True, "0": False}  # any other boolean value raises KeyError
-_INT64_MAX = 2**63 - 1
-_DOUBLE_CHARS = "0123456789+-.eE"  # what a double may be made of, exponent notation included
+_Next = Callable[[], Any]  # the next converted value of a group, in field order
 
-_Getter = Callable[[list[str]], tuple[str, ...]]
-
-
-def _group(parser: Callable[[str], Any]) -> tuple[_Getter, tuple[str, ...]]:
-    """A getter for the values of the fields a parser handles, and their names, in field order."""
-    indexes = [index for index, field in enumerate(FIELDS) if field.parse is parser]
-    return cast(_Getter, itemgetter(*indexes)), tuple(FIELD_NAMES[index] for index in indexes)
-
-
-_STRING_VALUES, _STRING_NAMES = _group(parse_string)
-# Each numeric group is checked all at once, on its values joined: integers may only hold ASCII
-# digits and "-"; doubles digits, "-" and "." or, less often, "+", "e" and "E" too. Within those
-# characters, orjson (integers) and float() (doubles) accept what the parsers accept, or raise.
-_INT_VALUES, _INT_NAMES = _group(parse_int)
-_DOUBLE_VALUES, _DOUBLE_NAMES = _group(parse_double)
-_BOOL_VALUES, _BOOL_NAMES = _group(parse_bool)
-_TIMESTAMP_VALUES, _TIMESTAMP_NAMES = _group(parse_timestamp)
-# The timestamps of a line, tab-joined. Stricter than the parser, which asks datetime about the
-# calendar: here the day is checked against the month and leap years are spelled out; years
-# outside 1000-2999 go the slow way.
+# A group's non-empty values are joined with tabs, which no value can hold.
+# Integers: at most 18 digits, so always within 64 bits; orjson then refuses only leading zeros.
+_INTEGERS = re.compile(r"-?[0-9]{1,18}(?:\t-?[0-9]{1,18})*")
+# Doubles: JSON numbers are a subset of what float() takes, and orjson refuses infinite ones;
+# this check keeps out anything that could make the array hold more or fewer items (a ",").
+_DOUBLE_CHARS = "0123456789+-.eE\t"
+# Timestamps: stricter than the parser, which asks datetime about the calendar: here the day is
+# checked against the month and leap years are spelled out; years outside 1000-2999 go the slow way.
 _DATE = (
     r"[12][0-9]{3}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
     r"|(?:0[13578]|1[02])-31)"
@@ -69,81 +59,46 @@ _DATE = (
 _TIMESTAMP = rf"(?:{_DATE}) (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{{1,9}})?"
 _TIMESTAMPS = re.compile(f"{_TIMESTAMP}(?:\t{_TIMESTAMP})*")
 
-_CONTEXTS_INDEXES = tuple(FIELD_INDEX[name] for name in ("contexts", "derived_contexts"))
-_UNSTRUCT_INDEX = FIELD_INDEX["unstruct_event"]
+_TAB = "\t"
 
 
-def transform_valid(values: list[str], add_geolocation_data: bool) -> dict[str, Any] | None:
-    """The event of a line's 131 values, or None when the line needs the field-table loop.
-
-    Args:
-        values: the field values of a line with the right field count.
-        add_geolocation_data: see :func:`~airflow_provider_snowplow.event_transformer.transform`.
-    """
-    strings = _STRING_VALUES(values)
-    event = dict(compress(zip(_STRING_NAMES, strings, strict=True), strings))
-    try:
-        if not _add_numbers(event, values):
-            return None
-        timestamps = _TIMESTAMP_VALUES(values)
-        chars = "\t".join(filter(None, timestamps))
-        if chars:
-            if _TIMESTAMPS.fullmatch(chars) is None:
-                return None
-            converted = (chars.replace(" ", "T").replace("\t", "Z\t") + "Z").split("\t")
-            event.update(zip(compress(_TIMESTAMP_NAMES, timestamps), converted, strict=True))
-        for index in _CONTEXTS_INDEXES:
-            if values[index]:
-                _add_contexts(event, values[index])
-        if values[_UNSTRUCT_INDEX]:
-            document = orjson.loads(values[_UNSTRUCT_INDEX])
-            UNSTRUCT_KEYS[document["schema"]]
-            inner = document["data"]
-            event[UNSTRUCT_KEYS[inner["schema"]]] = inner["data"]
-    except (ValueError, KeyError, TypeError):  # ValueError includes InvalidValue, JSONDecodeError
-        return None
-    latitude, longitude = values[LATITUDE_INDEX], values[LONGITUDE_INDEX]
-    if add_geolocation_data and latitude and longitude:
-        event["geo_location"] = f"{latitude},{longitude}"
-    return event
+def _json_array(text: str) -> list[Any]:
+    """The values of a tab-joined group, parsed as one JSON array."""
+    return cast(list[Any], orjson.loads(f"[{text.replace(_TAB, ',')}]"))
 
 
-def _add_numbers(event: dict[str, Any], values: list[str]) -> bool:
-    """Convert the integer, double and boolean fields into the event; False: use the parsers.
+def _integers(group: tuple[str, ...]) -> _Next:
+    """The integers of a group, in one orjson call when they are plain enough."""
+    text = _TAB.join(filter(None, group))
+    if _INTEGERS.fullmatch(text):
+        try:
+            return iter(_json_array(text)).__next__
+        except orjson.JSONDecodeError:  # leading zeros
+            pass
+    return map(parse_int, filter(None, group)).__next__
 
-    Raises:
-        ValueError, KeyError: a value the parsers reject (a misplaced "-" or ".", a boolean "2").
-    """
-    ints = _INT_VALUES(values)
-    chars = "".join(ints)
-    if chars:
-        digits = chars.replace("-", "")
-        if not (digits.isascii() and digits.isdigit()):
-            return False
-        # orjson converts them all in one call, and refuses what int() and the parser would
-        # refuse but the check above lets through ("1-2", "-"), and leading zeros (left to the
-        # parser). Out of 64 bits, orjson returns a float (sum() is then a float) or, from 2**63
-        # to 2**64 - 1, an int that max() sees.
-        converted = orjson.loads(f"[{','.join(filter(None, ints))}]")
-        if type(sum(converted)) is not int or max(converted) > _INT64_MAX:
-            return False
-        event.update(zip(compress(_INT_NAMES, ints), converted, strict=True))
-    doubles = _DOUBLE_VALUES(values)
-    chars = "".join(doubles)
-    if chars:
-        digits = chars.replace("-", "").replace(".", "")
-        if not (digits.isascii() and digits.isdigit()) and (
-            not chars.isascii() or chars.strip(_DOUBLE_CHARS)
-        ):
-            return False
-        converted = list(map(float, filter(None, doubles)))  # ValueError for "1.2.3", "1e", "-"...
-        total = sum(converted)
-        if total - total:  # NaN: a value (or, rarely, the sum) is infinite; the parser decides
-            return False
-        event.update(zip(compress(_DOUBLE_NAMES, doubles), converted, strict=True))
-    bools = _BOOL_VALUES(values)
-    event.update(zip(compress(_BOOL_NAMES, bools), map(_BOOLS.__getitem__, filter(None, bools)), strict=True))
-    return True
+
+def _doubles(group: tuple[str, ...]) -> _Next:
+    """The doubles of a group, in one orjson call when they are plain enough."""
+    text = _TAB.join(filter(None, group))
+    # "-0" would become the integer 0 and lose its sign: the parser keeps it
+    if text.isascii() and not text.strip(_DOUBLE_CHARS) and "-0" not in text:
+        try:  # orjson gives an int for "12": float() makes it 12.0, as the parser does
+            return map(float, _json_array(text)).__next__
+        except orjson.JSONDecodeError:  # "+5.5", ".5", "1.", or out of range
+            pass
+    return map(parse_double, filter(None, group)).__next__
+
+
+def _timestamps(group: tuple[str, ...]) -> _Next:
+    """The timestamps of a group in the SDK's form, with two replaces when they are all valid."""
+    text = _TAB.join(filter(None, group))
+    if _TIMESTAMPS.fullmatch(text):
+        return iter((text.replace(" ", "T").replace(_TAB, "Z\t") + "Z").split(_TAB)).__next__
+    return map(parse_timestamp, filter(None, group)).__next__
+
+
+_BOOLS = {"1": True, "0": False}  # any other value raises KeyError
 
 
 def _add_contexts(event: dict[str, Any], text: str) -> None:
@@ -162,3 +117,83 @@ def _add_contexts(event: dict[str, Any], text: str) -> None:
             event[key].append(context["data"])
         else:
             event[key] = [context["data"]]
+
+
+def _add_unstruct(event: dict[str, Any], text: str) -> None:
+    """Add a self-describing event's one shredded key; raises like :func:`_add_contexts`."""
+    document = orjson.loads(text)
+    UNSTRUCT_KEYS[document["schema"]]
+    inner = document["data"]
+    event[UNSTRUCT_KEYS[inner["schema"]]] = inner["data"]
+
+
+def _assembly_source() -> str:
+    """The source of ``_assemble``: one statement per field, as the field table says."""
+    variables = [f"v{index}" for index in range(len(FIELDS))]
+    latitude, longitude = variables[LATITUDE_INDEX], variables[LONGITUDE_INDEX]
+    # each typed group: the parser, the name of its reader, the local holding its next value
+    groups: dict[Callable[[str], Any], tuple[str, str]] = {
+        parse_int: ("integers", "next_int"),
+        parse_double: ("doubles", "next_double"),
+        parse_timestamp: ("timestamps", "next_timestamp"),
+    }
+    lines = [
+        "def _assemble(values, add_geolocation_data):",
+        f"    {', '.join(variables)} = values",
+    ]
+    for parser, (reader, next_value) in groups.items():
+        members = [
+            variable for field, variable in zip(FIELDS, variables, strict=True) if field.parse is parser
+        ]
+        lines.append(f"    {next_value} = {reader}(({', '.join(members)},))")
+    lines += [
+        "    event = {}",
+        f"    if add_geolocation_data and {latitude} and {longitude}:",
+        f"        event['geo_location'] = {latitude} + ',' + {longitude}",
+    ]
+    for field, variable in zip(FIELDS, variables, strict=True):
+        if field.name == "unstruct_event":
+            statement = f"add_unstruct(event, {variable})"
+        elif field.shredded:
+            statement = f"add_contexts(event, {variable})"
+        elif field.parse is parse_string:
+            statement = f"event[{field.name!r}] = {variable}"
+        elif field.parse is parse_bool:
+            statement = f"event[{field.name!r}] = BOOLS[{variable}]"
+        else:
+            statement = f"event[{field.name!r}] = {groups[field.parse][1]}()"
+        lines.append(f"    if {variable}: {statement}")
+    lines.append("    return event")
+    return "\n".join(lines) + "\n"
+
+
+def _compile_assembly() -> Callable[..., dict[str, Any]]:
+    source = _assembly_source()
+    filename = f"<{__name__}._assemble>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # for tracebacks
+    namespace: dict[str, Any] = {
+        "BOOLS": _BOOLS,
+        "add_contexts": _add_contexts,
+        "add_unstruct": _add_unstruct,
+        "integers": _integers,
+        "doubles": _doubles,
+        "timestamps": _timestamps,
+    }
+    exec(compile(source, filename, "exec"), namespace)  # our own source, made above from the table
+    return cast(Callable[..., dict[str, Any]], namespace["_assemble"])
+
+
+_assemble = _compile_assembly()
+
+
+def transform_valid(values: list[str], add_geolocation_data: bool) -> dict[str, Any] | None:
+    """The event of a line's 131 values, or None when the line needs the field-table loop.
+
+    Args:
+        values: the field values of a line with the right field count.
+        add_geolocation_data: see :func:`~airflow_provider_snowplow.event_transformer.transform`.
+    """
+    try:
+        return _assemble(values, add_geolocation_data)
+    except (ValueError, KeyError, TypeError):  # ValueError includes InvalidValue, JSONDecodeError
+        return None

@@ -77,3 +77,22 @@ def test_random_single_byte_damage_never_crashes() -> None:
             data[position] = rng.randrange(256)
             [result] = transform_lines([bytes(data)])
             assert result.line_number == 1
+
+
+NUMBERS = st.from_regex(r"[+-]?[0-9]{0,25}\.?[0-9]{0,25}(?:[eE][+-]?[0-9]{1,3})?", fullmatch=True)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(NUMBERS, min_size=1, max_size=3), st.sampled_from(LINES))
+def test_numbers_converted_in_bulk_equal_the_parsers(numbers: list[str], line: str) -> None:
+    """orjson converts a plain group in one call; it must round and refuse exactly as the parsers."""
+    values = line.split("\t")
+    for name, number in zip(("tr_total", "geo_latitude", "txn_id"), numbers, strict=False):
+        values[FIELD_NAMES.index(name)] = number
+    fast = transform_valid(values, True)
+    try:
+        slow = transform_values(values, True)
+    except SnowplowEventTransformationException:
+        assert fast is None
+    else:
+        assert fast is None or strictly_typed(fast) == strictly_typed(slow)

@@ -31,6 +31,7 @@ def test_every_valid_line_transforms_exactly_as_the_sdk(tmp_path: Path) -> None:
         assert "__errors__" not in sdk_event, f"line {number}: the corpus must be valid for the SDK"
         ours = transform(line)
         assert strictly_typed(ours) == strictly_typed(sdk_event), f"line {number} differs"
+        assert list(ours) == list(sdk_event), f"line {number}: keys in another order"
 
 
 def test_with_crlf_and_geolocation_off_only_the_terminator_is_normalised(tmp_path: Path) -> None:
