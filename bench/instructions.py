@@ -1,0 +1,108 @@
+"""Instructions per line of the transformer, the SDK and the floor: a repeatable count under valgrind.
+
+Run with ``.venv/bin/python bench/instructions.py [--lines N]`` (needs ``valgrind``; about 2 min).
+
+Timings on a shared two-core machine move by 20% from run to run; instruction counts from
+``valgrind --tool=callgrind`` do not (same binary, same input: the same count to about 0.1%,
+whatever else the machine does). Each measure runs in its own interpreter over the same corpus as
+``bench/transform.py`` (``tests/event_corpus.py``, seed 2024), once with one pass and once with
+three; the difference divided by two passes of N lines is the cost of one line, with start-up and
+corpus generation cancelled out. Ratios of these counts track the timed ratios, which come out a
+little worse for us (we allocate more small objects than the SDK and the floor).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.transform import TARGET_END_TO_END, TARGET_FLOOR, TARGET_SDK  # noqa: E402
+from tests.support import sdk_python  # noqa: E402
+
+# argv: measure, passes, corpus file, output file
+OURS = """
+import sys
+sys.path.insert(0, {repo!r})
+from bench.transform import floor, ours, ours_end_to_end
+from pathlib import Path
+measure, passes, tsv, out = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])
+lines = tsv.read_bytes().decode().split("\\n")[:-1]  # values may hold other line breaks
+run = {{"floor": lambda: floor(lines), "ours": lambda: ours(lines),
+       "ours end to end": lambda: ours_end_to_end(tsv, out)}}[measure]
+for _ in range(passes):
+    run()
+"""
+SDK = """
+import json, sys
+from pathlib import Path
+from snowplow_analytics_sdk.event_transformer import transform
+measure, passes, tsv, out = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])
+lines = tsv.read_bytes().decode().split("\\n")[:-1]  # values may hold other line breaks
+def transform_only():
+    for line in lines:
+        transform(line)
+def end_to_end():
+    with tsv.open("rb") as source, out.open("w", encoding="utf-8") as sink:
+        for raw in source:
+            sink.write(json.dumps(transform(raw.decode().removesuffix("\\n"))) + "\\n")
+run = {"sdk": transform_only, "sdk end to end": end_to_end}[measure]
+for _ in range(passes):
+    run()
+"""
+
+
+def instructions(python: str, script: str, measure: str, passes: int, tsv: Path, out: Path) -> int:
+    """Instructions executed by one interpreter running ``passes`` passes of ``measure``."""
+    valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    result = subprocess.run(
+        [*valgrind, python, "-c", script, measure, str(passes), str(tsv), str(out)],
+        check=False,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    if result.returncode:
+        raise RuntimeError(f"{measure} failed under valgrind:\n{result.stderr[-3000:]}")
+    return int(re.search(r"Collected : (\d+)", result.stderr)[1])  # type: ignore[index]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=500, help="corpus size (default 500)")
+    args = parser.parse_args()
+    from tests.event_corpus import valid_lines, write_lines
+
+    ours_script = OURS.format(repo=str(REPO))
+    per_line: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-instructions-") as tmp:
+        tsv = write_lines(Path(tmp) / "enriched.tsv", valid_lines(args.lines, seed=2024))
+        out = Path(tmp) / "out.jsonl"
+        for measure in ("floor", "ours", "sdk", "ours end to end", "sdk end to end"):
+            python, script = (
+                (sdk_python(), SDK) if measure.startswith("sdk") else (sys.executable, ours_script)
+            )
+            once, thrice = (instructions(python, script, measure, passes, tsv, out) for passes in (1, 3))
+            per_line[measure] = (thrice - once) / (2 * args.lines)
+            print(f"  {measure:16s} {per_line[measure]:>10,.0f} instructions a line", flush=True)
+    ratios = {
+        f"ours / SDK (target >= {TARGET_SDK}x)": per_line["sdk"] / per_line["ours"],
+        f"floor / ours (target <= {TARGET_FLOOR}x)": per_line["ours"] / per_line["floor"],
+        f"end to end ours / SDK (target >= {TARGET_END_TO_END}x)": (
+            per_line["sdk end to end"] / per_line["ours end to end"]
+        ),
+    }
+    for name, ratio in ratios.items():
+        print(f"  {name:40s} {ratio:5.2f}x in instructions")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
