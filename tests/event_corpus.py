@@ -21,6 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from airflow_provider_snowplow.event_transformer import fields, parsers
+from airflow_provider_snowplow.event_transformer.errors import SnowplowEventTransformationException
+from airflow_provider_snowplow.event_transformer.fastpath import transform_valid
+from airflow_provider_snowplow.event_transformer.transform import transform_values
 from tests.support import sdk_python
 
 FIELD_NAMES = fields.FIELD_NAMES
@@ -465,3 +468,17 @@ def strictly_typed(value: Any) -> Any:
     if isinstance(value, float):  # repr tells -0.0 from 0.0, as a JSON encoder does
         return ("float", repr(value))
     return (type(value).__name__, value)
+
+
+def assert_fast_path_agrees(values: list[str]) -> None:
+    """The fast path may decline a line, but when it answers, it answers as the field-table loop.
+
+    A line the loop rejects must be declined by the fast path too.
+    """
+    fast = transform_valid(values, True)
+    try:
+        slow = transform_values(values, True)
+    except SnowplowEventTransformationException:
+        assert fast is None
+    else:
+        assert fast is None or strictly_typed(fast) == strictly_typed(slow)
