@@ -24,53 +24,46 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.transform import TARGET_END_TO_END, TARGET_FLOOR, TARGET_SDK  # noqa: E402
+from bench.transform import SDK_WORKER, TARGET_END_TO_END, TARGET_FLOOR, TARGET_SDK  # noqa: E402
 from tests.support import sdk_python  # noqa: E402
 
-# argv: measure, passes, corpus file, output file
-OURS = """
+# Our side of the measure, shaped like bench/transform.py's SDK worker (which is the SDK side):
+# argv is the corpus and the output file; each line of stdin names one pass to run.
+OURS_WORKER = """
 import sys
 sys.path.insert(0, {repo!r})
+from pathlib import Path
 from bench.transform import floor, ours, ours_end_to_end
-from pathlib import Path
-measure, passes, tsv, out = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])
+tsv, out = Path(sys.argv[1]), Path(sys.argv[2])
 lines = tsv.read_bytes().decode().split("\\n")[:-1]  # values may hold other line breaks
-run = {{"floor": lambda: floor(lines), "ours": lambda: ours(lines),
-       "ours end to end": lambda: ours_end_to_end(tsv, out)}}[measure]
-for _ in range(passes):
-    run()
+runs = {{"floor": lambda: floor(lines), "ours": lambda: ours(lines),
+        "ours end to end": lambda: ours_end_to_end(tsv, out)}}
+for command in sys.stdin:
+    runs[command.strip()]()
 """
-SDK = """
-import json, sys
-from pathlib import Path
-from snowplow_analytics_sdk.event_transformer import transform
-measure, passes, tsv, out = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])
-lines = tsv.read_bytes().decode().split("\\n")[:-1]  # values may hold other line breaks
-def transform_only():
-    for line in lines:
-        transform(line)
-def end_to_end():
-    with tsv.open("rb") as source, out.open("w", encoding="utf-8") as sink:
-        for raw in source:
-            sink.write(json.dumps(transform(raw.decode().removesuffix("\\n"))) + "\\n")
-run = {"sdk": transform_only, "sdk end to end": end_to_end}[measure]
-for _ in range(passes):
-    run()
-"""
+# measure: (which worker, the command it runs)
+MEASURES = {
+    "floor": ("ours", "floor"),
+    "ours": ("ours", "ours"),
+    "sdk": ("sdk", "transform"),
+    "ours end to end": ("ours", "ours end to end"),
+    "sdk end to end": ("sdk", "end_to_end"),
+}
 
 
-def instructions(python: str, script: str, measure: str, passes: int, tsv: Path, out: Path) -> int:
-    """Instructions executed by one interpreter running ``passes`` passes of ``measure``."""
+def instructions(worker: list[str], command: str, passes: int) -> int:
+    """Instructions executed by one worker interpreter running ``passes`` passes of ``command``."""
     valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
     result = subprocess.run(
-        [*valgrind, python, "-c", script, measure, str(passes), str(tsv), str(out)],
+        [*valgrind, *worker],
+        input=f"{command}\n" * passes,
         check=False,
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONHASHSEED": "0"},
     )
     if result.returncode:
-        raise RuntimeError(f"{measure} failed under valgrind:\n{result.stderr[-3000:]}")
+        raise RuntimeError(f"{command} failed under valgrind:\n{result.stderr[-3000:]}")
     return int(re.search(r"Collected : (\d+)", result.stderr)[1])  # type: ignore[index]
 
 
@@ -80,16 +73,16 @@ def main() -> int:
     args = parser.parse_args()
     from tests.event_corpus import valid_lines, write_lines
 
-    ours_script = OURS.format(repo=str(REPO))
     per_line: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bench-instructions-") as tmp:
         tsv = write_lines(Path(tmp) / "enriched.tsv", valid_lines(args.lines, seed=2024))
         out = Path(tmp) / "out.jsonl"
-        for measure in ("floor", "ours", "sdk", "ours end to end", "sdk end to end"):
-            python, script = (
-                (sdk_python(), SDK) if measure.startswith("sdk") else (sys.executable, ours_script)
-            )
-            once, thrice = (instructions(python, script, measure, passes, tsv, out) for passes in (1, 3))
+        workers = {
+            "ours": [sys.executable, "-c", OURS_WORKER.format(repo=str(REPO)), str(tsv), str(out)],
+            "sdk": [sdk_python(), "-c", SDK_WORKER, str(tsv), str(out)],
+        }
+        for measure, (worker, command) in MEASURES.items():
+            once, thrice = (instructions(workers[worker], command, passes) for passes in (1, 3))
             per_line[measure] = (thrice - once) / (2 * args.lines)
             print(f"  {measure:16s} {per_line[measure]:>10,.0f} instructions a line", flush=True)
     ratios = {
