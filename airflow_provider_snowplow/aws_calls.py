@@ -116,7 +116,12 @@ def _table_named_by(call: AwsCall) -> str:
     names = [params["TableName"]] if "TableName" in params else list(params.get("RequestItems", {}))
     for item in params.get("TransactItems", []):
         names.extend(op["TableName"] for op in item.values())
-    return f"manifest table {names[0]!r}" if names else call.resource
+    return table_resource(names[0]) if names else call.resource
+
+
+def table_resource(table_name: str) -> str:
+    """How messages name a manifest table."""
+    return f"manifest table {table_name!r}"
 
 
 def _region(clients: Mapping[str, Any], service: str) -> str | None:

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from airflow_provider_snowplow.aws_calls import AwsCall, Plan, error_code
+from airflow_provider_snowplow.aws_calls import AwsCall, Plan, error_code, table_resource
 from airflow_provider_snowplow.errors import ClaimLostError
 from airflow_provider_snowplow.manifest_records import (
     CLAIM_OWNER,
@@ -31,7 +31,7 @@ from airflow_provider_snowplow.manifest_records import (
     key,
     run_record,
 )
-from airflow_provider_snowplow.manifest_table import RUN_ID_ATTRIBUTE, table_resource
+from airflow_provider_snowplow.manifest_table import RUN_ID_ATTRIBUTE
 
 DEFAULT_LEASE_SECONDS = 3 * 60 * 60
 _CONDITION_FAILED = "ConditionalCheckFailedException"
@@ -213,7 +213,7 @@ def record_run(
         except Exception as exc:
             if error_code(exc) != _CONDITION_FAILED:
                 raise
-            return False
+            return (yield from _is_record(table_name, run_id, put["Item"]))
         return True
     release = {
         "TableName": table_name,
@@ -235,7 +235,7 @@ def record_run(
         reasons = [r.get("Code") for r in getattr(exc, "response", {}).get("CancellationReasons", [])]
         if reasons[:1] == ["ConditionalCheckFailed"]:
             yield from release_claim(table_name, run_id, owner=claim_owner)
-            return False
+            return (yield from _is_record(table_name, run_id, put["Item"]))
         if reasons[1:2] == ["ConditionalCheckFailed"]:
             holder = yield from get_item(table_name, claim_key(run_id), run_id)
             who = Claim.from_item(holder).owner if holder else "?"
@@ -246,6 +246,15 @@ def record_run(
             ) from None
         raise
     return True
+
+
+def _is_record(table_name: str, run_id: str, item: dict[str, Any]) -> Plan[bool]:
+    """Whether the run's record is exactly ``item``, after a write of it found the run recorded.
+
+    A retried write whose first response was lost (a connection reset after DynamoDB applied it)
+    finds its own record: that write was ours, and must not read as "already loaded".
+    """
+    return (yield from get_item(table_name, run_id, run_id)) == item
 
 
 def delete_record(table_name: str, run_id: str) -> Plan[bool]:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from airflow_provider_snowplow.aws_calls import AwsCall, Pause, Plan
+from airflow_provider_snowplow.aws_calls import AwsCall, Pause, Plan, table_resource
 from airflow_provider_snowplow.errors import AwsRequestError
 from airflow_provider_snowplow.manifest_records import (
     CLAIM_KEY_SUFFIX,
@@ -28,8 +28,8 @@ from airflow_provider_snowplow.manifest_records import (
     is_claim_key,
     key,
 )
-from airflow_provider_snowplow.manifest_table import RUN_ID_ATTRIBUTE, describe_manifest_table, table_resource
-from airflow_provider_snowplow.run_ids import ArchiveUrl, run_stamp
+from airflow_provider_snowplow.manifest_table import RUN_ID_ATTRIBUTE, describe_manifest_table
+from airflow_provider_snowplow.run_ids import ArchiveUrl, sort_run_ids
 
 ManifestRead = Literal["auto", "scan", "batch_get"]
 ARCHIVED_STORAGE_CLASSES = frozenset({"GLACIER", "DEEP_ARCHIVE"})
@@ -95,19 +95,16 @@ class ManifestView:
 
 def list_run_ids(archive: ArchiveUrl) -> Plan[list[str]]:
     """Every valid run folder directly under the archive prefix, oldest first."""
-    stamped: list[tuple[str, str]] = []
+    prefixes: list[str] = []
     params: dict[str, Any] = {"Bucket": archive.bucket, "Prefix": archive.prefix, "Delimiter": "/"}
     resource = f"bucket {archive.bucket!r} (archive {archive})"
     while True:
         page = yield AwsCall("s3", "list_objects_v2", params, resource)
         assert page is not None
-        for folder in page.get("CommonPrefixes", []):
-            stamp = run_stamp(folder["Prefix"])
-            if stamp is not None:
-                stamped.append((stamp, folder["Prefix"]))
+        prefixes.extend(folder["Prefix"] for folder in page.get("CommonPrefixes", []))
         token = page.get("NextContinuationToken")
         if not page.get("IsTruncated") or not token:
-            return [run_id for _, run_id in sorted(stamped)]
+            return sort_run_ids(prefixes)
         params = {**params, "ContinuationToken": token}
 
 

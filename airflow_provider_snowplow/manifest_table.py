@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from airflow_provider_snowplow.aws_calls import AwsCall, Pause, Plan, error_code
+from airflow_provider_snowplow.aws_calls import AwsCall, Pause, Plan, error_code, table_resource
 from airflow_provider_snowplow.errors import ManifestTableError
 
 RUN_ID_ATTRIBUTE = "RunId"
@@ -31,11 +31,6 @@ def validate_table_name(table_name: str) -> str:
             "underscores, hyphens and dots (e.g. 'snowplow-load-manifests')"
         )
     return table_name
-
-
-def table_resource(table_name: str) -> str:
-    """How messages name a manifest table."""
-    return f"manifest table {table_name!r}"
 
 
 def describe_call(table_name: str) -> AwsCall:

@@ -8,6 +8,7 @@ This module is the one place that knows those shapes.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -130,6 +131,11 @@ def validate_run_id(run_id: str) -> str:
     return run_id
 
 
-def sort_run_ids(run_ids: list[str]) -> list[str]:
-    """Oldest run first; ties (same timestamp under different prefixes) ordered by prefix."""
-    return sorted(run_ids, key=lambda run_id: (run_stamp(run_id) or "", run_id))
+def sort_run_ids(run_ids: Iterable[str]) -> list[str]:
+    """The valid run folder prefixes among ``run_ids``, oldest first; anything else is left out.
+
+    Ties (the same timestamp under different prefixes) are ordered by prefix. Each stamp is parsed
+    once, which matters when an archive lists 100,000 runs.
+    """
+    stamped = [(stamp, run_id) for run_id in run_ids if (stamp := run_stamp(run_id))]
+    return [run_id for _, run_id in sorted(stamped)]

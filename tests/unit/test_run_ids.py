@@ -106,3 +106,13 @@ def test_validate_run_id_explains_common_mistakes() -> None:
 def test_sort_run_ids_orders_by_time_then_prefix() -> None:
     runs = ["b/run=2017-01-02-00-00-00/", "a/run=2017-01-02-00-00-00/", "z/run=2016-12-31-23-59-59/"]
     assert sort_run_ids(runs) == [runs[2], runs[1], runs[0]]
+
+
+def test_sort_run_ids_leaves_out_what_is_not_a_run_folder() -> None:
+    runs = [
+        "a/run=2017-01-02-00-00-00/",
+        "a/_SUCCESS/",
+        "a/run=2017-02-30-00-00-00/",
+        "a/run=2016-01-01-00-00-00",
+    ]
+    assert sort_run_ids(runs) == ["a/run=2017-01-02-00-00-00/"]
