@@ -14,7 +14,9 @@ import os
 import sys
 from typing import Any, Literal
 
+from airflow_provider_snowplow.errors import ManifestTableError, SnowplowProviderError
 from airflow_provider_snowplow.load_manifests import LoadManifest
+from airflow_provider_snowplow.manifest_table import validate_table_name
 
 FrontEnd = Literal["console", "airflow"]
 TABLE_ENVIRONMENT_VARIABLE = "SNOWPLOW_MANIFEST_TABLE"
@@ -39,7 +41,10 @@ def table_name(args: argparse.Namespace) -> str:
     name: str | None = args.table or os.environ.get(TABLE_ENVIRONMENT_VARIABLE)
     if not name:
         raise UsageError(f"no manifest table: pass --table NAME or set ${TABLE_ENVIRONMENT_VARIABLE}")
-    return name
+    try:
+        return validate_table_name(name)
+    except ManifestTableError as invalid:
+        raise UsageError(str(invalid)) from None
 
 
 def conn_id(args: argparse.Namespace, front_end: FrontEnd) -> str | None:
@@ -101,8 +106,10 @@ def _through_airflow(table: str, connection: str, region: str | None, must_exist
             if must_exist:
                 hook.get_connection(connection)
             return hook.manifest
+        except SnowplowProviderError:
+            raise  # ours already says what is wrong; it is not about the connection
         except Exception as exc:
-            if not type(exc).__module__.startswith(("airflow", "botocore", "boto3")):
+            if not type(exc).__module__.startswith(("airflow.", "botocore", "boto3")):
                 raise
             raise ConnectionSetupError(f"Airflow connection {connection!r}: {exc}") from None
 

@@ -24,17 +24,6 @@ from airflow_provider_snowplow.manifest_records import now_iso
 from tests.support import Archive, run_sdk
 
 CONSOLE = [sys.executable, "-m", "airflow_provider_snowplow.cli"]
-# Airflow's real CLI entry point; until provider_info declares "cli", discovery is told about it here.
-AIRFLOW_CLI = """
-import sys
-import airflow_provider_snowplow.provider_info as info
-declared = info.get_provider_info()
-declared.setdefault("cli", ["airflow_provider_snowplow.cli.definition.get_cli_commands"])
-info.get_provider_info = lambda: declared
-from airflow.__main__ import main
-sys.argv = ["airflow", *sys.argv[1:]]
-main()
-"""
 # Airflow made unimportable: the console script must not need it without --conn-id.
 WITHOUT_AIRFLOW = """
 import sys
@@ -154,6 +143,9 @@ def test_usage_errors_exit_with_2_and_change_nothing(
     no_table = cli("status", archive.url, connection=["--endpoint-url", cli.endpoint_url])
     assert no_table.returncode == 2
     assert "pass --table NAME or set $SNOWPLOW_MANIFEST_TABLE" in no_table.stderr
+    bad_table = cli("status", archive.url, table="ab")
+    assert bad_table.returncode == 2
+    assert "'ab' is not a valid DynamoDB table name" in bad_table.stderr
 
 
 def test_status_counts_every_state(cli: Cli, archive: Archive, manifest: LoadManifest) -> None:
@@ -439,6 +431,9 @@ def test_console_script_with_an_airflow_connection(
     assert json.loads(report.stdout)["loaded"] == 1, "Airflow's log lines must stay off stdout"
     both = cli("status", archive.url, connection=[*through_airflow, "--endpoint-url", cli.endpoint_url])
     assert both.returncode == 2 and "pass one or the other" in both.stderr
+    bad_table = cli("status", archive.url, connection=["--table", "ab", "--conn-id", aws_connection])
+    assert bad_table.returncode == 2
+    assert lines(bad_table.stderr)[-1].startswith("error: 'ab' is not a valid DynamoDB table name")
     unknown = cli("status", archive.url, connection=["--table", cli.table, "--conn-id", "no_such_conn"])
     assert unknown.returncode == 3
     assert lines(unknown.stderr)[-1].startswith("error: Airflow connection 'no_such_conn': ")
@@ -448,7 +443,7 @@ def test_airflow_snowplow_commands(
     cli: Cli, archive: Archive, manifest: LoadManifest, airflow_db: Path, aws_connection: str
 ) -> None:
     run = archive.add_run("2017-01-01-00-00-00")
-    airflow = [sys.executable, "-c", AIRFLOW_CLI, "snowplow"]
+    airflow = [str(Path(sys.executable).parent / "airflow"), "snowplow"]
     done = cli("status", archive.url, "--json", program=airflow, connection=["-t", cli.table])
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["oldest_pending"] == run
