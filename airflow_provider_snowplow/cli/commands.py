@@ -66,7 +66,7 @@ class Invocation:
     def manifest(self) -> LoadManifest:
         return open_manifest(self.args, self.front_end)
 
-    @property
+    @cached_property
     def by(self) -> str:
         """Who writes records: ``--by``, else ``cli/<login name>``."""
         if self.args.by:
@@ -101,7 +101,8 @@ def _fail(exc: Exception, code: ExitCode) -> int:
 
 def create_table(inv: Invocation) -> int:
     table = inv.manifest.create_table(inv.args.billing_mode)
-    mode = table.get("BillingModeSummary", {}).get("BillingMode", inv.args.billing_mode)
+    # DescribeTable leaves the summary out for a table that has always been provisioned
+    mode = table.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
     print(f"manifest table {inv.manifest.table_name!r} is {table.get('TableStatus', 'ACTIVE')} ({mode})")
     return ExitCode.OK
 

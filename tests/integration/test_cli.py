@@ -94,6 +94,8 @@ def test_create_table_makes_the_sdk_layout_and_is_idempotent(aws: LocalAws, s3, 
     for _ in range(2):
         done = cli("create-table", "--billing-mode", "PROVISIONED")
         assert (done.returncode, done.stdout) == (0, "manifest table 'made-by-cli' is ACTIVE (PROVISIONED)\n")
+    existing = cli("create-table", "--billing-mode", "PAY_PER_REQUEST")
+    assert existing.stdout == "manifest table 'made-by-cli' is ACTIVE (PROVISIONED)\n", "the table's mode"
     table = LoadManifest(s3, dynamodb, "made-by-cli").describe_table()
     assert table["KeySchema"] == [{"AttributeName": "RunId", "KeyType": "HASH"}]
 
