@@ -25,6 +25,7 @@ from airflow_provider_snowplow.manifest_records import (
     CLAIM_OWNER,
     CLAIM_TOKEN,
     LEASE_EXPIRES_AT,
+    SKIPPED,
     Claim,
     RunRecord,
     claim_key,
@@ -35,6 +36,7 @@ from airflow_provider_snowplow.manifest_table import RUN_ID_ATTRIBUTE
 
 DEFAULT_LEASE_SECONDS = 3 * 60 * 60
 _CONDITION_FAILED = "ConditionalCheckFailedException"
+SkipOutcome = Literal["skipped", "recorded", "claimed"]
 _NAMES = {"#key": RUN_ID_ATTRIBUTE, "#owner": CLAIM_OWNER, "#token": CLAIM_TOKEN, "#lease": LEASE_EXPIRES_AT}
 
 
@@ -66,6 +68,15 @@ def _names(*placeholders: str) -> dict[str, str]:
     return {p: _NAMES[p] for p in placeholders}
 
 
+# No live claim on the item: none, or its lease ran out. A lease that is not a number (another
+# tool wrote the item) counts as expired, or a malformed claim would lock the run forever.
+_NO_LIVE_CLAIM = "attribute_not_exists(#key) OR NOT attribute_type(#lease, :number) OR #lease < :now"
+
+
+def _no_live_claim_values(now: float) -> dict[str, Any]:
+    return {":now": {"N": f"{now:.3f}"}, ":number": {"S": "N"}}
+
+
 def get_item(table_name: str, item_key: str, run_id: str) -> Plan[dict[str, Any] | None]:
     response = yield AwsCall(
         "dynamodb",
@@ -90,16 +101,9 @@ def claim_run(
             {
                 "TableName": table_name,
                 "Item": claim.to_item(),
-                # A lease that is not a number (another tool wrote the item) counts as expired,
-                # or a malformed claim would lock the run forever.
-                "ConditionExpression": "attribute_not_exists(#key) OR #owner = :owner"
-                " OR NOT attribute_type(#lease, :number) OR #lease < :now",
+                "ConditionExpression": f"#owner = :owner OR {_NO_LIVE_CLAIM}",
                 "ExpressionAttributeNames": _names("#key", "#lease", "#owner"),
-                "ExpressionAttributeValues": {
-                    ":now": {"N": f"{now:.3f}"},
-                    ":owner": {"S": owner},
-                    ":number": {"S": "N"},
-                },
+                "ExpressionAttributeValues": {**_no_live_claim_values(now), ":owner": {"S": owner}},
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             },
             _resource(table_name, run_id),
@@ -230,9 +234,7 @@ def record_run(
             resource,
         )
     except Exception as exc:
-        if error_code(exc) != "TransactionCanceledException":
-            raise
-        reasons = [r.get("Code") for r in getattr(exc, "response", {}).get("CancellationReasons", [])]
+        reasons = _cancellation_reasons(exc)
         if reasons[:1] == ["ConditionalCheckFailed"]:
             yield from release_claim(table_name, run_id, owner=claim_owner)
             return (yield from _is_record(table_name, run_id, put["Item"]))
@@ -246,6 +248,53 @@ def record_run(
             ) from None
         raise
     return True
+
+
+def skip_run(table_name: str, run_id: str, now: float, skipped_by: str | None = None) -> Plan[SkipOutcome]:
+    """Record the run as never to be loaded, unless it is recorded or someone is loading it now.
+
+    Both checks are conditions of the one write (a transaction), so a pipeline that claims the
+    run between an operator's look and this write still wins.
+
+    Returns:
+        ``skipped`` (this call wrote the record), ``recorded`` (the run already has a record, which
+        is left as it is) or ``claimed`` (a live claim holds it; nothing was written).
+    """
+    put: dict[str, Any] = {
+        "TableName": table_name,
+        "Item": run_record(run_id, SKIPPED, now, skipped_by),
+        "ConditionExpression": "attribute_not_exists(#key)",
+        "ExpressionAttributeNames": _names("#key"),
+    }
+    unclaimed = {
+        "TableName": table_name,
+        "Key": key(claim_key(run_id)),
+        "ConditionExpression": _NO_LIVE_CLAIM,
+        "ExpressionAttributeNames": _names("#key", "#lease"),
+        "ExpressionAttributeValues": _no_live_claim_values(now),
+    }
+    try:
+        yield AwsCall(
+            "dynamodb",
+            "transact_write_items",
+            {"TransactItems": [{"Put": put}, {"ConditionCheck": unclaimed}]},
+            _resource(table_name, run_id),
+        )
+    except Exception as exc:
+        reasons = _cancellation_reasons(exc)
+        if reasons[:1] == ["ConditionalCheckFailed"]:
+            return "skipped" if (yield from _is_record(table_name, run_id, put["Item"])) else "recorded"
+        if reasons[1:2] == ["ConditionalCheckFailed"]:
+            return "claimed"
+        raise
+    return "skipped"
+
+
+def _cancellation_reasons(exc: Exception) -> list[str | None]:
+    """Why a transaction was cancelled, one code (or None) per item; raises ``exc`` otherwise."""
+    if error_code(exc) != "TransactionCanceledException":
+        raise exc
+    return [r.get("Code") for r in getattr(exc, "response", {}).get("CancellationReasons", [])]
 
 
 def _is_record(table_name: str, run_id: str, item: dict[str, Any]) -> Plan[bool]:

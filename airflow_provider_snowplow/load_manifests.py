@@ -23,9 +23,9 @@ from typing import Any
 
 from airflow_provider_snowplow import claims, discovery, manifest_table
 from airflow_provider_snowplow.aws_calls import Plan, T, run_sync
-from airflow_provider_snowplow.claims import DEFAULT_LEASE_SECONDS, ClaimOutcome
+from airflow_provider_snowplow.claims import DEFAULT_LEASE_SECONDS, ClaimOutcome, SkipOutcome
 from airflow_provider_snowplow.discovery import ManifestRead, RunDiscovery
-from airflow_provider_snowplow.manifest_records import LOADED, SKIPPED, Claim, RunRecord, claim_key
+from airflow_provider_snowplow.manifest_records import LOADED, Claim, RunRecord, claim_key
 from airflow_provider_snowplow.manifest_table import BillingMode, validate_table_name
 from airflow_provider_snowplow.run_ids import parse_archive_url, validate_run_id
 
@@ -101,17 +101,18 @@ class LoadManifest:
 
     def mark_loaded(self, run_id: str, loaded_by: str | None = None, claim_owner: str | None = None) -> bool:
         """Record the run as loaded, once. Returns False if it already was (nothing is written)."""
-        return self._record(run_id, LOADED, loaded_by, claim_owner)
-
-    def mark_skipped(self, run_id: str, skipped_by: str | None = None) -> bool:
-        """Record the run as never to be loaded (backfill cut-off); SDKs read it as loaded."""
-        return self._record(run_id, SKIPPED, skipped_by, None)
-
-    def _record(self, run_id: str, status: str, by: str | None, claim_owner: str | None) -> bool:
         plan = claims.record_run(
-            self.table_name, validate_run_id(run_id), status, self.clock(), by, claim_owner
+            self.table_name, validate_run_id(run_id), LOADED, self.clock(), loaded_by, claim_owner
         )
         return self._run(plan)
+
+    def mark_skipped(self, run_id: str, skipped_by: str | None = None) -> SkipOutcome:
+        """Record the run as never to be loaded (backfill cut-off); SDKs read it as loaded.
+
+        A run with a record, or with a live claim (a pipeline is loading it), is left alone; the
+        result says which: see :func:`~airflow_provider_snowplow.claims.skip_run`.
+        """
+        return self._run(claims.skip_run(self.table_name, validate_run_id(run_id), self.clock(), skipped_by))
 
     def unmark(self, run_id: str) -> bool:
         """Delete the run's record so the run is loaded again. Returns False if there was none."""

@@ -214,14 +214,15 @@ def skip(inv: Invocation) -> int:
     if not args.run_ids:
         raise UsageError("name the runs to skip, or give --before DATE --archive-url ARCHIVE_URL")
     left = 0
-    now = inv.manifest.clock()
     for run_id in _run_ids(inv):
-        claim = inv.manifest.get_claim(run_id)
-        if claim is not None and claim.is_live(now):
-            left += 1
-            print(f"left claimed    {run_id}: {_describe_claim(claim, now)}; release it first")
-        elif inv.manifest.mark_skipped(run_id, skipped_by=inv.by):
+        outcome = inv.manifest.mark_skipped(run_id, skipped_by=inv.by)
+        if outcome == "skipped":
             print(f"skipped         {run_id}")
+        elif outcome == "claimed":
+            left += 1
+            claim, now = inv.manifest.get_claim(run_id), inv.manifest.clock()
+            holder = _describe_claim(claim, now) if claim else "claimed"
+            print(f"left claimed    {run_id}: {holder}; release it first")
         else:
             record = inv.manifest.get_record(run_id)
             if record is None or record.status == SKIPPED:
@@ -255,10 +256,10 @@ def _skip_before(inv: Invocation, archive: ArchiveUrl, before: datetime) -> int:
     skipped = 0
     with Progress("skipping runs", total=len(found.to_skip)) as progress:
         for run_id in found.to_skip:
-            skipped += manifest.mark_skipped(run_id, skipped_by=inv.by)
+            skipped += manifest.mark_skipped(run_id, skipped_by=inv.by) == "skipped"
             progress.step()
     meanwhile = len(found.to_skip) - skipped
-    recorded_meanwhile = f", {meanwhile} recorded meanwhile" if meanwhile else ""
+    recorded_meanwhile = f", {meanwhile} recorded or claimed meanwhile" if meanwhile else ""
     print(f"skipped {_runs(skipped)} before {cut} ({left_alone}{recorded_meanwhile})")
     return ExitCode.OK
 

@@ -23,18 +23,20 @@ ACTIONS = {
     "s3:GetObject": {"s3:GetObject"},
     "s3:PutObject": {"s3:PutObject"},
     "s3:MultipartUpload": {"s3:PutObject", "s3:AbortMultipartUpload"},
-    "transact_write_items": {"dynamodb:PutItem", "dynamodb:DeleteItem"},
-    "dynamodb:TransactWriteItems": {"dynamodb:PutItem", "dynamodb:DeleteItem"},
+    # the transactions: record + release a claim, and record unless claimed (skip)
+    "transact_write_items": {"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"},
+    "dynamodb:TransactWriteItems": {"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"},
 }
 
 
 def iam_actions(call: str) -> set[str]:
-    """IAM actions of a boto3 method name (``batch_get_item``) or an operation (``dynamodb:Scan``)."""
-    if call in ACTIONS:
-        return ACTIONS[call]
-    if ":" in call:
-        return {call}
-    return {"dynamodb:" + "".join(part.title() for part in call.split("_"))}
+    """IAM actions of an operation (``dynamodb:Scan``) or a ``service:boto3_method`` name."""
+    service, _, operation = call.partition(":")
+    if call in ACTIONS or operation in ACTIONS:
+        return ACTIONS.get(call) or ACTIONS[operation]
+    if operation.islower():  # a boto3 method: batch_get_item -> BatchGetItem
+        operation = "".join(part.title() for part in operation.split("_"))
+    return {f"{service}:{operation}"}
 
 
 def policy_actions() -> set[str]:
@@ -42,14 +44,14 @@ def policy_actions() -> set[str]:
 
 
 def calls_in_package() -> set[str]:
-    """Every boto3 method the package's code asks for, read from its ``AwsCall(...)`` expressions."""
+    """Every ``service:boto3_method`` the package's code asks for, read from its ``AwsCall(...)``s."""
     methods = set()
     for path in (REPO / "airflow_provider_snowplow").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "AwsCall":
                 service, method = (arg.value for arg in node.args[:2])  # type: ignore[attr-defined]
                 assert service in ("s3", "dynamodb"), path
-                methods.add(method)
+                methods.add(f"{service}:{method}")
     return methods
 
 

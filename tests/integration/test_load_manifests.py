@@ -70,6 +70,23 @@ def test_expired_claims_make_runs_pending_again(s3, dynamodb, table: str, archiv
     assert manifest.find_pending_runs(archive.url).pending == [run]
 
 
+def test_a_skip_never_overrides_a_record_or_a_live_claim(s3, dynamodb, table: str) -> None:  # type: ignore[no-untyped-def]
+    clock = [1_000_000.0]
+    manifest = LoadManifest(s3, dynamodb, table, clock=lambda: clock[0])
+    loaded, claimed, free = (f"enriched/archive/run=2017-01-0{day}-00-00-00/" for day in (1, 2, 3))
+    manifest.mark_loaded(loaded)
+    assert manifest.claim_run(claimed, "dag/run-1", lease_seconds=60).won
+    assert manifest.mark_skipped(loaded) == "recorded"
+    assert manifest.mark_skipped(claimed) == "claimed"
+    assert manifest.mark_skipped(free, skipped_by="ops") == "skipped"
+    assert manifest.mark_skipped(free) == "recorded"
+    assert manifest.get_record(loaded).status == "LOADED"  # type: ignore[union-attr]
+    assert manifest.get_record(claimed) is None
+    assert manifest.get_claim(claimed) is not None, "the claim is untouched"
+    clock[0] += 61  # the lease ran out: the claimer died
+    assert manifest.mark_skipped(claimed) == "skipped"
+
+
 def test_max_runs_caps_the_list_and_checks_storage_class_only_for_what_it_returns(
     manifest: LoadManifest, archive: Archive, aws: LocalAws
 ) -> None:
