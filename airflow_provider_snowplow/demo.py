@@ -118,6 +118,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=4, help="run folders to seed (default 4)")
     args = parser.parse_args(argv)
+    if not (REPO / "example_dags" / f"{DAG_ID}.py").is_file():
+        print(
+            f"error: the demo runs example_dags/{DAG_ID}.py from a source checkout, and there is none "
+            f"beside this package ({REPO}): clone the repository and run ./dev demo",
+            file=sys.stderr,
+        )
+        return 2
     started = time.monotonic()
     home = Path(tempfile.mkdtemp(prefix="snowplow-demo-"))
     log = home / "airflow.log"
