@@ -44,10 +44,7 @@ os.environ.update(
 sys.path.insert(0, str(REPO))
 
 from airflow_provider_snowplow.local_aws import LocalAws  # noqa: E402
-from tests.support import Archive  # noqa: E402
-
-TABLE = "snowplow-load-manifests"
-BUCKET = "acme-snowplow"
+from tests.support import ARCHIVE_URL, BUCKET, TABLE, Archive  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -76,8 +73,8 @@ def dynamodb(aws: LocalAws):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def archive(s3) -> Archive:  # type: ignore[no-untyped-def]
-    """An empty enriched archive at ``s3://acme-snowplow/enriched/archive/``."""
-    return Archive.create(s3, BUCKET, "enriched/archive/")
+    """An empty enriched archive at ``ARCHIVE_URL``."""
+    return Archive.create(s3, BUCKET, ARCHIVE_URL.removeprefix(f"s3://{BUCKET}/"))
 
 
 @pytest.fixture

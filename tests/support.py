@@ -11,6 +11,11 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+# Where the root conftest's fixtures put things: the ``table``, and the ``archive`` in ``BUCKET``.
+TABLE = "snowplow-load-manifests"
+BUCKET = "acme-snowplow"
+ARCHIVE_URL = f"s3://{BUCKET}/enriched/archive/"
+OUTPUT_URL = f"s3://{BUCKET}/enriched/json/"
 
 
 def sdk_python() -> str:

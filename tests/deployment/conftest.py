@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Generator, Iterator
-from pathlib import Path
 
 import pytest
 
 from airflow_provider_snowplow.local_aws import LOCAL_CREDENTIALS, LocalAws
 from tests.deployment.airflow_stack import AirflowStack, wait_for
+from tests.support import ARCHIVE_URL, OUTPUT_URL, REPO, TABLE
 
-REPO = Path(__file__).resolve().parents[2]
 DAG_ID = "snowplow_load_runs"
 CONSUMER_DAG_ID = "snowplow_asset_consumer"
-ARCHIVE_URL = "s3://acme-snowplow/enriched/archive/"  # the root conftest's ``archive`` fixture
-OUTPUT_URL = "s3://acme-snowplow/enriched/json/"
-TABLE = "snowplow-load-manifests"  # the root conftest's ``table`` fixture
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Fixtures for integration tests that run the example DAG."""
+"""Fixtures for integration tests: the manifest, and the example DAG's environment."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import Archive
+from airflow_provider_snowplow.load_manifests import LoadManifest
+from tests.support import OUTPUT_URL, Archive
 
-OUTPUT_URL = "s3://acme-snowplow/enriched/json/"
+
+@pytest.fixture
+def manifest(s3, dynamodb, table: str) -> LoadManifest:  # type: ignore[no-untyped-def]
+    """The boto3 core on the test table, with the real clock."""
+    return LoadManifest(s3, dynamodb, table)
 
 
 @pytest.fixture

@@ -73,11 +73,6 @@ def cli(aws: LocalAws, table: str) -> Cli:
     return Cli(aws.endpoint_url, table)
 
 
-@pytest.fixture
-def manifest(s3, dynamodb, table: str) -> LoadManifest:  # type: ignore[no-untyped-def]
-    return LoadManifest(s3, dynamodb, table)
-
-
 def expired_claim(manifest: LoadManifest, run_id: str, owner: str) -> None:
     """A claim whose one-minute lease ran out an hour ago."""
     s3, dynamodb = manifest.clients["s3"], manifest.clients["dynamodb"]

@@ -15,11 +15,12 @@ import pytest
 
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.local_aws import LocalAws
+from airflow_provider_snowplow.run_ids import parse_archive_url
+from airflow_provider_snowplow.run_processing import output_folder
 from tests.event_corpus import valid_lines
-from tests.support import Archive
+from tests.support import OUTPUT_URL, Archive
 
 WORKER = Path(__file__).resolve().parents[1] / "crash_worker.py"
-OUTPUT = "s3://acme-snowplow/enriched/json/"
 LEASE = 1.0
 TRIALS = 16
 
@@ -35,7 +36,7 @@ def parts() -> dict[str, bytes]:
 
 
 def worker(aws: LocalAws, table: str, archive: Archive, run_id: str, owner: str) -> subprocess.Popen[bytes]:
-    args = [aws.endpoint_url, table, archive.url, run_id, OUTPUT, owner, str(LEASE)]
+    args = [aws.endpoint_url, table, archive.url, run_id, OUTPUT_URL, owner, str(LEASE)]
     return subprocess.Popen(
         [sys.executable, str(WORKER), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -43,11 +44,12 @@ def worker(aws: LocalAws, table: str, archive: Archive, run_id: str, owner: str)
 
 def output_files(s3: Any, run_id: str) -> dict[str, bytes]:
     """The run's output, keyed relative to its folder, gzip members decompressed."""
-    folder = "enriched/json/" + run_id.rstrip("/").rpartition("/")[2] + "/"
-    listing = s3.list_objects_v2(Bucket="acme-snowplow", Prefix=folder).get("Contents", [])
+    output = parse_archive_url(OUTPUT_URL)
+    folder = output_folder(output, run_id)
+    listing = s3.list_objects_v2(Bucket=output.bucket, Prefix=folder).get("Contents", [])
     files = {}
     for obj in listing:
-        body = s3.get_object(Bucket="acme-snowplow", Key=obj["Key"])["Body"].read()
+        body = s3.get_object(Bucket=output.bucket, Key=obj["Key"])["Body"].read()
         name = obj["Key"][len(folder) :]
         files[name] = gzip.decompress(body) if name.endswith(".gz") else body
     return files

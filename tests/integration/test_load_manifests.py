@@ -18,11 +18,6 @@ from airflow_provider_snowplow.local_aws import LocalAws
 from tests.support import Archive, seed_sdk_records
 
 
-@pytest.fixture
-def manifest(s3, dynamodb, table) -> LoadManifest:  # type: ignore[no-untyped-def]
-    return LoadManifest(s3, dynamodb, table)
-
-
 def test_list_run_ids_keeps_only_real_run_folders_oldest_first(s3, archive: Archive) -> None:  # type: ignore[no-untyped-def]
     newer = archive.add_run("2017-04-07-10-00-00")
     older = archive.add_run("2017-04-06-23-59-59")

@@ -28,11 +28,6 @@ def sensor_env(
     return archive
 
 
-@pytest.fixture
-def manifest(s3, dynamodb, table: str) -> LoadManifest:  # type: ignore[no-untyped-def]
-    return LoadManifest(s3, dynamodb, table)
-
-
 @pytest.mark.parametrize("mode", MODES)
 def test_sensor_returns_pending_runs_oldest_first(
     mode: str, sensor_env: Archive, manifest: LoadManifest
