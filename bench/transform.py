@@ -147,8 +147,10 @@ def quietest_cpu() -> int:
 
 def same_events(ours_jsonl: Path, sdk_jsonl: Path) -> bool:
     """Whether both JSON Lines files hold equal events, line by line."""
-    with ours_jsonl.open("rb") as mine, sdk_jsonl.open("rb") as theirs:
-        return all(orjson.loads(a) == orjson.loads(b) for a, b in zip(mine, theirs, strict=True))
+    mine, theirs = ours_jsonl.read_bytes().splitlines(), sdk_jsonl.read_bytes().splitlines()
+    return len(mine) == len(theirs) and all(
+        orjson.loads(a) == orjson.loads(b) for a, b in zip(mine, theirs, strict=True)
+    )
 
 
 def main() -> int:
