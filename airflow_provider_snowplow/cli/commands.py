@@ -181,22 +181,22 @@ def mark_loaded(inv: Invocation) -> int:
 
 def unmark(inv: Invocation) -> int:
     run_ids = _run_ids(inv)
-    records = {run_id: inv.manifest.get_record(run_id) for run_id in run_ids}
-    recorded = [run_id for run_id, record in records.items() if record is not None]
-    for run_id in run_ids:
-        if records[run_id] is None:
-            print(f"not recorded    {run_id}")
-    if not recorded:
-        return ExitCode.OK
-    if not inv.args.yes:
-        print(f"These runs will be loaded again by the next pipeline run ({len(recorded)}):", file=sys.stderr)
-        for run_id in recorded:
-            record = records[run_id]
-            assert record is not None
+    if not inv.args.yes:  # the records are read only to show what the question is about
+        records = {}
+        for run_id in run_ids:
+            if (record := inv.manifest.get_record(run_id)) is None:
+                print(f"not recorded    {run_id}")
+            else:
+                records[run_id] = record
+        if not records:
+            return ExitCode.OK
+        print(f"These runs will be loaded again by the next pipeline run ({len(records)}):", file=sys.stderr)
+        for run_id, record in records.items():
             print(f"  {run_id}  {record.status}{_provenance(record)}", file=sys.stderr)
-        if not confirm(f"Delete the records of {_runs(len(recorded))}?"):
+        run_ids = list(records)
+        if not confirm(f"Delete the records of {_runs(len(run_ids))}?"):
             return _aborted()
-    for run_id in recorded:
+    for run_id in run_ids:
         print(f"{'unmarked' if inv.manifest.unmark(run_id) else 'not recorded':<15} {run_id}")
     return ExitCode.OK
 

@@ -241,7 +241,9 @@ def test_mark_loaded_is_idempotent_and_leaves_skipped_runs_alone(
     assert manifest.get_record(skipped).status == "SKIPPED"  # type: ignore[union-attr]
 
 
-def test_unmark_asks_for_confirmation(cli: Cli, archive: Archive, manifest: LoadManifest) -> None:
+def test_unmark_asks_for_confirmation(
+    cli: Cli, archive: Archive, manifest: LoadManifest, aws: LocalAws
+) -> None:
     loaded, skipped, unrecorded = archive.add_runs(3)
     manifest.mark_loaded(loaded, loaded_by="dag/run-1")
     manifest.mark_skipped(skipped)
@@ -258,12 +260,14 @@ def test_unmark_asks_for_confirmation(cli: Cli, archive: Archive, manifest: Load
     assert agreed.returncode == 0, agreed.stderr
     assert lines(agreed.stdout) == [f"not recorded    {unrecorded}", f"unmarked        {loaded}"]
     assert not manifest.is_loaded(loaded)
-    unattended = cli("unmark", skipped, "--yes")
+    aws.request_counts(reset=True)
+    unattended = cli("unmark", skipped, unrecorded, "--yes")
     assert (unattended.returncode, unattended.stdout, unattended.stderr) == (
         0,
-        f"unmarked        {skipped}\n",
+        f"unmarked        {skipped}\nnot recorded    {unrecorded}\n",
         "",
     )
+    assert aws.request_counts() == {"dynamodb:DeleteItem": 2}, "with --yes nothing is read first"
     assert not manifest.is_loaded(skipped)
     nothing = cli("unmark", skipped)
     assert (nothing.returncode, nothing.stdout, nothing.stderr) == (0, f"not recorded    {skipped}\n", "")
