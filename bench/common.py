@@ -19,7 +19,6 @@ import time
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,15 +32,13 @@ from airflow_provider_snowplow import local_aws  # noqa: E402
 from airflow_provider_snowplow.load_manifests import LoadManifest  # noqa: E402
 from airflow_provider_snowplow.local_aws import LocalAws, WsgiApp  # noqa: E402
 from airflow_provider_snowplow.run_ids import sort_run_ids  # noqa: E402
-from tests.support import Archive, hourly_timestamp, run_sdk  # noqa: E402
+from tests.support import Archive, batch_write, hourly_timestamp, run_sdk  # noqa: E402
 
 T = TypeVar("T")
 BULK_PUT_PATH = "/_bench/put-objects"
 RUN_OBJECT = "part-00000"
 RUN_OBJECT_BODY = b"x\n"
 BULK_PUT_CHUNK = 20_000
-BATCH_WRITE_ITEMS = 25
-SEED_THREADS = 8
 BUCKET = "acme-snowplow"
 ARCHIVE_PREFIX = "enriched/archive/"
 TABLE = "snowplow-load-manifests"
@@ -180,30 +177,12 @@ def seed_archive(aws: BenchAws, archive: Archive, count: int, via: str) -> list[
     return run_ids
 
 
-def batch_write(dynamodb: Any, table_name: str, requests: Sequence[dict[str, Any]]) -> None:
-    """``BatchWriteItem``, 25 put or delete requests a call, from a few threads; retries leftovers."""
-
-    def write(batch: list[dict[str, Any]]) -> None:
-        while batch:
-            response = dynamodb.batch_write_item(RequestItems={table_name: batch})
-            batch = response.get("UnprocessedItems", {}).get(table_name, [])
-
-    batches = [list(requests[i : i + BATCH_WRITE_ITEMS]) for i in range(0, len(requests), BATCH_WRITE_ITEMS)]
-    with ThreadPoolExecutor(SEED_THREADS) as pool:
-        list(pool.map(write, batches))
-
-
 def put_items(dynamodb: Any, table_name: str, items: Sequence[dict[str, Any]]) -> None:
     batch_write(dynamodb, table_name, [{"PutRequest": {"Item": item}} for item in items])
 
 
 def delete_items(dynamodb: Any, table_name: str, item_keys: Sequence[str]) -> None:
     batch_write(dynamodb, table_name, [{"DeleteRequest": {"Key": {"RunId": {"S": k}}}} for k in item_keys])
-
-
-def sdk_record(run_id: str) -> dict[str, Any]:
-    """A run record as Snowplow's SDK writes it: the key alone."""
-    return {"RunId": {"S": run_id}}
 
 
 def create_table(aws: LocalAws, table_name: str) -> None:

@@ -38,7 +38,6 @@ from common import (
     print_table,
     request_bound,
     sdk_pending_runs,
-    sdk_record,
     seed_scenario,
     spread,
     timed,
@@ -46,6 +45,7 @@ from common import (
 
 from airflow_provider_snowplow.discovery import RunDiscovery
 from airflow_provider_snowplow.load_manifests import LoadManifest
+from tests.support import sdk_record
 
 PENDING = 10
 TARGET_SIZE = 10_000

@@ -49,7 +49,6 @@ from common import (
     print_header,
     print_table,
     request_bound,
-    sdk_record,
     seed_scenario,
     spread,
     timed,
@@ -58,6 +57,7 @@ from common import (
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest_records import LOADED, SKIPPED, Claim, run_record
 from airflow_provider_snowplow.run_ids import sort_run_ids
+from tests.support import sdk_record
 
 PENDING = 10
 LIVE_CLAIMS = 10

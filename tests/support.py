@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,11 +93,31 @@ class Archive:
             return list(pool.map(self.add_run, stamps))
 
 
+BATCH_WRITE_ITEMS = 25  # DynamoDB's limit for one BatchWriteItem
+SEED_THREADS = 8
+
+
+def batch_write(dynamodb: Any, table_name: str, requests: Sequence[dict[str, Any]]) -> None:
+    """``BatchWriteItem``, 25 put or delete requests a call, from a few threads; retries leftovers."""
+
+    def write(batch: list[dict[str, Any]]) -> None:
+        while batch:
+            response = dynamodb.batch_write_item(RequestItems={table_name: batch})
+            batch = response.get("UnprocessedItems", {}).get(table_name, [])
+
+    batches = [list(requests[i : i + BATCH_WRITE_ITEMS]) for i in range(0, len(requests), BATCH_WRITE_ITEMS)]
+    with ThreadPoolExecutor(SEED_THREADS) as pool:
+        list(pool.map(write, batches))
+
+
+def sdk_record(run_id: str) -> dict[str, Any]:
+    """A run record as Snowplow's SDK writes it: the key alone."""
+    return {"RunId": {"S": run_id}}
+
+
 def seed_sdk_records(dynamodb: Any, table: str, run_ids: list[str]) -> None:
-    """Write bare ``RunId`` items, as Snowplow's SDK does, 25 per request."""
-    for start in range(0, len(run_ids), 25):
-        batch = [{"PutRequest": {"Item": {"RunId": {"S": r}}}} for r in run_ids[start : start + 25]]
-        dynamodb.batch_write_item(RequestItems={table: batch})
+    """Write the records Snowplow's SDK would write for ``run_ids``."""
+    batch_write(dynamodb, table, [{"PutRequest": {"Item": sdk_record(r)}} for r in run_ids])
 
 
 def hourly_timestamp(hour: int) -> str:
