@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider_snowplow.cli.terminal import PROGRESS_AFTER_STEPS
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.local_aws import LocalAws
 from airflow_provider_snowplow.manifest_records import now_iso
@@ -403,7 +404,8 @@ def test_progress_shows_on_a_terminal_only(cli: Cli, archive: Archive) -> None:
         os.close(terminal)
     assert done.returncode == 0
     assert lines(shown) == runs
-    assert b"\rreading archive and manifest, AWS requests: 10 (" in done.stderr
+    first_drawn = f"\rreading archive and manifest, AWS requests: {PROGRESS_AFTER_STEPS} (".encode()
+    assert first_drawn in done.stderr
     assert done.stderr.endswith(b"\r"), "the progress line is erased when done"
 
 
