@@ -254,7 +254,7 @@ def skip_run(table_name: str, run_id: str, now: float, skipped_by: str | None = 
     """Record the run as never to be loaded, unless it is recorded or someone is loading it now.
 
     Both checks are conditions of the one write (a transaction), so a pipeline that claims the
-    run between an operator's look and this write still wins.
+    run after someone looked (``snowplow-manifest skip`` shows its plan, then asks) still wins.
 
     Returns:
         ``skipped`` (this call wrote the record), ``recorded`` (the run already has a record, which
