@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from airflow_provider_snowplow.load_manifests import LoadManifest
-from airflow_provider_snowplow.local_aws import LOCAL_CREDENTIALS, LocalAws
-from airflow_provider_snowplow.run_processing import SUCCESS_MARKER
+from airflow_provider_snowplow.processing.run import SUCCESS_MARKER
+from airflow_provider_snowplow.testing.local_aws import LOCAL_CREDENTIALS, LocalAws
 
 BUCKET = "acme-snowplow"
 ARCHIVE_URL = f"s3://{BUCKET}/enriched/archive/"
@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def sample_lines(name: str) -> list[bytes]:
     """The lines of a sample file; only ``\n`` ends a line (fields may hold a ``\r``)."""
-    text = resources.files("airflow_provider_snowplow.sample_data").joinpath(name).read_bytes()
+    text = resources.files("airflow_provider_snowplow.testing.sample_data").joinpath(name).read_bytes()
     return [line + b"\n" for line in text.split(b"\n") if line]
 
 

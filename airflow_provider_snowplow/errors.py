@@ -12,8 +12,16 @@ class SnowplowProviderError(Exception):
     """Base class: the message is one line naming the resource and what to do."""
 
 
-class ArchiveUrlError(SnowplowProviderError, ValueError):
-    """An archive URL that is not ``s3://bucket/prefix/`` (or ``s3a://``, ``s3n://``)."""
+class S3UrlError(SnowplowProviderError, ValueError):
+    """An S3 location that is not ``s3://bucket/prefix/`` (or ``s3a://``, ``s3n://``)."""
+
+
+class ArchiveUrlError(S3UrlError):
+    """A bad ``archive_url``: the S3 folder whose ``run=`` folders are the runs."""
+
+
+class OutputUrlError(S3UrlError):
+    """A bad ``output_url``: where processing writes a run's JSON Lines."""
 
 
 class RunIdError(SnowplowProviderError, ValueError):

@@ -21,13 +21,18 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from airflow_provider_snowplow import claims, discovery, manifest_table
-from airflow_provider_snowplow.aws_calls import Plan, T, run_sync
-from airflow_provider_snowplow.claims import DEFAULT_LEASE_SECONDS, ClaimOutcome, SkipOutcome
-from airflow_provider_snowplow.discovery import ManifestRead, RunDiscovery
-from airflow_provider_snowplow.manifest_records import LOADED, Claim, RunRecord, claim_key
-from airflow_provider_snowplow.manifest_table import BillingMode, validate_table_name
-from airflow_provider_snowplow.run_ids import parse_archive_url, validate_run_id
+from airflow_provider_snowplow.archive.listing import list_run_ids as list_run_ids_plan
+from airflow_provider_snowplow.archive.run_ids import validate_run_id
+from airflow_provider_snowplow.archive.urls import parse_archive_url
+from airflow_provider_snowplow.aws.plans import Plan, T
+from airflow_provider_snowplow.aws.runners import run_sync
+from airflow_provider_snowplow.manifest import claims, records, table
+from airflow_provider_snowplow.manifest.claims import DEFAULT_LEASE_SECONDS, ClaimOutcome
+from airflow_provider_snowplow.manifest.discovery import RunDiscovery, find_pending_runs
+from airflow_provider_snowplow.manifest.items import LOADED, Claim, RunRecord, claim_key
+from airflow_provider_snowplow.manifest.reads import ManifestRead, get_item
+from airflow_provider_snowplow.manifest.records import SkipOutcome
+from airflow_provider_snowplow.manifest.table import BillingMode, validate_table_name
 
 __all__ = [
     "LoadManifest",
@@ -64,15 +69,15 @@ class LoadManifest:
 
     def create_table(self, billing_mode: BillingMode = "PAY_PER_REQUEST") -> dict[str, Any]:
         """Create the table if missing and wait until it is ACTIVE (idempotent)."""
-        return self._run(manifest_table.create_manifest_table(self.table_name, billing_mode))
+        return self._run(table.create_manifest_table(self.table_name, billing_mode))
 
     def describe_table(self) -> dict[str, Any]:
         """``DescribeTable``'s ``Table``, after checking the key schema."""
-        return self._run(manifest_table.describe_manifest_table(self.table_name))
+        return self._run(table.describe_manifest_table(self.table_name))
 
     def list_run_ids(self, archive_url: str) -> list[str]:
         """Every run folder of the archive, oldest first, whatever its state or storage class."""
-        return self._run(discovery.list_run_ids(parse_archive_url(archive_url)))
+        return self._run(list_run_ids_plan(parse_archive_url(archive_url)))
 
     def find_pending_runs(
         self, archive_url: str, max_runs: int | None = None, how: ManifestRead = "auto"
@@ -81,27 +86,36 @@ class LoadManifest:
         if max_runs is not None and max_runs < 1:
             raise ValueError(f"max_runs must be a positive number or None, got {max_runs!r}")
         archive = parse_archive_url(archive_url)
-        return self._run(
-            discovery.discover_pending_runs(archive, self.table_name, self.clock(), max_runs, how)
-        )
+        return self._run(find_pending_runs(archive, self.table_name, self.clock(), max_runs, how))
 
     def get_record(self, run_id: str) -> RunRecord | None:
         """The run's record (strongly consistent), or None if the run is not recorded."""
-        item = self._run(claims.get_item(self.table_name, validate_run_id(run_id), run_id))
+        item = self._run(get_item(self.table_name, validate_run_id(run_id), run_id))
         return RunRecord.from_item(item) if item else None
 
     def get_claim(self, run_id: str) -> Claim | None:
         """The run's claim item, live or expired, or None."""
-        item = self._run(claims.get_item(self.table_name, claim_key(validate_run_id(run_id)), run_id))
+        item = self._run(get_item(self.table_name, claim_key(validate_run_id(run_id)), run_id))
         return Claim.from_item(item) if item else None
 
-    def is_loaded(self, run_id: str) -> bool:
-        """True if the run has a record (loaded or skipped): exactly the SDK's ``is_in_manifest``."""
+    def is_recorded(self, run_id: str) -> bool:
+        """True if the run has a record, loaded or skipped: exactly the SDK's ``is_in_manifest``.
+
+        Either way no pipeline (ours or the SDK's) loads the run again.
+        """
         return self.get_record(run_id) is not None
+
+    def is_loaded(self, run_id: str) -> bool:
+        """True if the run was loaded: a ``LOADED`` record, or a record an SDK wrote (the key alone).
+
+        A run recorded as skipped is not loaded; see :meth:`is_recorded`.
+        """
+        record = self.get_record(run_id)
+        return record is not None and record.status == LOADED
 
     def mark_loaded(self, run_id: str, loaded_by: str | None = None, claim_owner: str | None = None) -> bool:
         """Record the run as loaded, once. Returns False if it already was (nothing is written)."""
-        plan = claims.record_run(
+        plan = records.record_run(
             self.table_name, validate_run_id(run_id), LOADED, self.clock(), loaded_by, claim_owner
         )
         return self._run(plan)
@@ -110,18 +124,18 @@ class LoadManifest:
         """Record the run as never to be loaded (backfill cut-off); SDKs read it as loaded.
 
         A run with a record, or with a live claim (a pipeline is loading it), is left alone; the
-        result says which: see :func:`~airflow_provider_snowplow.claims.skip_run`.
+        result says which: see :func:`~airflow_provider_snowplow.manifest.records.skip_run`.
         """
-        return self._run(claims.skip_run(self.table_name, validate_run_id(run_id), self.clock(), skipped_by))
+        return self._run(records.skip_run(self.table_name, validate_run_id(run_id), self.clock(), skipped_by))
 
     def unmark(self, run_id: str) -> bool:
         """Delete the run's record so the run is loaded again. Returns False if there was none."""
-        return self._run(claims.delete_record(self.table_name, validate_run_id(run_id)))
+        return self._run(records.delete_record(self.table_name, validate_run_id(run_id)))
 
     def claim_run(
         self, run_id: str, owner: str, lease_seconds: float = DEFAULT_LEASE_SECONDS
     ) -> ClaimOutcome:
-        """Try to claim the run for ``owner``; see :mod:`airflow_provider_snowplow.claims`."""
+        """Try to claim the run for ``owner``; see :mod:`airflow_provider_snowplow.manifest.claims`."""
         plan = claims.claim_run(self.table_name, validate_run_id(run_id), owner, self.clock(), lease_seconds)
         return self._run(plan)
 
@@ -147,7 +161,7 @@ def list_run_ids(s3_client: Any, archive_url: str) -> list[str]:
 
 def is_in_manifest(dynamodb_client: Any, table_name: str, run_id: str) -> bool:
     """True if the run has a record in the manifest table (as the SDK's ``is_in_manifest``)."""
-    return LoadManifest(None, dynamodb_client, table_name).is_loaded(run_id)
+    return LoadManifest(None, dynamodb_client, table_name).is_recorded(run_id)
 
 
 def add_to_manifest(dynamodb_client: Any, table_name: str, run_id: str) -> bool:

@@ -29,10 +29,11 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from airflow_provider_snowplow import local_aws  # noqa: E402
+from airflow_provider_snowplow.archive.run_ids import sort_run_ids  # noqa: E402
 from airflow_provider_snowplow.load_manifests import LoadManifest  # noqa: E402
-from airflow_provider_snowplow.local_aws import LocalAws, WsgiApp  # noqa: E402
-from airflow_provider_snowplow.run_ids import sort_run_ids  # noqa: E402
-from tests.support import Archive, batch_write, hourly_timestamp, run_sdk  # noqa: E402
+from airflow_provider_snowplow.testing.archive import Archive, batch_write, hourly_timestamp  # noqa: E402
+from airflow_provider_snowplow.testing.local_aws import LocalAws, WsgiApp  # noqa: E402
+from airflow_provider_snowplow.testing.sdk import run_sdk  # noqa: E402
 
 T = TypeVar("T")
 BULK_PUT_PATH = "/_bench/put-objects"

@@ -43,9 +43,9 @@ from common import (
     timed,
 )
 
-from airflow_provider_snowplow.discovery import RunDiscovery
 from airflow_provider_snowplow.load_manifests import LoadManifest
-from tests.support import sdk_record
+from airflow_provider_snowplow.manifest.discovery import RunDiscovery
+from airflow_provider_snowplow.testing.archive import sdk_record
 
 PENDING = 10
 TARGET_SIZE = 10_000

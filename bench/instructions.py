@@ -24,8 +24,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from airflow_provider_snowplow.testing.sdk import sdk_python  # noqa: E402
 from bench.transform import SDK_WORKER, TARGET_END_TO_END, TARGET_FLOOR, TARGET_SDK  # noqa: E402
-from tests.support import sdk_python  # noqa: E402
 
 # Our side of the measure, shaped like bench/transform.py's SDK worker (which is the SDK side):
 # argv is the corpus and the output file; each line of stdin names one pass to run.
@@ -71,7 +71,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=500, help="corpus size (default 500)")
     args = parser.parse_args()
-    from tests.event_corpus import valid_lines, write_lines
+    from airflow_provider_snowplow.testing.events import valid_lines, write_lines
 
     per_line: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bench-instructions-") as tmp:

@@ -54,10 +54,10 @@ from common import (
     timed,
 )
 
+from airflow_provider_snowplow.archive.run_ids import sort_run_ids
 from airflow_provider_snowplow.load_manifests import LoadManifest
-from airflow_provider_snowplow.manifest_records import LOADED, SKIPPED, Claim, run_record
-from airflow_provider_snowplow.run_ids import sort_run_ids
-from tests.support import sdk_record
+from airflow_provider_snowplow.manifest.items import LOADED, SKIPPED, Claim, run_record
+from airflow_provider_snowplow.testing.archive import sdk_record
 
 PENDING = 10
 LIVE_CLAIMS = 10

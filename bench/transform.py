@@ -45,8 +45,8 @@ sys.path.insert(0, str(REPO))
 import orjson  # noqa: E402
 
 from airflow_provider_snowplow.event_transformer import transform, transform_stream  # noqa: E402
-from tests.event_corpus import valid_lines, write_lines  # noqa: E402
-from tests.support import sdk_python  # noqa: E402
+from airflow_provider_snowplow.testing.events import valid_lines, write_lines  # noqa: E402
+from airflow_provider_snowplow.testing.sdk import sdk_python  # noqa: E402
 
 TARGET_SDK, TARGET_FLOOR, TARGET_END_TO_END = 3.0, 2.0, 4.0
 MEASURES = ("ours", "sdk", "floor", "ours end to end", "sdk end to end")

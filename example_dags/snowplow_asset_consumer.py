@@ -12,7 +12,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import DAG, task
 
-from airflow_provider_snowplow.operators.assets import loaded_runs_asset
+from airflow_provider_snowplow.tasks.assets import loaded_runs_asset
 
 LOADED_RUNS = loaded_runs_asset(os.environ.get("SNOWPLOW_MANIFEST_TABLE", "snowplow-load-manifests"))
 

@@ -27,10 +27,10 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, Param, task_group
 
-from airflow_provider_snowplow.operators.assets import loaded_runs_asset
 from airflow_provider_snowplow.operators.manifest import MarkRunLoadedOperator
 from airflow_provider_snowplow.operators.transform import SnowplowTransformRunOperator
 from airflow_provider_snowplow.sensors.pending_runs import PendingRunSensor
+from airflow_provider_snowplow.tasks.assets import loaded_runs_asset
 
 MANIFEST_TABLE = os.environ.get("SNOWPLOW_MANIFEST_TABLE", "snowplow-load-manifests")
 

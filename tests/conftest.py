@@ -43,8 +43,9 @@ os.environ.update(
 )
 sys.path.insert(0, str(REPO))
 
-from airflow_provider_snowplow.local_aws import LocalAws  # noqa: E402
-from tests.support import ARCHIVE_URL, BUCKET, TABLE, Archive  # noqa: E402
+from airflow_provider_snowplow.testing.archive import Archive  # noqa: E402
+from airflow_provider_snowplow.testing.local_aws import LocalAws  # noqa: E402
+from tests.support import ARCHIVE_URL, BUCKET, TABLE  # noqa: E402
 
 
 @pytest.fixture(scope="session")

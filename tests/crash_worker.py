@@ -11,7 +11,7 @@ import sys
 import boto3
 
 from airflow_provider_snowplow.load_manifests import LoadManifest
-from airflow_provider_snowplow.run_processing import process_run
+from airflow_provider_snowplow.processing.run import process_run
 
 
 def main() -> int:

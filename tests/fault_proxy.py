@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from airflow_provider_snowplow.local_aws import operation_name
+from airflow_provider_snowplow.testing.local_aws import operation_name
 
 
 @dataclass

@@ -36,8 +36,10 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from airflow_provider_snowplow.aws_calls import AwsCall, run_sync
-from airflow_provider_snowplow.backfill import plan_skip_before
+from airflow_provider_snowplow.archive.run_ids import validate_run_id
+from airflow_provider_snowplow.archive.urls import ArchiveUrl, parse_archive_url
+from airflow_provider_snowplow.aws.plans import AwsCall
+from airflow_provider_snowplow.aws.runners import run_sync
 from airflow_provider_snowplow.cli.connect import (
     ConnectionSetupError,
     FrontEnd,
@@ -46,11 +48,11 @@ from airflow_provider_snowplow.cli.connect import (
 )
 from airflow_provider_snowplow.cli.definition import ExitCode
 from airflow_provider_snowplow.cli.terminal import Progress, confirm, observe
-from airflow_provider_snowplow.discovery import RunDiscovery, discover_pending_runs
 from airflow_provider_snowplow.errors import ArchiveUrlError, RunIdError, SnowplowProviderError
 from airflow_provider_snowplow.load_manifests import LoadManifest
-from airflow_provider_snowplow.manifest_records import LOADED, SKIPPED, Claim, RunRecord, now_iso
-from airflow_provider_snowplow.run_ids import ArchiveUrl, parse_archive_url, validate_run_id
+from airflow_provider_snowplow.manifest.backfill import select_runs_to_skip
+from airflow_provider_snowplow.manifest.discovery import RunDiscovery, find_pending_runs
+from airflow_provider_snowplow.manifest.items import LOADED, SKIPPED, Claim, RunRecord, now_iso
 
 _SHOWN_ARCHIVED = 10
 
@@ -235,7 +237,7 @@ def skip(inv: Invocation) -> int:
 
 def _skip_before(inv: Invocation, archive: ArchiveUrl, before: datetime) -> int:
     manifest = inv.manifest
-    plan = plan_skip_before(archive, manifest.table_name, before, manifest.clock())
+    plan = select_runs_to_skip(archive, manifest.table_name, before, manifest.clock())
     with Progress("reading archive and manifest, AWS requests") as progress:
         found = run_sync(observe(plan, _counter(progress)), manifest.clients)
     cut = before.isoformat(sep=" ")
@@ -298,7 +300,7 @@ HANDLERS: dict[str, Callable[[Invocation], int]] = {
 def _discover(inv: Invocation, archive: ArchiveUrl, max_runs: int | None) -> RunDiscovery:
     """``LoadManifest.find_pending_runs``, with a progress counter of the AWS requests it makes."""
     manifest = inv.manifest
-    plan = discover_pending_runs(archive, manifest.table_name, manifest.clock(), max_runs)
+    plan = find_pending_runs(archive, manifest.table_name, manifest.clock(), max_runs)
     with Progress("reading archive and manifest, AWS requests") as progress:
         return run_sync(observe(plan, _counter(progress)), manifest.clients)
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from airflow_provider_snowplow.errors import ManifestTableError, SnowplowProviderError
 from airflow_provider_snowplow.load_manifests import LoadManifest
-from airflow_provider_snowplow.manifest_table import validate_table_name
+from airflow_provider_snowplow.manifest.table import validate_table_name
 
 FrontEnd = Literal["console", "airflow"]
 TABLE_ENVIRONMENT_VARIABLE = "SNOWPLOW_MANIFEST_TABLE"

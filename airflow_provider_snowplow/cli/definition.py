@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
 
-from airflow_provider_snowplow.run_ids import RUN_TIMESTAMP_FORMAT
+from airflow_provider_snowplow.archive.run_ids import RUN_TIMESTAMP_FORMAT
 
 
 class ExitCode(IntEnum):

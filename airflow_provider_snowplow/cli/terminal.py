@@ -8,7 +8,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TextIO
 
-from airflow_provider_snowplow.aws_calls import AwsCall, Plan, T
+from airflow_provider_snowplow.aws.plans import AwsCall, Plan, T
 
 # Fewer steps than this finish in about a second: not worth a progress line.
 PROGRESS_AFTER_STEPS = 10

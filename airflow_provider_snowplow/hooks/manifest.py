@@ -1,27 +1,30 @@
 """SnowplowManifestHook: an Airflow AWS connection in front of the load-manifest core.
 
-All AWS work happens in :mod:`airflow_provider_snowplow.load_manifests` and the plans it runs;
-this hook only turns a connection (credentials, role assumption, ``endpoint_url`` and per-service
+All AWS work happens in the core (:mod:`airflow_provider_snowplow.load_manifests` and the plans it
+runs); this hook only turns a connection (credentials, role assumption, ``endpoint_url`` and per-service
 ``service_config`` from its extras) into boto3 and aiobotocore clients, sets a bounded retry
-policy, and maps our errors to Airflow's.
+policy, and lends its clients to the Airflow layer: operators and sensors never call boto3.
 """
 
 from __future__ import annotations
 
 import contextlib
+import warnings
 from functools import cached_property
 from typing import Any
 
+from airflow.exceptions import AirflowProviderDeprecationWarning
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 from botocore.config import Config
 
-from airflow_provider_snowplow.aws_calls import run_async
-from airflow_provider_snowplow.claims import DEFAULT_LEASE_SECONDS, ClaimOutcome
-from airflow_provider_snowplow.discovery import ManifestRead, RunDiscovery, discover_pending_runs
+from airflow_provider_snowplow.archive.urls import parse_archive_url
+from airflow_provider_snowplow.aws.runners import run_async
 from airflow_provider_snowplow.load_manifests import LoadManifest
-from airflow_provider_snowplow.manifest_records import Claim, RunRecord
-from airflow_provider_snowplow.manifest_table import BillingMode
-from airflow_provider_snowplow.run_ids import parse_archive_url
+from airflow_provider_snowplow.manifest.claims import DEFAULT_LEASE_SECONDS, ClaimOutcome
+from airflow_provider_snowplow.manifest.discovery import RunDiscovery, find_pending_runs
+from airflow_provider_snowplow.manifest.items import Claim, RunRecord
+from airflow_provider_snowplow.manifest.reads import ManifestRead
+from airflow_provider_snowplow.manifest.table import BillingMode
 
 # botocore's standard mode retries throttling, 5xx and connection errors with jittered backoff.
 DEFAULT_RETRIES = {"mode": "standard", "max_attempts": 8}
@@ -61,11 +64,6 @@ class SnowplowManifestHook(AwsBaseHook):
         )
         self.table_name = table_name
 
-    @classmethod
-    def for_task(cls, task: Any) -> SnowplowManifestHook:
-        """The hook for one of our operators: its ``table_name``, ``aws_conn_id`` and ``region_name``."""
-        return cls(task.table_name, aws_conn_id=task.aws_conn_id, region_name=task.region_name)
-
     @property
     def config(self) -> Config:
         config = super().config
@@ -97,19 +95,17 @@ class SnowplowManifestHook(AwsBaseHook):
         """Every run folder of the archive, oldest first."""
         return self.manifest.list_run_ids(archive_url)
 
-    def discover(
+    def find_pending_runs(
         self, archive_url: str, max_runs: int | None = None, how: ManifestRead = "auto"
     ) -> RunDiscovery:
-        """Pending, claimed, archived and loaded runs of the archive."""
+        """Pending, claimed, archived and loaded runs of the archive (pending ones oldest first)."""
         return self.manifest.find_pending_runs(archive_url, max_runs, how)
 
-    def get_pending_run_ids(self, archive_url: str, max_runs: int | None = None) -> list[str]:
-        """Runs to load, oldest first: not recorded, not claimed by a live task, not archived."""
-        return self.discover(archive_url, max_runs).pending
-
-    async def discover_async(self, archive_url: str, max_runs: int | None, now: float) -> RunDiscovery:
-        """:meth:`discover` with aiobotocore clients, for triggers."""
-        plan = discover_pending_runs(parse_archive_url(archive_url), self.table_name, now, max_runs)
+    async def find_pending_runs_async(
+        self, archive_url: str, max_runs: int | None, now: float
+    ) -> RunDiscovery:
+        """:meth:`find_pending_runs` with aiobotocore clients, for triggers."""
+        plan = find_pending_runs(parse_archive_url(archive_url), self.table_name, now, max_runs)
         async with contextlib.AsyncExitStack() as stack:
             clients = {
                 "dynamodb": await stack.enter_async_context(await self.get_async_conn()),  # type: ignore[no-untyped-call]
@@ -117,11 +113,21 @@ class SnowplowManifestHook(AwsBaseHook):
             }
             return await run_async(plan, clients)
 
+    def get_pending_run_ids(self, archive_url: str, max_runs: int | None = None) -> list[str]:
+        """Deprecated: ``find_pending_runs(archive_url, max_runs).pending``."""
+        _renamed("get_pending_run_ids", "find_pending_runs(...).pending")
+        return self.find_pending_runs(archive_url, max_runs).pending
+
+    def is_recorded(self, run_id: str) -> bool:
+        """True if the run has a record, loaded or skipped, exactly as the SDKs' ``is_in_manifest``."""
+        return self.manifest.is_recorded(run_id)
+
     def is_loaded(self, run_id: str) -> bool:
-        """True if the run has a record, exactly as the Snowplow SDKs' ``is_in_manifest``."""
+        """True if the run was loaded (a skipped run is recorded, not loaded)."""
         return self.manifest.is_loaded(run_id)
 
     def get_record(self, run_id: str) -> RunRecord | None:
+        """The run's record, or None when it has none."""
         return self.manifest.get_record(run_id)
 
     def mark_loaded(self, run_id: str, loaded_by: str | None = None, claim_owner: str | None = None) -> bool:
@@ -131,12 +137,26 @@ class SnowplowManifestHook(AwsBaseHook):
     def claim_run(
         self, run_id: str, owner: str, lease_seconds: float = DEFAULT_LEASE_SECONDS
     ) -> ClaimOutcome:
-        """Claim the run for processing; see :mod:`airflow_provider_snowplow.claims`."""
+        """Claim the run for processing; see :mod:`airflow_provider_snowplow.manifest.claims`."""
         return self.manifest.claim_run(run_id, owner, lease_seconds)
 
     def renew_claim(self, claim: Claim, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Claim:
+        """Extend our lease; raises ``ClaimLostError`` if the claim was taken over."""
         return self.manifest.renew_claim(claim, lease_seconds)
 
-    def release_run(self, run_id: str, token: str | None = None, owner: str | None = None) -> bool:
+    def release_claim(self, run_id: str, token: str | None = None, owner: str | None = None) -> bool:
         """Drop the run's claim (only ours, when ``token`` or ``owner`` is given)."""
         return self.manifest.release_claim(run_id, token, owner)
+
+    def release_run(self, run_id: str, token: str | None = None, owner: str | None = None) -> bool:
+        """Deprecated: :meth:`release_claim`."""
+        _renamed("release_run", "release_claim")
+        return self.release_claim(run_id, token, owner)
+
+
+def _renamed(old: str, new: str) -> None:
+    warnings.warn(
+        f"SnowplowManifestHook.{old} is deprecated; use {new}",
+        AirflowProviderDeprecationWarning,
+        stacklevel=3,
+    )

@@ -7,26 +7,33 @@ overlapping DAG runs: each run is processed by one DAG run at a time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from airflow.sdk import BaseOperator, Context
 
-from airflow_provider_snowplow.claims import DEFAULT_LEASE_SECONDS
 from airflow_provider_snowplow.errors import SnowplowProviderError
-from airflow_provider_snowplow.manifest_table import validate_table_name
-from airflow_provider_snowplow.operators.arguments import check_literal
-from airflow_provider_snowplow.operators.assets import annotate_outlet_events
-from airflow_provider_snowplow.operators.claims import claimed_run
-from airflow_provider_snowplow.operators.manifest import RUN_ID_MAP_INDEX_TEMPLATE
-from airflow_provider_snowplow.run_ids import parse_archive_url, validate_run_id
+from airflow_provider_snowplow.manifest.claims import DEFAULT_LEASE_SECONDS
+from airflow_provider_snowplow.tasks.assets import annotate_outlet_events
+from airflow_provider_snowplow.tasks.base import (
+    ARCHIVE_URL,
+    CONNECTION,
+    OUTPUT_URL,
+    RUN_ID_MAP_INDEX_TEMPLATE,
+    SNOWPLOW_RUN_ID,
+    Argument,
+    SnowplowManifestTaskMixin,
+    boolean,
+    positive_number,
+    template_fields,
+)
+from airflow_provider_snowplow.tasks.claimed_run import claimed_run
 
 
 class BadRowsError(SnowplowProviderError):
     """``fail_on_bad_rows`` was set and the run had bad rows (they are written all the same)."""
 
 
-class SnowplowTransformRunOperator(BaseOperator):
+class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
     """Transform one Snowplow run from enriched TSV to JSON Lines, under a claim.
 
     Args:
@@ -36,10 +43,12 @@ class SnowplowTransformRunOperator(BaseOperator):
             (templated).
         table_name: the manifest table holding claims (templated).
         aws_conn_id: the Airflow AWS connection (templated).
-        region_name: overrides the connection's region.
-        lease_seconds: claim lease; renewed while the task is alive.
-        fail_on_bad_rows: fail the task (after writing everything) if any line was rejected.
-        add_geolocation_data: add ``geo_location`` (``"lat,lon"``) to events, as the SDK does.
+        region_name: overrides the connection's region (templated).
+        lease_seconds: claim lease; renewed while the task is alive (templated).
+        fail_on_bad_rows: fail the task (after writing everything) if any line was rejected
+            (templated).
+        add_geolocation_data: add ``geo_location`` (``"lat,lon"``) to events, as the SDK does
+            (templated).
         **kwargs: anything ``BaseOperator`` takes. ``map_index_template`` defaults to the run id.
             Assets in ``outlets`` get an event per run with the counts below in its extra.
 
@@ -48,13 +57,16 @@ class SnowplowTransformRunOperator(BaseOperator):
         "lines", "good", "bad", "good_keys", "bad_keys"}``.
     """
 
-    template_fields: Sequence[str] = (
-        "snowplow_run_id",
-        "archive_url",
-        "output_url",
-        "table_name",
-        "aws_conn_id",
+    arguments = (
+        SNOWPLOW_RUN_ID,
+        ARCHIVE_URL,
+        OUTPUT_URL,
+        *CONNECTION,
+        Argument("lease_seconds", positive_number, converts=True),
+        Argument("fail_on_bad_rows", boolean, converts=True),
+        Argument("add_geolocation_data", boolean, converts=True),
     )
+    template_fields = template_fields(arguments)
     ui_color = "#fff2cc"
 
     def __init__(
@@ -63,9 +75,6 @@ class SnowplowTransformRunOperator(BaseOperator):
         snowplow_run_id: str,
         archive_url: str,
         output_url: str,
-        table_name: str,
-        aws_conn_id: str | None = "aws_default",
-        region_name: str | None = None,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         fail_on_bad_rows: bool = False,
         add_geolocation_data: bool = True,
@@ -76,32 +85,20 @@ class SnowplowTransformRunOperator(BaseOperator):
         self.snowplow_run_id = snowplow_run_id
         self.archive_url = archive_url
         self.output_url = output_url
-        self.table_name = table_name
-        self.aws_conn_id = aws_conn_id
-        self.region_name = region_name
         self.lease_seconds = lease_seconds
         self.fail_on_bad_rows = fail_on_bad_rows
         self.add_geolocation_data = add_geolocation_data
-        check_literal(snowplow_run_id, validate_run_id)
-        check_literal(archive_url, parse_archive_url)
-        check_literal(output_url, parse_archive_url)
-        check_literal(table_name, validate_table_name)
+        self.check_literal_arguments()
 
     def execute(self, context: Context) -> dict[str, Any]:
-        with claimed_run(
-            self.snowplow_run_id,
-            table_name=self.table_name,
-            aws_conn_id=self.aws_conn_id,
-            region_name=self.region_name,
-            lease_seconds=self.lease_seconds,
-            context=context,
-        ):
-            from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
-            from airflow_provider_snowplow.run_processing import process_run
+        self.check_arguments()
+        from airflow_provider_snowplow.processing.run import process_run
 
-            hook = SnowplowManifestHook.for_task(self)
+        with claimed_run(
+            self.snowplow_run_id, hook=self.hook, lease_seconds=self.lease_seconds, context=context
+        ):
             result = process_run(
-                hook.s3_hook.conn,
+                self.hook.s3_hook.conn,
                 self.archive_url,
                 self.snowplow_run_id,
                 self.output_url,

@@ -1,4 +1,4 @@
-"""PendingRunSensor: wait until a Snowplow archive has runs that are not loaded yet.
+"""SnowplowPendingRunSensor: wait until a Snowplow archive has runs that are not loaded yet.
 
 Its XCom ``return_value`` is the list of pending run ids, oldest first, ready for
 ``.expand(snowplow_run_id=sensor.output)``.
@@ -7,30 +7,34 @@ Its XCom ``return_value`` is the list of pending run ids, oldest first, ready fo
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowSensorTimeout
 
-from airflow_provider_snowplow.discovery import RunDiscovery
 from airflow_provider_snowplow.errors import SnowplowProviderError
-from airflow_provider_snowplow.manifest_table import validate_table_name
-from airflow_provider_snowplow.operators.arguments import check_literal
-from airflow_provider_snowplow.run_ids import parse_archive_url
-
-# The hook pulls in boto3 and the Amazon provider: imported when a task runs, not when a DAG
-# file is parsed.
-if TYPE_CHECKING:
-    from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
+from airflow_provider_snowplow.manifest.discovery import RunDiscovery
+from airflow_provider_snowplow.tasks.base import (
+    ARCHIVE_URL,
+    CONNECTION,
+    Argument,
+    SnowplowManifestTaskMixin,
+    positive_int,
+    template_fields,
+)
 
 
 class PendingRunError(SnowplowProviderError):
     """The trigger reported a failure; the message is the trigger's."""
 
 
-class PendingRunSensor(BaseSensorOperator):
+def _max_runs(value: object) -> int | None:
+    """``max_runs``: a positive whole number, or None / ``""`` for Airflow's ``max_map_length``."""
+    return None if value is None or value == "" else positive_int(value)
+
+
+class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
     """Succeed when at least one run is pending; return their ids (oldest first, at most ``max_runs``).
 
     A run is pending when it has no record in the manifest (loaded or skipped), no live claim (a
@@ -42,74 +46,42 @@ class PendingRunSensor(BaseSensorOperator):
         max_runs: cap on the returned list (templated). Defaults to, and is always clamped to,
             Airflow's ``[core] max_map_length``, so ``.expand()`` over the result cannot fail.
         aws_conn_id: the Airflow AWS connection (templated).
-        region_name: overrides the connection's region.
+        region_name: overrides the connection's region (templated).
         deferrable: wait in the triggerer instead of a worker slot; defaults to
             ``[operators] default_deferrable``.
         **kwargs: anything ``BaseSensorOperator`` takes (``mode``, ``poke_interval``,
             ``timeout``, ``soft_fail``...).
     """
 
-    template_fields: Sequence[str] = ("archive_url", "table_name", "max_runs", "aws_conn_id")
+    arguments = (ARCHIVE_URL, Argument("max_runs", _max_runs, converts=True), *CONNECTION)
+    template_fields = template_fields(arguments)
     ui_color = "#f5e6ff"
 
     def __init__(
         self,
         *,
         archive_url: str,
-        table_name: str,
         max_runs: int | str | None = None,
-        aws_conn_id: str | None = "aws_default",
-        region_name: str | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.archive_url = archive_url
-        self.table_name = table_name
         self.max_runs = max_runs
-        self.aws_conn_id = aws_conn_id
-        self.region_name = region_name
         self.deferrable = deferrable
-        check_literal(archive_url, parse_archive_url)
-        check_literal(table_name, validate_table_name)
-        check_literal(max_runs, self._positive_max_runs)
+        self.check_literal_arguments()
 
-    def _hook(self) -> SnowplowManifestHook:
-        from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
-
-        return SnowplowManifestHook.for_task(self)
-
-    def _positive_max_runs(self, value: object) -> int:
-        try:
-            max_runs: int = int(value)  # type: ignore[call-overload]
-            if isinstance(value, float | bool) or max_runs < 1:
-                raise ValueError
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"{self.task_id}: max_runs must be a positive whole number, got {value!r}"
-            ) from None
-        return max_runs
-
-    def _max_runs(self) -> int:
-        """``max_runs`` as rendered, checked, and clamped to ``[core] max_map_length``."""
+    def _checked_max_runs(self) -> int:
+        """The arguments as rendered, checked; ``max_runs`` clamped to ``[core] max_map_length``."""
+        self.check_arguments()
         limit = conf.getint("core", "max_map_length", fallback=1024)
-        if self.max_runs is None or self.max_runs == "":
-            return limit
-        max_runs = self._positive_max_runs(self.max_runs)
+        max_runs = limit if self.max_runs is None else int(self.max_runs)
         if max_runs > limit:
             self.log.warning("max_runs=%d exceeds [core] max_map_length=%d; using %d", max_runs, limit, limit)
         return min(max_runs, limit)
 
-    def _check_arguments(self) -> int:
-        parse_archive_url(self.archive_url)
-        if not isinstance(self.table_name, str) or not self.table_name:
-            raise ValueError(
-                f"{self.task_id}: table_name must be a non-empty string, got {self.table_name!r}"
-            )
-        return self._max_runs()
-
     def poke(self, context: Context) -> PokeReturnValue | bool:
-        found = self._hook().discover(self.archive_url, self._check_arguments())
+        found = self.hook.find_pending_runs(self.archive_url, self._checked_max_runs())
         self._log_discovery(found)
         if not found.pending:
             return False
@@ -118,15 +90,15 @@ class PendingRunSensor(BaseSensorOperator):
     def execute(self, context: Context) -> Any:
         if not self.deferrable:
             return super().execute(context)
-        max_runs = self._check_arguments()
-        found = self._hook().discover(self.archive_url, max_runs)
+        max_runs = self._checked_max_runs()
+        found = self.hook.find_pending_runs(self.archive_url, max_runs)
         self._log_discovery(found)
         if found.pending:
             return found.pending
-        from airflow_provider_snowplow.triggers.pending_runs import PendingRunTrigger
+        from airflow_provider_snowplow.triggers.pending_runs import SnowplowPendingRunTrigger
 
         self.defer(
-            trigger=PendingRunTrigger(
+            trigger=SnowplowPendingRunTrigger(
                 archive_url=self.archive_url,
                 table_name=self.table_name,
                 max_runs=max_runs,
@@ -170,3 +142,6 @@ class PendingRunSensor(BaseSensorOperator):
                 len(found.archived),
                 ", ".join(found.archived),
             )
+
+
+PendingRunSensor = SnowplowPendingRunSensor  # the 0.1.0 name

@@ -1,8 +1,8 @@
-"""PendingRunTrigger: waits in the triggerer, not in a worker slot, until runs are pending.
+"""SnowplowPendingRunTrigger: waits in the triggerer, not in a worker slot, until runs are pending.
 
 It runs the same discovery plan as the sensor's poke (see
-:mod:`airflow_provider_snowplow.discovery`), driven by aiobotocore clients, so the triggerer's
-event loop is never blocked.
+:mod:`airflow_provider_snowplow.manifest.discovery`), carried out by aiobotocore clients, so the
+triggerer's event loop is never blocked.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
 
 
-class PendingRunTrigger(BaseTrigger):
+class SnowplowPendingRunTrigger(BaseTrigger):
     """Fire once the archive has runs that are neither loaded, claimed, nor archived.
 
     Args:
@@ -35,6 +35,16 @@ class PendingRunTrigger(BaseTrigger):
     ``{"status": "timeout", "message": ...}``, or ``{"status": "error", "message": ...}`` when
     discovery fails (the sensor then fails the task with that message).
     """
+
+    _SERIALIZED = (
+        "archive_url",
+        "table_name",
+        "max_runs",
+        "aws_conn_id",
+        "region_name",
+        "poke_interval",
+        "end_time",
+    )
 
     def __init__(
         self,
@@ -56,18 +66,8 @@ class PendingRunTrigger(BaseTrigger):
         self.end_time = end_time
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
-        return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
-            {
-                "archive_url": self.archive_url,
-                "table_name": self.table_name,
-                "max_runs": self.max_runs,
-                "aws_conn_id": self.aws_conn_id,
-                "region_name": self.region_name,
-                "poke_interval": self.poke_interval,
-                "end_time": self.end_time,
-            },
-        )
+        classpath = f"{type(self).__module__}.{type(self).__qualname__}"
+        return classpath, {name: getattr(self, name) for name in self._SERIALIZED}
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         hook = SnowplowManifestHook(
@@ -75,7 +75,7 @@ class PendingRunTrigger(BaseTrigger):
         )
         while True:
             try:
-                found = await hook.discover_async(self.archive_url, self.max_runs, time.time())
+                found = await hook.find_pending_runs_async(self.archive_url, self.max_runs, time.time())
             except Exception as exc:
                 yield TriggerEvent({"status": "error", "message": str(exc), "error_type": type(exc).__name__})
                 return
@@ -95,3 +95,6 @@ class PendingRunTrigger(BaseTrigger):
                 self.poke_interval,
             )
             await asyncio.sleep(self.poke_interval)
+
+
+PendingRunTrigger = SnowplowPendingRunTrigger  # the 0.1.0 name

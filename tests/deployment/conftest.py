@@ -7,7 +7,7 @@ from collections.abc import Generator, Iterator
 
 import pytest
 
-from airflow_provider_snowplow.local_aws import LOCAL_CREDENTIALS, LocalAws
+from airflow_provider_snowplow.testing.local_aws import LOCAL_CREDENTIALS, LocalAws
 from tests.deployment.airflow_stack import AirflowStack, wait_for
 from tests.support import ARCHIVE_URL, OUTPUT_URL, REPO, TABLE
 

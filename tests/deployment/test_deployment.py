@@ -18,10 +18,11 @@ import psutil
 import pytest
 
 from airflow_provider_snowplow.load_manifests import LoadManifest
+from airflow_provider_snowplow.testing.archive import Archive
+from airflow_provider_snowplow.testing.events import valid_lines
 from tests.deployment.airflow_stack import AirflowStack, wait_for
 from tests.deployment.conftest import CONSUMER_DAG_ID, DAG_ID
-from tests.event_corpus import valid_lines
-from tests.support import OUTPUT_URL, Archive
+from tests.support import OUTPUT_URL
 
 pytestmark = pytest.mark.deployment
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_snowplow.load_manifests import LoadManifest
-from tests.support import OUTPUT_URL, Archive
+from airflow_provider_snowplow.testing.archive import Archive
+from tests.support import OUTPUT_URL
 
 
 @pytest.fixture

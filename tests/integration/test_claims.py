@@ -12,7 +12,7 @@ import pytest
 
 from airflow_provider_snowplow.errors import ClaimLostError
 from airflow_provider_snowplow.load_manifests import LoadManifest
-from airflow_provider_snowplow.local_aws import LocalAws
+from airflow_provider_snowplow.testing.local_aws import LocalAws
 
 RUN = "enriched/archive/run=2017-04-07-10-00-00/"
 CLAIMERS = 16
@@ -101,7 +101,7 @@ def test_the_same_owner_reenters_its_claim_and_invalidates_the_old_token(manifes
 def test_claiming_a_loaded_run_says_so_and_leaves_no_claim(manifest: LoadManifest) -> None:
     manifest.mark_loaded(RUN, loaded_by="elsewhere")
     outcome = manifest.claim_run(RUN, "dag/run-a")
-    assert outcome.status == "already_loaded"
+    assert outcome.status == "recorded"
     assert outcome.record is not None and outcome.record.loaded_by == "elsewhere"
     assert manifest.get_claim(RUN) is None
 
@@ -126,7 +126,7 @@ def test_claimed_run_releases_on_failure_keeps_on_success_and_renews_while_alive
 ) -> None:
     from airflow.sdk.exceptions import AirflowSkipException
 
-    from airflow_provider_snowplow.operators.claims import claimed_run
+    from airflow_provider_snowplow.tasks.claimed_run import claimed_run
 
     manifest.clock = time.time
     with (

@@ -20,9 +20,10 @@ import pytest
 
 from airflow_provider_snowplow.cli.terminal import PROGRESS_AFTER_STEPS
 from airflow_provider_snowplow.load_manifests import LoadManifest
-from airflow_provider_snowplow.local_aws import LocalAws
-from airflow_provider_snowplow.manifest_records import now_iso
-from tests.support import Archive, run_sdk
+from airflow_provider_snowplow.manifest.items import now_iso
+from airflow_provider_snowplow.testing.archive import Archive
+from airflow_provider_snowplow.testing.local_aws import LocalAws
+from airflow_provider_snowplow.testing.sdk import run_sdk
 
 CONSOLE = [sys.executable, "-m", "airflow_provider_snowplow.cli"]
 # Airflow made unimportable: the console script must not need it without --conn-id.
@@ -256,7 +257,7 @@ def test_unmark_asks_for_confirmation(
         )
         assert "Delete the records of 2 runs? [y/N]" in declined.stderr
         assert "aborted: nothing was changed" in declined.stderr
-        assert manifest.is_loaded(loaded) and manifest.is_loaded(skipped)
+        assert manifest.is_loaded(loaded) and manifest.is_recorded(skipped)
     agreed = cli("unmark", loaded, unrecorded, stdin="y\n")
     assert agreed.returncode == 0, agreed.stderr
     assert lines(agreed.stdout) == [f"not recorded    {unrecorded}", f"unmarked        {loaded}"]
@@ -269,7 +270,7 @@ def test_unmark_asks_for_confirmation(
         "",
     )
     assert aws.request_counts() == {"dynamodb:DeleteItem": 2}, "with --yes nothing is read first"
-    assert not manifest.is_loaded(skipped)
+    assert not manifest.is_recorded(skipped)
     nothing = cli("unmark", skipped)
     assert (nothing.returncode, nothing.stdout, nothing.stderr) == (0, f"not recorded    {skipped}\n", "")
 

@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_snowplow.archive.urls import parse_archive_url
 from airflow_provider_snowplow.load_manifests import LoadManifest
-from airflow_provider_snowplow.local_aws import LocalAws
-from airflow_provider_snowplow.run_ids import parse_archive_url
-from airflow_provider_snowplow.run_processing import output_folder
-from tests.event_corpus import valid_lines
-from tests.support import OUTPUT_URL, Archive
+from airflow_provider_snowplow.processing.run import output_folder
+from airflow_provider_snowplow.testing.archive import Archive
+from airflow_provider_snowplow.testing.events import valid_lines
+from airflow_provider_snowplow.testing.local_aws import LocalAws
+from tests.support import OUTPUT_URL
 
 WORKER = Path(__file__).resolve().parents[1] / "crash_worker.py"
 LEASE = 1.0

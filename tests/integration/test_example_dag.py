@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_snowplow.load_manifests import LoadManifest
+from airflow_provider_snowplow.testing.archive import Archive
 from tests.integration.airflow_runs import DagOutcome, run_dag
-from tests.support import Archive
 
 DAG_ID = "snowplow_load_runs"
 
@@ -21,7 +21,7 @@ def asset_event_runs(table: str) -> set[tuple[str, bool]]:
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
-    from airflow_provider_snowplow.operators.assets import loaded_runs_asset
+    from airflow_provider_snowplow.tasks.assets import loaded_runs_asset
 
     name = loaded_runs_asset(table).name
     with create_session() as session:

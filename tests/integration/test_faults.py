@@ -11,12 +11,12 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from airflow_provider_snowplow.discovery import RunDiscovery
 from airflow_provider_snowplow.errors import AwsRequestError
 from airflow_provider_snowplow.load_manifests import LoadManifest
-from airflow_provider_snowplow.local_aws import LocalAws
+from airflow_provider_snowplow.manifest.discovery import RunDiscovery
+from airflow_provider_snowplow.testing.archive import Archive, seed_sdk_records
+from airflow_provider_snowplow.testing.local_aws import LocalAws
 from tests.fault_proxy import FaultProxy
-from tests.support import Archive, seed_sdk_records
 
 RUNS, LOADED = 350, 340
 

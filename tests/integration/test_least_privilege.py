@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_snowplow.local_aws import LocalAws
+from airflow_provider_snowplow.testing.archive import Archive
+from airflow_provider_snowplow.testing.local_aws import LocalAws
 from tests.integration.airflow_runs import run_dag
-from tests.support import REPO, Archive
+from tests.support import REPO
 
 POLICY = json.loads((REPO / "docs" / "iam-policy.json").read_text())
 # boto3 client method (or the operation the local endpoint names) -> the IAM actions it needs.

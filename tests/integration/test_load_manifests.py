@@ -14,8 +14,8 @@ from airflow_provider_snowplow.load_manifests import (
     is_in_manifest,
     list_run_ids,
 )
-from airflow_provider_snowplow.local_aws import LocalAws
-from tests.support import Archive, seed_sdk_records
+from airflow_provider_snowplow.testing.archive import Archive, seed_sdk_records
+from airflow_provider_snowplow.testing.local_aws import LocalAws
 
 
 def test_list_run_ids_keeps_only_real_run_folders_oldest_first(s3, archive: Archive) -> None:  # type: ignore[no-untyped-def]

@@ -7,10 +7,11 @@ import json
 import time
 
 import pytest
+from airflow.exceptions import AirflowProviderDeprecationWarning
 
 from airflow_provider_snowplow.hooks.manifest import DEFAULT_RETRIES, SnowplowManifestHook
-from airflow_provider_snowplow.local_aws import LocalAws
-from tests.support import Archive
+from airflow_provider_snowplow.testing.archive import Archive
+from airflow_provider_snowplow.testing.local_aws import LocalAws
 
 
 def set_connection(monkeypatch: pytest.MonkeyPatch, conn_id: str, extra: dict) -> None:  # type: ignore[type-arg]
@@ -22,25 +23,43 @@ def test_the_hook_lists_finds_and_marks_runs(aws_connection: str, archive: Archi
     hook = SnowplowManifestHook("hooked")
     hook.create_manifest_table()
     hook.create_manifest_table()
-    runs = archive.add_runs(4)
+    runs = archive.add_runs(5)
     assert hook.list_run_ids(archive.url) == runs
     assert hook.mark_loaded(runs[0], loaded_by="dag/run/task") is True
     assert hook.is_loaded(runs[0]) and not hook.is_loaded(runs[1])
-    assert hook.get_pending_run_ids(archive.url) == runs[1:]
-    assert hook.get_pending_run_ids(archive.url, max_runs=2) == runs[1:3]
+    assert hook.find_pending_runs(archive.url).pending == runs[1:]
+    assert hook.find_pending_runs(archive.url, max_runs=2).pending == runs[1:3]
     outcome = hook.claim_run(runs[1], "dag/run")
     assert outcome.won and outcome.claim is not None
-    assert hook.get_pending_run_ids(archive.url) == runs[2:]
-    assert hook.release_run(runs[1], token=outcome.claim.token)
-    assert hook.get_pending_run_ids(archive.url) == runs[1:]
+    assert hook.find_pending_runs(archive.url).pending == runs[2:]
+    assert hook.release_claim(runs[1], token=outcome.claim.token)
+    assert hook.find_pending_runs(archive.url).pending == runs[1:]
+    assert hook.manifest.mark_skipped(runs[4]) == "skipped"
+    assert hook.is_recorded(runs[4]) and not hook.is_loaded(runs[4]), "a skipped run is not loaded"
 
 
-def test_discover_async_matches_discover(aws_connection: str, archive: Archive, table: str) -> None:
+def test_the_0_1_names_still_work_and_say_what_replaced_them(
+    aws_connection: str, archive: Archive, table: str
+) -> None:
+    hook = SnowplowManifestHook(table)
+    runs = archive.add_runs(2)
+    with pytest.warns(AirflowProviderDeprecationWarning, match=r"use find_pending_runs\(\.\.\.\)\.pending"):
+        assert hook.get_pending_run_ids(archive.url) == runs
+    claim = hook.claim_run(runs[0], "dag/run").claim
+    assert claim is not None
+    with pytest.warns(AirflowProviderDeprecationWarning, match="use release_claim"):
+        assert hook.release_run(runs[0], token=claim.token)
+    assert hook.manifest.get_claim(runs[0]) is None
+
+
+def test_find_pending_runs_async_matches_the_sync_call(
+    aws_connection: str, archive: Archive, table: str
+) -> None:
     hook = SnowplowManifestHook(table)
     runs = archive.add_runs(3)
     hook.mark_loaded(runs[1])
-    found = asyncio.run(hook.discover_async(archive.url, None, time.time()))
-    assert found == hook.discover(archive.url)
+    found = asyncio.run(hook.find_pending_runs_async(archive.url, None, time.time()))
+    assert found == hook.find_pending_runs(archive.url)
     assert found.pending == [runs[0], runs[2]]
 
 
@@ -61,7 +80,7 @@ def test_per_service_endpoints_from_service_config_are_honoured(
         },
     )
     run = archive.add_run("2017-04-01-10-00-00")
-    assert SnowplowManifestHook(table, aws_conn_id="split").get_pending_run_ids(archive.url) == [run]
+    assert SnowplowManifestHook(table, aws_conn_id="split").find_pending_runs(archive.url).pending == [run]
 
 
 def test_role_assumption_goes_through_sts(
@@ -80,7 +99,7 @@ def test_role_assumption_goes_through_sts(
     )
     run = archive.add_run("2017-04-01-10-00-00")
     aws.request_counts(reset=True)
-    assert SnowplowManifestHook(table, aws_conn_id="assumer").get_pending_run_ids(archive.url) == [run]
+    assert SnowplowManifestHook(table, aws_conn_id="assumer").find_pending_runs(archive.url).pending == [run]
     assert aws.request_counts()["sts:POST"] >= 1
 
 
@@ -118,4 +137,4 @@ def test_a_dead_endpoint_fails_with_the_call_and_the_resource(
         AwsRequestError,
         match=r"ListObjectsV2 on bucket 'acme-snowplow' \(archive s3://acme-snowplow/enriched/archive/\) in us-east-1 failed after retries: EndpointConnectionError",
     ):
-        SnowplowManifestHook(table, aws_conn_id="dead").get_pending_run_ids(archive.url)
+        SnowplowManifestHook(table, aws_conn_id="dead").find_pending_runs(archive.url)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_snowplow.load_manifests import LoadManifest
+from airflow_provider_snowplow.testing.archive import Archive, hourly_timestamp
 from airflow_provider_snowplow.triggers.pending_runs import PendingRunTrigger
 from tests.integration.airflow_runs import run_dag
-from tests.support import Archive, hourly_timestamp
 
 MODES = ("poke", "reschedule", "deferrable")
 

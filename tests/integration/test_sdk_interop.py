@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from airflow_provider_snowplow.load_manifests import LoadManifest, create_manifest_table
-from airflow_provider_snowplow.local_aws import LocalAws
-from tests.support import Archive, run_sdk
+from airflow_provider_snowplow.testing.archive import Archive
+from airflow_provider_snowplow.testing.local_aws import LocalAws
+from airflow_provider_snowplow.testing.sdk import run_sdk
 
 SDK_IS_IN_MANIFEST = "result = {r: sdk.is_in_manifest(dynamodb, args['table'], r) for r in args['runs']}"
 

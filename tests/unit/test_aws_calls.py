@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from airflow_provider_snowplow.aws_calls import AwsCall, Pause, Plan, error_code, run_async, run_sync
+from airflow_provider_snowplow.aws.plans import AwsCall, Pause, Plan, error_code
+from airflow_provider_snowplow.aws.runners import run_async, run_sync
 from airflow_provider_snowplow.errors import AwsRequestError, ManifestTableError
 
 

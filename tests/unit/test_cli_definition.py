@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from airflow_provider_snowplow.aws_calls import AwsCall, Plan
+from airflow_provider_snowplow.aws.plans import AwsCall, Plan
 from airflow_provider_snowplow.cli.console import parser as console_parser
 from airflow_provider_snowplow.cli.definition import SUBCOMMANDS, cut_off, get_cli_commands
 from airflow_provider_snowplow.cli.terminal import PROGRESS_AFTER_STEPS, Progress, observe

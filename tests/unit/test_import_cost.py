@@ -37,8 +37,13 @@ def test_importing_the_package_loads_neither_airflow_nor_boto3() -> None:
 def test_the_core_works_where_airflow_cannot_be_imported() -> None:
     code = BLOCK_AIRFLOW + textwrap.dedent(
         """
-        from airflow_provider_snowplow import load_manifests, discovery, claims, run_processing
-        from airflow_provider_snowplow.run_ids import parse_archive_url
+        import importlib, pkgutil
+        import airflow_provider_snowplow as package
+        core = ("archive", "aws", "errors", "event_transformer", "load_manifests", "manifest", "processing")
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if info.name.split(".")[1] in core and not info.name.endswith("__main__"):
+                importlib.import_module(info.name)
+        from airflow_provider_snowplow.archive.urls import parse_archive_url
         print(parse_archive_url("s3a://acme/enriched/archive").prefix)
         """
     )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import pytest
 
-from airflow_provider_snowplow.errors import ArchiveUrlError, ManifestTableError, RunIdError
+from airflow_provider_snowplow.errors import ArchiveUrlError, ManifestTableError, OutputUrlError, RunIdError
 
 RUN = "enriched/archive/run=2017-04-07-10-00-00/"
 GOOD = {"archive_url": "s3://acme/enriched/archive/", "table_name": "snowplow-load-manifests"}
@@ -42,7 +43,16 @@ def transform(**overrides: Any) -> Any:
         (sensor, {"max_runs": "ten"}, ValueError, "got 'ten'"),
         (mark, {"snowplow_run_id": "manual__2026-11-26"}, RunIdError, "not a Snowplow run id"),
         (mark, {"snowplow_run_id": "s3://acme/" + RUN}, RunIdError, "drop the s3://bucket/ part"),
-        (transform, {"output_url": "acme/json"}, ArchiveUrlError, "must start with s3://"),
+        (
+            transform,
+            {"output_url": "acme/json"},
+            OutputUrlError,
+            "output URL 'acme/json' must start with s3://",
+        ),
+        (transform, {"archive_url": "s3://"}, ArchiveUrlError, "archive URL 's3://' has no bucket"),
+        (transform, {"lease_seconds": 0}, ValueError, "transform: lease_seconds must be a positive number"),
+        (transform, {"fail_on_bad_rows": "yes"}, ValueError, "fail_on_bad_rows must be true or false"),
+        (mark, {"aws_conn_id": ""}, ValueError, "mark: aws_conn_id must be a non-empty string or None"),
         (transform, {"table_name": "x" * 256}, ManifestTableError, "3-255 letters"),
     ],
 )
@@ -59,12 +69,29 @@ def test_templates_and_good_literals_are_accepted_until_rendered() -> None:
         archive_url="{{ params.archive_url }}", table_name="{{ var.value.table }}", max_runs="{{ params.n }}"
     )
     mark(snowplow_run_id="{{ ti.xcom_pull('x') }}")
-    assert transform().template_fields == (
-        "snowplow_run_id",
-        "archive_url",
-        "output_url",
-        "table_name",
-        "aws_conn_id",
-    )
     assert mark().map_index_template == "{{ task.snowplow_run_id }}"
-    assert sensor().template_fields == ("archive_url", "table_name", "max_runs", "aws_conn_id")
+
+
+@pytest.mark.parametrize("build", [sensor, mark, transform])
+def test_every_argument_of_ours_is_templated(build: Any) -> None:
+    task = build()
+    ours = set()
+    for cls in type(task).__mro__:
+        if cls.__module__.startswith("airflow_provider_snowplow") and "__init__" in vars(cls):
+            ours |= {
+                name
+                for name, parameter in inspect.signature(cls.__init__).parameters.items()
+                if parameter.kind is parameter.KEYWORD_ONLY
+            }
+    assert ours - {"deferrable"} == set(task.template_fields), "deferrable is decided when the DAG is built"
+    assert {"table_name", "aws_conn_id", "region_name"} <= ours
+
+
+def test_rendered_values_are_checked_and_converted_before_any_aws_call() -> None:
+    task = transform(lease_seconds="{{ params.lease }}", fail_on_bad_rows="{{ params.strict }}")
+    task.lease_seconds, task.fail_on_bad_rows = "600", "True"
+    task.check_arguments()
+    assert (task.lease_seconds, task.fail_on_bad_rows) == (600.0, True)
+    task.output_url = "acme/json"
+    with pytest.raises(OutputUrlError, match="transform: output URL 'acme/json' must start with s3://"):
+        task.check_arguments()

@@ -6,14 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from airflow_provider_snowplow.archive.run_ids import run_timestamp, sort_run_ids, validate_run_id
+from airflow_provider_snowplow.archive.urls import ArchiveUrl, parse_archive_url
 from airflow_provider_snowplow.errors import ArchiveUrlError, RunIdError
-from airflow_provider_snowplow.run_ids import (
-    ArchiveUrl,
-    parse_archive_url,
-    run_timestamp,
-    sort_run_ids,
-    validate_run_id,
-)
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.event_corpus import FIELD_NAMES, INDEX, valid_fields, valid_lines
+from airflow_provider_snowplow.testing.events import FIELD_NAMES, INDEX, valid_fields, valid_lines
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import io
 import json
 
 from airflow_provider_snowplow.event_transformer import transform, transform_stream
-from tests.event_corpus import BadLine, bad_lines, valid_lines
+from airflow_provider_snowplow.testing.events import BadLine, bad_lines, valid_lines
 
 
 def test_bad_lines_are_reported_and_good_lines_kept() -> None:

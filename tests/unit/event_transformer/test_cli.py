@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_snowplow.event_transformer import transform
-from tests.event_corpus import valid_lines, write_lines
+from airflow_provider_snowplow.testing.events import valid_lines, write_lines
 
 LINES = list(valid_lines(30, seed=51))
 

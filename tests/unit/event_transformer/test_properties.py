@@ -14,7 +14,8 @@ from airflow_provider_snowplow.event_transformer import (
 )
 from airflow_provider_snowplow.event_transformer.fastpath import transform_valid
 from airflow_provider_snowplow.event_transformer.transform import split_line, transform_values
-from tests.event_corpus import FIELD_NAMES, assert_fast_path_agrees, strictly_typed, valid_lines
+from airflow_provider_snowplow.testing.events import FIELD_NAMES, valid_lines
+from tests.transform_checks import assert_fast_path_agrees, strictly_typed
 
 LINES = list(valid_lines(50, seed=31))
 # Characters that matter to the parsers, so that random values are often nearly valid.

@@ -10,15 +10,15 @@ import json
 from pathlib import Path
 
 from airflow_provider_snowplow.event_transformer import transform
-from tests.event_corpus import (
+from airflow_provider_snowplow.testing.events import (
     CONTEXTS_URI,
     DERIVED_CONTEXTS_URI,
     INDEX,
-    sdk_transform,
-    strictly_typed,
     valid_lines,
     write_lines,
 )
+from airflow_provider_snowplow.testing.sdk import sdk_transform
+from tests.transform_checks import strictly_typed
 
 CORPUS_SIZE = 4000
 

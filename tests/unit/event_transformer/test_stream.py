@@ -19,7 +19,7 @@ from airflow_provider_snowplow.event_transformer import (
     transform_lines,
     transform_stream,
 )
-from tests.event_corpus import INDEX, valid_lines
+from airflow_provider_snowplow.testing.events import INDEX, valid_lines
 
 LINES = list(valid_lines(20, seed=41))
 

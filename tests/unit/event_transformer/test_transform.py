@@ -14,7 +14,7 @@ from airflow_provider_snowplow.event_transformer import (
 )
 from airflow_provider_snowplow.event_transformer.fastpath import transform_valid
 from airflow_provider_snowplow.event_transformer.transform import split_line, transform_values
-from tests.event_corpus import assert_fast_path_agrees, strictly_typed
+from tests.transform_checks import assert_fast_path_agrees, strictly_typed
 
 WEB_PAGE = "iglu:com.snowplowanalytics.snowplow/web_page/jsonschema/1-0-0"
 CONTEXTS = json.dumps(

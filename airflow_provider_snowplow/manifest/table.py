@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from airflow_provider_snowplow.aws_calls import AwsCall, Pause, Plan, error_code, table_resource
+from airflow_provider_snowplow.aws.failures import table_resource
+from airflow_provider_snowplow.aws.plans import AwsCall, Pause, Plan, error_code
 from airflow_provider_snowplow.errors import ManifestTableError
 
 RUN_ID_ATTRIBUTE = "RunId"

@@ -23,16 +23,17 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any, cast
 
-from airflow_provider_snowplow.aws_calls import AwsCall, Plan, call_once, run_sync
+from airflow_provider_snowplow.archive.listing import list_part_objects
+from airflow_provider_snowplow.archive.run_ids import validate_run_id
+from airflow_provider_snowplow.archive.urls import S3Url, parse_archive_url, parse_output_url
+from airflow_provider_snowplow.aws.plans import AwsCall, call_once
+from airflow_provider_snowplow.aws.runners import run_sync
 from airflow_provider_snowplow.errors import AwsRequestError, RunInputError
 from airflow_provider_snowplow.event_transformer import TransformStats, transform_stream
 from airflow_provider_snowplow.event_transformer.sources import open_enriched
-from airflow_provider_snowplow.run_ids import ArchiveUrl, parse_archive_url, validate_run_id
 
 SUCCESS_MARKER = "_SUCCESS.json"
 _SPOOL_BYTES = 8 * 1024 * 1024
-# Hadoop and EMR leave these beside the part files; they hold no events.
-_NOT_PARTS = ("_SUCCESS", "_$folder$", ".crc")
 
 
 @dataclass
@@ -63,26 +64,7 @@ class RunOutput:
         return data
 
 
-def is_part_file(key: str, size: int) -> bool:
-    name = key.rpartition("/")[2]
-    return size > 0 and bool(name) and not any(name.endswith(suffix) for suffix in _NOT_PARTS)
-
-
-def list_part_objects(bucket: str, run_id: str) -> Plan[list[dict[str, Any]]]:
-    """The run's part files (key, size), in key order; paginated."""
-    objects: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"Bucket": bucket, "Prefix": run_id}
-    while True:
-        page = yield AwsCall("s3", "list_objects_v2", params, f"run {run_id!r} in bucket {bucket!r}")
-        assert page is not None
-        objects.extend(o for o in page.get("Contents", []) if is_part_file(o["Key"], o.get("Size", 0)))
-        token = page.get("NextContinuationToken")
-        if not page.get("IsTruncated") or not token:
-            return sorted(objects, key=lambda o: o["Key"])
-        params = {**params, "ContinuationToken": token}
-
-
-def output_folder(output: ArchiveUrl, run_id: str) -> str:
+def output_folder(output: S3Url, run_id: str) -> str:
     """``<output prefix><run folder>/``: run ``a/b/run=X/`` lands in ``<output>run=X/``."""
     return output.prefix + run_id.rstrip("/").rpartition("/")[2] + "/"
 
@@ -104,7 +86,7 @@ def process_run(
         add_geolocation_data: add ``geo_location`` (``"lat,lon"``) to events, as the SDK does.
     """
     archive = parse_archive_url(archive_url)
-    output = parse_archive_url(output_url)
+    output = parse_output_url(output_url)
     run_id = validate_run_id(snowplow_run_id)
     folder = output_folder(output, run_id)
     result = RunOutput(snowplow_run_id=run_id, output_url=f"s3://{output.bucket}/{folder}")

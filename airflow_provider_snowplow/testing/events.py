@@ -1,4 +1,4 @@
-"""Deterministic generator of Snowplow enriched-event TSV lines, shared by the tests and the bench.
+"""Deterministic Snowplow enriched-event TSV lines, for our tests and benchmarks and for yours.
 
 The lines look like what Snowplow Enrich writes to the archive: page views, page pings, structured
 events, self-describing (unstruct) events and transactions, with contexts, derived contexts, unicode
@@ -13,18 +13,12 @@ from __future__ import annotations
 import datetime
 import json
 import random
-import subprocess
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from airflow_provider_snowplow.event_transformer import fields, parsers
-from airflow_provider_snowplow.event_transformer.errors import SnowplowEventTransformationException
-from airflow_provider_snowplow.event_transformer.fastpath import transform_valid
-from airflow_provider_snowplow.event_transformer.transform import transform_values
-from tests.support import sdk_python
 
 FIELD_NAMES = fields.FIELD_NAMES
 INDEX = fields.FIELD_INDEX
@@ -421,64 +415,8 @@ def bad_lines(seed: int = 1) -> Iterator[BadLine]:
         yield BadLine(_with(rng, page_title=long_title, txn_id="-"), "txn_id", "very long line")
 
 
-# Run by the SDK's own interpreter: one JSON document per input line, the event or its errors.
-# The line terminator is removed first: the SDK would make it part of true_tstamp (a documented
-# difference), which is the only normalisation the comparison needs.
-SDK_TRANSFORM_SCRIPT = """
-import json, sys
-from snowplow_analytics_sdk.event_transformer import transform
-from snowplow_analytics_sdk.snowplow_event_transformation_exception import (
-    SnowplowEventTransformationException,
-)
-with open(sys.argv[1], "rb") as lines, open(sys.argv[2], "w") as out:
-    for raw in lines:
-        line = raw.decode().removesuffix("\\n")
-        try:
-            out.write(json.dumps(transform(line)) + "\\n")
-        except SnowplowEventTransformationException as error:
-            out.write(json.dumps({"__errors__": error.error_messages}) + "\\n")
-"""
-
-
 def write_lines(path: Path, lines: Iterable[str], terminator: str = "\n") -> Path:
     """Write lines as UTF-8 with the given terminator; returns the path."""
     with path.open("w", encoding="utf-8", newline="") as out:
         out.writelines(line + terminator for line in lines)
     return path
-
-
-def sdk_transform(tsv: Path) -> list[Any]:
-    """What snowplow-analytics-sdk 0.2.3 makes of each line of a file, in its own venv.
-
-    Each item is the SDK's event, or ``{"__errors__": [...]}``; parsed with the standard json
-    module so that integers stay exact.
-    """
-    out = tsv.with_suffix(".sdk.jsonl")
-    subprocess.run([sdk_python(), "-c", SDK_TRANSFORM_SCRIPT, str(tsv), str(out)], check=True)
-    with out.open(encoding="utf-8") as results:
-        return [json.loads(result) for result in results]
-
-
-def strictly_typed(value: Any) -> Any:
-    """``value`` with every scalar tagged with its type, so that ``1 == 1.0 == True`` no longer holds."""
-    if isinstance(value, dict):
-        return {key: strictly_typed(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [strictly_typed(item) for item in value]
-    if isinstance(value, float):  # repr tells -0.0 from 0.0, as a JSON encoder does
-        return ("float", repr(value))
-    return (type(value).__name__, value)
-
-
-def assert_fast_path_agrees(values: list[str]) -> None:
-    """The fast path may decline a line, but when it answers, it answers as the field-table loop.
-
-    A line the loop rejects must be declined by the fast path too.
-    """
-    fast = transform_valid(values, True)
-    try:
-        slow = transform_values(values, True)
-    except SnowplowEventTransformationException:
-        assert fast is None
-    else:
-        assert fast is None or strictly_typed(fast) == strictly_typed(slow)

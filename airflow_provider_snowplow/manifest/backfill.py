@@ -6,7 +6,7 @@ read any record as "in the manifest", so a skipped run is pending for nobody, wh
 still tell it from a load.
 
 Planning costs one ``ListObjectsV2`` page per 1,000 runs and the manifest read of
-:mod:`airflow_provider_snowplow.discovery`; no storage-class call is made, since a run in Glacier
+:mod:`airflow_provider_snowplow.manifest.reads`; no storage-class call is made, since a run in Glacier
 is as skippable as any other.
 """
 
@@ -15,14 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from airflow_provider_snowplow.aws_calls import Plan
-from airflow_provider_snowplow.discovery import ManifestRead, list_run_ids, read_manifest
-from airflow_provider_snowplow.manifest_records import Claim
-from airflow_provider_snowplow.run_ids import ArchiveUrl, run_timestamp
+from airflow_provider_snowplow.archive.listing import list_run_ids
+from airflow_provider_snowplow.archive.run_ids import run_timestamp
+from airflow_provider_snowplow.archive.urls import S3Url
+from airflow_provider_snowplow.aws.plans import Plan
+from airflow_provider_snowplow.manifest.items import Claim
+from airflow_provider_snowplow.manifest.reads import ManifestRead, read_manifest
 
 
 @dataclass(frozen=True)
-class SkipPlan:
+class SkipSelection:
     """What skipping the runs before a cut-off would do.
 
     Attributes:
@@ -39,9 +41,9 @@ class SkipPlan:
     later: int = 0
 
 
-def plan_skip_before(
-    archive: ArchiveUrl, table_name: str, before: datetime, now: float, how: ManifestRead = "auto"
-) -> Plan[SkipPlan]:
+def select_runs_to_skip(
+    archive: S3Url, table_name: str, before: datetime, now: float, how: ManifestRead = "auto"
+) -> Plan[SkipSelection]:
     """Sort the archive's runs against the cut-off ``before`` (naive UTC, like run folder names).
 
     Args:
@@ -49,12 +51,12 @@ def plan_skip_before(
         table_name: the manifest table.
         before: runs whose folder timestamp is strictly earlier are candidates.
         now: epoch seconds, to tell live claims from expired ones.
-        how: how to read the manifest, as in :func:`~airflow_provider_snowplow.discovery.read_manifest`.
+        how: how to read the manifest, as in :func:`~airflow_provider_snowplow.manifest.reads.read_manifest`.
     """
     run_ids = yield from list_run_ids(archive)
     earlier = [r for r in run_ids if (run_timestamp(r) or before) < before]
     manifest = yield from read_manifest(table_name, earlier, how)
-    skip = SkipPlan(later=len(run_ids) - len(earlier))
+    skip = SkipSelection(later=len(run_ids) - len(earlier))
     for run_id in earlier:
         claim = manifest.claims.get(run_id)
         if run_id in manifest.statuses:

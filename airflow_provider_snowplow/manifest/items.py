@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from airflow_provider_snowplow.manifest_table import RUN_ID_ATTRIBUTE
+from airflow_provider_snowplow.manifest.table import RUN_ID_ATTRIBUTE
 
 CLAIM_KEY_SUFFIX = "#claim"
 LOADED = "LOADED"

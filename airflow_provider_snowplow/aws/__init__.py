@@ -1,0 +1,10 @@
+"""AWS work as data: plans (:mod:`.plans`), the runners that carry them out (:mod:`.runners`),
+one pagination plan (:mod:`.pagination`) and readable failures (:mod:`.failures`).
+
+Core code: imports neither Airflow nor, until a runner is given clients, boto3.
+"""
+
+from airflow_provider_snowplow.aws.plans import AwsCall, Pause, Plan, call_once, error_code
+from airflow_provider_snowplow.aws.runners import run_async, run_sync
+
+__all__ = ["AwsCall", "Pause", "Plan", "call_once", "error_code", "run_async", "run_sync"]

@@ -1,0 +1,6 @@
+"""What our operators and sensors share, and what users' own tasks use (Airflow layer).
+
+* :mod:`.base`: the argument table, early checks and the lazily built hook of every Snowplow task;
+* :mod:`.claimed_run`: hold a run's claim around any processing code (``with claimed_run(...)``);
+* :mod:`.assets`: Asset events per loaded run, for downstream DAGs.
+"""

@@ -1,0 +1,167 @@
+"""What every Snowplow task shares: its arguments, checked early, and a hook built when it runs.
+
+Each operator and sensor declares its arguments once, as a table of :class:`Argument` (name and
+check). The table yields the class's ``template_fields`` and its checks: a literal value that can
+never work (an archive URL without ``s3://``, an invalid table name) breaks the DAG file's import,
+where its author sees it at once; a templated value or an XCom reference is checked after rendering,
+before any AWS call. The hook is built on first use inside ``execute``/``poke``, never at parse
+time, so parsing a DAG imports neither boto3 nor the Amazon provider.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow_provider_snowplow.archive.run_ids import validate_run_id
+from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_output_url
+from airflow_provider_snowplow.errors import SnowplowProviderError
+from airflow_provider_snowplow.manifest.table import validate_table_name
+
+if TYPE_CHECKING:
+    from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
+
+RUN_ID_MAP_INDEX_TEMPLATE = "{{ task.snowplow_run_id }}"
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One user-facing argument of a task: templated, and checked by ``check`` if it has one.
+
+    ``check`` gets the value and raises with a message naming what is wrong; it runs on literals at
+    parse time and on every value, as rendered, before work. With ``converts``, the task keeps what
+    ``check`` returns (a rendered ``"600"`` becomes ``600.0``); else the value stays as given.
+    """
+
+    name: str
+    check: Callable[[Any], Any] | None = None
+    converts: bool = False
+
+
+def is_templated(value: object) -> bool:
+    """Whether ``value`` is a Jinja template, rendered only when the task runs."""
+    return isinstance(value, str) and ("{{" in value or "{%" in value)
+
+
+def _is_literal(value: object) -> bool:
+    """A plain string or number, as opposed to a template, an XCom reference or a mapped value."""
+    return isinstance(value, str | int | float) and not is_templated(value)
+
+
+def optional_string(value: object) -> str | None:
+    """An optional connection id or region: None or a non-empty string."""
+    if value is None or (isinstance(value, str) and value.strip()):
+        return value
+    raise ValueError(f"must be a non-empty string or None, got {value!r}")
+
+
+def positive_number(value: object) -> float:
+    """A positive number of seconds; rendered templates arrive as strings."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        number = 0.0
+    if isinstance(value, bool) or not number > 0:
+        raise ValueError(f"must be a positive number of seconds, got {value!r}")
+    return number
+
+
+def positive_int(value: object) -> int:
+    """A positive whole number; rendered templates arrive as strings."""
+    try:
+        number: int = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        number = 0
+    if isinstance(value, bool | float) or number < 1:
+        raise ValueError(f"must be a positive whole number, got {value!r}")
+    return number
+
+
+def boolean(value: object) -> bool:
+    """A flag; rendered templates arrive as ``"True"``/``"false"``."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
+        return value.strip().lower() == "true"
+    raise ValueError(f"must be true or false, got {value!r}")
+
+
+SNOWPLOW_RUN_ID = Argument("snowplow_run_id", validate_run_id)
+ARCHIVE_URL = Argument("archive_url", parse_archive_url)
+OUTPUT_URL = Argument("output_url", parse_output_url)
+CONNECTION: tuple[Argument, ...] = (
+    Argument("table_name", validate_table_name),
+    Argument("aws_conn_id", optional_string),
+    Argument("region_name", optional_string),
+)
+
+
+def template_fields(arguments: Sequence[Argument]) -> tuple[str, ...]:
+    """The ``template_fields`` of a task whose arguments are ``arguments``."""
+    return tuple(argument.name for argument in arguments)
+
+
+class SnowplowManifestTaskMixin:
+    """The manifest table and AWS connection of an operator or sensor, and its hook.
+
+    Put it before ``BaseOperator`` (or ``BaseSensorOperator``) in the bases, list the task's own
+    arguments plus :data:`CONNECTION` in ``arguments``, and set
+    ``template_fields = template_fields(arguments)``.
+
+    Args:
+        table_name: the manifest table (templated).
+        aws_conn_id: the Airflow AWS connection (templated).
+        region_name: overrides the connection's region (templated).
+    """
+
+    arguments: ClassVar[tuple[Argument, ...]] = CONNECTION
+    task_id: str
+
+    def __init__(
+        self,
+        *,
+        table_name: str,
+        aws_conn_id: str | None = "aws_default",
+        region_name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.table_name = table_name
+        self.aws_conn_id = aws_conn_id
+        self.region_name = region_name
+
+    def check_literal_arguments(self) -> None:
+        """Check what is known when the DAG file is parsed; call at the end of ``__init__``."""
+        for argument in self.arguments:
+            value = getattr(self, argument.name)
+            if argument.check is not None and _is_literal(value):
+                self._checked(argument, value)
+
+    def check_arguments(self) -> None:
+        """Check every argument as rendered, and keep each as its check returns it."""
+        for argument in self.arguments:
+            if argument.check is not None:
+                checked = self._checked(argument, getattr(self, argument.name))
+                if argument.converts:
+                    setattr(self, argument.name, checked)
+
+    def _checked(self, argument: Argument, value: object) -> Any:
+        assert argument.check is not None
+        try:
+            return argument.check(value)
+        except (ValueError, SnowplowProviderError) as exc:
+            message = str(exc)
+            if argument.name not in message:
+                message = f"{argument.name} {message}"
+            raise type(exc)(f"{self.task_id}: {message}") from None
+
+    @cached_property
+    def hook(self) -> SnowplowManifestHook:
+        """The manifest hook on this task's connection, built on first use (never at parse time)."""
+        from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
+
+        return SnowplowManifestHook(
+            self.table_name, aws_conn_id=self.aws_conn_id, region_name=self.region_name
+        )

@@ -1,0 +1,12 @@
+"""A testing kit for pipelines built on this package: ours, our benchmarks', and your DAGs' tests.
+
+* :mod:`.local_aws`: :class:`~.local_aws.LocalAws`, an S3 + DynamoDB endpoint (moto's server) on
+  127.0.0.1 that counts requests; needs the ``local`` extra.
+* :mod:`.archive`: seed run folders (:class:`~.archive.Archive`) and SDK-format manifest records.
+* :mod:`.events`: deterministic enriched-event TSV lines, valid and bad, and the package's sample
+  events.
+* :mod:`.sdk`: Snowplow's own ``snowplow-analytics-sdk`` 0.2.3, run in its own interpreter, as the
+  reference to compare with.
+
+Nothing here is imported by the rest of the package.
+"""

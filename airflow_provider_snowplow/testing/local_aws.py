@@ -1,0 +1,182 @@
+"""An embedded AWS endpoint (S3 + DynamoDB) on 127.0.0.1, for the demo, tests and benchmarks.
+
+It runs moto's server in a child process, so the code under test talks real HTTP to it exactly as
+to AWS. Two additions over plain ``moto_server``:
+
+* requests are served one at a time, which gives DynamoDB's per-item atomicity for conditional
+  writes (moto's backend has no locks of its own, so concurrent claimers could otherwise both win);
+* every AWS request is counted by operation, readable at ``GET /_snowplow/requests`` and reset by
+  ``DELETE`` on the same path, so benchmarks count requests on the server, for any client.
+
+Needs the ``local`` extra (``moto[server]``). Usage::
+
+    with LocalAws() as aws:
+        boto3.client("s3", endpoint_url=aws.endpoint_url, ...)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import urllib.request
+from collections import Counter
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import Any
+
+_COUNTER_PATH = "/_snowplow/requests"
+_READY = "local AWS endpoint listening on "
+LOCAL_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def operation_name(environ: dict[str, Any]) -> str:
+    """``dynamodb:BatchGetItem``, ``s3:ListObjectsV2``, ``sts:POST``...: what a request asks.
+
+    The service comes from the SigV4 credential scope of the ``Authorization`` header; DynamoDB
+    names its operation in ``X-Amz-Target``; S3 operations are told apart by method and query.
+    """
+    target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+    if target:
+        return "dynamodb:" + target.rpartition(".")[2]
+    scope = str(environ.get("HTTP_AUTHORIZATION", "")).partition("Credential=")[2].split("/")
+    service = scope[3] if len(scope) > 3 else "s3"
+    method = str(environ.get("REQUEST_METHOD", ""))
+    if service != "s3":
+        return f"{service}:{method}"
+    query = str(environ.get("QUERY_STRING", ""))
+    path = str(environ.get("PATH_INFO", "")).strip("/")
+    if method == "GET" and "list-type=2" in query:
+        return "s3:ListObjectsV2"
+    if method == "GET" and "/" not in path:
+        return "s3:ListObjects"
+    if "uploads" in query or "uploadId" in query:
+        return "s3:MultipartUpload"
+    s3_names = {"GET": "GetObject", "PUT": "PutObject", "HEAD": "HeadObject", "DELETE": "DeleteObject"}
+    return "s3:" + s3_names.get(method, method)
+
+
+def serialized_counting_app(app: WsgiApp) -> WsgiApp:
+    """Wrap moto's WSGI app: one request at a time, each one counted."""
+    lock = threading.Lock()
+    counts: Counter[str] = Counter()
+
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == _COUNTER_PATH:
+            if environ["REQUEST_METHOD"] == "DELETE":
+                counts.clear()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps(dict(counts)).encode()]
+        with lock:
+            if not environ.get("PATH_INFO", "").startswith("/moto-api"):
+                counts[operation_name(environ)] += 1
+            return list(app(environ, start_response))
+
+    return wrapped
+
+
+def serve(port: int = 0) -> None:
+    """Run the server in this process until killed; prints the endpoint URL once listening."""
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    app = serialized_counting_app(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
+    print(f"{_READY}http://127.0.0.1:{server.server_port}", flush=True)
+    server.serve_forever()
+
+
+class LocalAws:
+    """A moto server child process on a free loopback port; a context manager.
+
+    Attributes:
+        endpoint_url: ``http://127.0.0.1:PORT``, for boto3 clients and Airflow connections.
+    """
+
+    def __init__(self, port: int = 0) -> None:
+        self.port = port
+        self.endpoint_url = ""
+        self._process: subprocess.Popen[str] | None = None
+
+    def server_command(self) -> list[str]:
+        """The child process's command line; it must print the ready line, then serve."""
+        return [sys.executable, "-m", "airflow_provider_snowplow.testing.local_aws", str(self.port)]
+
+    def start(self) -> LocalAws:
+        env = {**os.environ, **LOCAL_CREDENTIALS}
+        self._process = subprocess.Popen(
+            self.server_command(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=env,
+        )
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line.startswith(_READY):
+            self.stop()
+            raise RuntimeError(
+                f"the local AWS endpoint did not start (said {line!r}); is moto[server] installed?"
+            )
+        self.endpoint_url = line[len(_READY) :].strip()
+        return self
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+            self._process = None
+
+    def __enter__(self) -> LocalAws:
+        return self.start()
+
+    def __exit__(
+        self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]
+    ) -> None:
+        self.stop()
+
+    def _call(self, path: str, method: str) -> bytes:
+        request = urllib.request.Request(self.endpoint_url + path, method=method)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body: bytes = response.read()
+            return body
+
+    def reset(self) -> None:
+        """Forget every bucket, table and request count."""
+        self._call("/moto-api/reset", "POST")
+        self._call(_COUNTER_PATH, "DELETE")
+
+    def request_counts(self, reset: bool = False) -> Counter[str]:
+        """Requests served since the last reset, by operation (``dynamodb:BatchGetItem``...)."""
+        counts: Counter[str] = Counter(json.loads(self._call(_COUNTER_PATH, "GET")))
+        if reset:
+            self._call(_COUNTER_PATH, "DELETE")
+        return counts
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for this endpoint with the local credentials."""
+        import boto3
+
+        return boto3.client(  # type: ignore[call-overload]
+            service,
+            endpoint_url=self.endpoint_url,
+            region_name=LOCAL_CREDENTIALS["AWS_DEFAULT_REGION"],
+            aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]) if len(sys.argv) > 1 else 0)

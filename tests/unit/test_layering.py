@@ -1,0 +1,59 @@
+"""The layering contracts in pyproject.toml hold, and would catch a core module importing Airflow."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support import REPO
+
+LINT_IMPORTS = str(Path(sys.executable).with_name("lint-imports"))
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    """``lint-imports`` with the repository's contracts, on the package found first under ``root``."""
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    return subprocess.run(
+        [LINT_IMPORTS, "--config", str(REPO / "pyproject.toml"), "--no-cache"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_package_keeps_its_layering_contracts(tmp_path: Path) -> None:
+    done = lint_imports(REPO)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 kept, 0 broken" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "planted", "contract"),
+    [
+        ("manifest/table.py", "import airflow.sdk", "The core imports neither Airflow"),
+        (
+            "event_transformer/stream.py",
+            "from airflow_provider_snowplow.hooks import manifest",
+            "The core imports",
+        ),
+        ("sensors/pending_runs.py", "import boto3", "reach AWS only through the hook"),
+    ],
+)
+def test_a_planted_violation_breaks_the_check(
+    tmp_path: Path, module: str, planted: str, contract: str
+) -> None:
+    copy = tmp_path / "airflow_provider_snowplow"
+    shutil.copytree(REPO / "airflow_provider_snowplow", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    target = copy / module
+    target.write_text(target.read_text() + f"\n{planted}  # planted by the test\n")
+    done = lint_imports(tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"{contract}" in done.stdout and "BROKEN" in done.stdout
+    assert f"airflow_provider_snowplow.{module.removesuffix('.py').replace('/', '.')}" in done.stdout
