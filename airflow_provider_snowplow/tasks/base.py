@@ -148,13 +148,13 @@ class SnowplowManifestTaskMixin:
                     setattr(self, argument.name, checked)
 
     def _checked(self, argument: Argument, value: object) -> Any:
+        """``argument.check(value)``, its error prefixed with the task (and argument) it is about."""
         assert argument.check is not None
         try:
             return argument.check(value)
         except (ValueError, SnowplowProviderError) as exc:
-            message = str(exc)
-            if argument.name not in message:
-                message = f"{argument.name} {message}"
+            # The value checks above say only what a value must be; the domain checks name it.
+            message = f"{argument.name} {exc}" if str(exc).startswith("must ") else str(exc)
             raise type(exc)(f"{self.task_id}: {message}") from None
 
     @cached_property
