@@ -17,12 +17,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.processing.run import SUCCESS_MARKER
+from airflow_provider_snowplow.testing.events import sample_lines
 from airflow_provider_snowplow.testing.local_aws import LOCAL_CREDENTIALS, LocalAws
 
 BUCKET = "acme-snowplow"
@@ -31,12 +31,6 @@ OUTPUT_URL = f"s3://{BUCKET}/enriched/json/"
 TABLE = "snowplow-load-manifests"
 DAG_ID = "snowplow_load_runs"
 REPO = Path(__file__).resolve().parents[1]
-
-
-def sample_lines(name: str) -> list[bytes]:
-    """The lines of a sample file; only ``\n`` ends a line (fields may hold a ``\r``)."""
-    text = resources.files("airflow_provider_snowplow.testing.sample_data").joinpath(name).read_bytes()
-    return [line + b"\n" for line in text.split(b"\n") if line]
 
 
 def seed_archive(s3: Any, runs: int) -> tuple[list[str], int]:

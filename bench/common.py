@@ -1,7 +1,7 @@
 """What the discovery benchmarks share: the local endpoint, seeding, the SDK runner, timing, tables.
 
 Every figure comes from one moto server child process (:class:`BenchAws`, a
-:class:`~airflow_provider_snowplow.local_aws.LocalAws`) that serves requests one at a time and
+:class:`~airflow_provider_snowplow.testing.local_aws.LocalAws`) that serves requests one at a time and
 counts them by operation on the server side, so our code and Snowplow's SDK (in its own venv) are
 counted the same way. Run ``python bench/common.py serve PORT`` only through :class:`BenchAws`.
 """
@@ -24,16 +24,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from airflow_provider_snowplow import local_aws
+from airflow_provider_snowplow.archive.run_ids import sort_run_ids
+from airflow_provider_snowplow.load_manifests import LoadManifest
+from airflow_provider_snowplow.testing.archive import Archive, batch_write, hourly_timestamp
+from airflow_provider_snowplow.testing.local_aws import LocalAws, WsgiApp
+from airflow_provider_snowplow.testing.sdk import run_sdk
 
-from airflow_provider_snowplow import local_aws  # noqa: E402
-from airflow_provider_snowplow.archive.run_ids import sort_run_ids  # noqa: E402
-from airflow_provider_snowplow.load_manifests import LoadManifest  # noqa: E402
-from airflow_provider_snowplow.testing.archive import Archive, batch_write, hourly_timestamp  # noqa: E402
-from airflow_provider_snowplow.testing.local_aws import LocalAws, WsgiApp  # noqa: E402
-from airflow_provider_snowplow.testing.sdk import run_sdk  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 T = TypeVar("T")
 BULK_PUT_PATH = "/_bench/put-objects"

@@ -21,23 +21,21 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from transform import SDK_WORKER, TARGET_END_TO_END, TARGET_FLOOR, TARGET_SDK
 
-from airflow_provider_snowplow.testing.sdk import sdk_python  # noqa: E402
-from bench.transform import SDK_WORKER, TARGET_END_TO_END, TARGET_FLOOR, TARGET_SDK  # noqa: E402
+from airflow_provider_snowplow.testing.sdk import sdk_python
 
 # Our side of the measure, shaped like bench/transform.py's SDK worker (which is the SDK side):
 # argv is the corpus and the output file; each line of stdin names one pass to run.
+# Run with bench/ as the working directory, where ``python -c`` finds transform.py.
 OURS_WORKER = """
 import sys
-sys.path.insert(0, {repo!r})
 from pathlib import Path
-from bench.transform import floor, ours, ours_end_to_end
+from transform import floor, ours, ours_end_to_end
 tsv, out = Path(sys.argv[1]), Path(sys.argv[2])
 lines = tsv.read_bytes().decode().split("\\n")[:-1]  # values may hold other line breaks
-runs = {{"floor": lambda: floor(lines), "ours": lambda: ours(lines),
-        "ours end to end": lambda: ours_end_to_end(tsv, out)}}
+runs = {"floor": lambda: floor(lines), "ours": lambda: ours(lines),
+        "ours end to end": lambda: ours_end_to_end(tsv, out)}
 for command in sys.stdin:
     runs[command.strip()]()
 """
@@ -61,6 +59,7 @@ def instructions(worker: list[str], command: str, passes: int) -> int:
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONHASHSEED": "0"},
+        cwd=Path(__file__).resolve().parent,
     )
     if result.returncode:
         raise RuntimeError(f"{command} failed under valgrind:\n{result.stderr[-3000:]}")
@@ -78,7 +77,7 @@ def main() -> int:
         tsv = write_lines(Path(tmp) / "enriched.tsv", valid_lines(args.lines, seed=2024))
         out = Path(tmp) / "out.jsonl"
         workers = {
-            "ours": [sys.executable, "-c", OURS_WORKER.format(repo=str(REPO)), str(tsv), str(out)],
+            "ours": [sys.executable, "-c", OURS_WORKER, str(tsv), str(out)],
             "sdk": [sdk_python(), "-c", SDK_WORKER, str(tsv), str(out)],
         }
         for measure, (worker, command) in MEASURES.items():

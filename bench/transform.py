@@ -39,14 +39,11 @@ from collections.abc import Callable
 from pathlib import Path
 from statistics import median
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+import orjson
 
-import orjson  # noqa: E402
-
-from airflow_provider_snowplow.event_transformer import transform, transform_stream  # noqa: E402
-from airflow_provider_snowplow.testing.events import valid_lines, write_lines  # noqa: E402
-from airflow_provider_snowplow.testing.sdk import sdk_python  # noqa: E402
+from airflow_provider_snowplow.event_transformer import transform, transform_stream
+from airflow_provider_snowplow.testing.events import valid_lines, write_lines
+from airflow_provider_snowplow.testing.sdk import sdk_python
 
 TARGET_SDK, TARGET_FLOOR, TARGET_END_TO_END = 3.0, 2.0, 4.0
 MEASURES = ("ours", "sdk", "floor", "ours end to end", "sdk end to end")

@@ -27,9 +27,9 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, Param, task_group
 
-from airflow_provider_snowplow.operators.manifest import MarkRunLoadedOperator
+from airflow_provider_snowplow.operators.manifest import SnowplowMarkRunLoadedOperator
 from airflow_provider_snowplow.operators.transform import SnowplowTransformRunOperator
-from airflow_provider_snowplow.sensors.pending_runs import PendingRunSensor
+from airflow_provider_snowplow.sensors.pending_runs import SnowplowPendingRunSensor
 from airflow_provider_snowplow.tasks.assets import loaded_runs_asset
 
 MANIFEST_TABLE = os.environ.get("SNOWPLOW_MANIFEST_TABLE", "snowplow-load-manifests")
@@ -58,7 +58,7 @@ with DAG(
     tags=["snowplow"],
     doc_md=__doc__,
 ) as dag:
-    wait_for_runs = PendingRunSensor(
+    wait_for_runs = SnowplowPendingRunSensor(
         task_id="wait_for_runs",
         archive_url="{{ params.archive_url }}",
         table_name="{{ params.table_name }}",
@@ -84,7 +84,7 @@ with DAG(
             retries=2,
             retry_delay=timedelta(seconds=5),
         )
-        mark_loaded = MarkRunLoadedOperator(
+        mark_loaded = SnowplowMarkRunLoadedOperator(
             task_id="mark_loaded",
             snowplow_run_id=snowplow_run_id,
             table_name=table_name,

@@ -2,7 +2,7 @@
 
 Clients talk to the proxy exactly as to AWS; it forwards each request to moto's server unless a
 rule says otherwise. Rules match an operation name (``dynamodb:BatchGetItem``, ``s3:ListObjectsV2``
-... as :func:`airflow_provider_snowplow.local_aws.operation_name` names them) and fire for the first
+... as :func:`airflow_provider_snowplow.testing.local_aws.operation_name` names them) and fire for the first
 ``times`` matching requests (or every ``every``-th one). Faults:
 
 * ``error``: an AWS error response (status and code as given, in the service's own format);

@@ -25,7 +25,7 @@ def annotate_outlet_events(outlets: Any, context: Context, extra: dict[str, Any]
 def loaded_runs_asset(table_name: str) -> Asset:
     """The asset meaning "a Snowplow run was loaded into manifest ``table_name``".
 
-    Give it to ``MarkRunLoadedOperator(outlets=[...])`` in the loading DAG and to
+    Give it to ``SnowplowMarkRunLoadedOperator(outlets=[...])`` in the loading DAG and to
     ``schedule=[...]`` of consumer DAGs; both sides build it from the table name, so they agree.
     """
     return Asset(

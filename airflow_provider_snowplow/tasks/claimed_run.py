@@ -12,7 +12,7 @@ Usage in a TaskFlow task or an operator's ``execute``::
   run is never taken over while its worker is alive; if renewal finds the claim lost, the task
   fails at the end of the body instead of reporting success.
 * If the body raises, the claim is released at once, so the run is pending again without waiting
-  for the lease to expire. On success the claim is kept: ``MarkRunLoadedOperator`` of the same DAG
+  for the lease to expire. On success the claim is kept: ``SnowplowMarkRunLoadedOperator`` of the same DAG
   run records the run and drops the claim in one transaction.
 """
 

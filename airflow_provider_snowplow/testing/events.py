@@ -16,6 +16,7 @@ import random
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from airflow_provider_snowplow.event_transformer import fields, parsers
@@ -420,3 +421,12 @@ def write_lines(path: Path, lines: Iterable[str], terminator: str = "\n") -> Pat
     with path.open("w", encoding="utf-8", newline="") as out:
         out.writelines(line + terminator for line in lines)
     return path
+
+
+def sample_lines(name: str) -> list[bytes]:
+    """The lines of one of the package's sample files (``enriched-events.tsv``, ``bad-enriched-events.tsv``).
+
+    Only ``\n`` ends a line (fields may hold a ``\r``).
+    """
+    text = resources.files("airflow_provider_snowplow.testing.sample_data").joinpath(name).read_bytes()
+    return [line + b"\n" for line in text.split(b"\n") if line]

@@ -1,4 +1,4 @@
-"""Test DAGs: PendingRunSensor alone, in each mode, pointed at the test archive by environment."""
+"""Test DAGs: SnowplowPendingRunSensor alone, in each mode, pointed at the test archive by environment."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 import pendulum
 from airflow.sdk import DAG
 
-from airflow_provider_snowplow.sensors.pending_runs import PendingRunSensor
+from airflow_provider_snowplow.sensors.pending_runs import SnowplowPendingRunSensor
 
 for mode, deferrable in (("poke", False), ("reschedule", False), ("deferrable", True)):
     with DAG(
@@ -16,7 +16,7 @@ for mode, deferrable in (("poke", False), ("reschedule", False), ("deferrable", 
         start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
         params={"max_runs": int(os.environ.get("SNOWPLOW_MAX_RUNS", "100"))},
     ):
-        PendingRunSensor(
+        SnowplowPendingRunSensor(
             task_id="wait_for_runs",
             archive_url=os.environ.get("SNOWPLOW_ARCHIVE_URL", "s3://acme-snowplow/enriched/archive/"),
             table_name="{{ var.value.get('snowplow_table', '"

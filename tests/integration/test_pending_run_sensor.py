@@ -1,4 +1,4 @@
-"""PendingRunSensor in poke, reschedule and deferrable mode, and its trigger, against the local endpoint."""
+"""SnowplowPendingRunSensor in poke, reschedule and deferrable mode, and its trigger, against the local endpoint."""
 
 from __future__ import annotations
 

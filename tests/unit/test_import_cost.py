@@ -53,9 +53,9 @@ def test_the_core_works_where_airflow_cannot_be_imported() -> None:
 def test_parsing_a_dag_file_with_our_operators_imports_no_aws_sdk() -> None:
     loaded = run(
         "import sys\n"
-        "from airflow_provider_snowplow.sensors.pending_runs import PendingRunSensor\n"
+        "from airflow_provider_snowplow.sensors.pending_runs import SnowplowPendingRunSensor\n"
         "from airflow_provider_snowplow.operators.transform import SnowplowTransformRunOperator\n"
-        "from airflow_provider_snowplow.operators.manifest import MarkRunLoadedOperator\n"
+        "from airflow_provider_snowplow.operators.manifest import SnowplowMarkRunLoadedOperator\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'boto3', 'botocore', 'aiobotocore'}))"
     )
     assert loaded == "[]"

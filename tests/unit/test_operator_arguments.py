@@ -14,15 +14,17 @@ GOOD = {"archive_url": "s3://acme/enriched/archive/", "table_name": "snowplow-lo
 
 
 def sensor(**overrides: Any) -> Any:
-    from airflow_provider_snowplow.sensors.pending_runs import PendingRunSensor
+    from airflow_provider_snowplow.sensors.pending_runs import SnowplowPendingRunSensor
 
-    return PendingRunSensor(task_id="wait", **{**GOOD, **overrides})
+    return SnowplowPendingRunSensor(task_id="wait", **{**GOOD, **overrides})
 
 
 def mark(**overrides: Any) -> Any:
-    from airflow_provider_snowplow.operators.manifest import MarkRunLoadedOperator
+    from airflow_provider_snowplow.operators.manifest import SnowplowMarkRunLoadedOperator
 
-    return MarkRunLoadedOperator(task_id="mark", **{"snowplow_run_id": RUN, "table_name": "t-1", **overrides})
+    return SnowplowMarkRunLoadedOperator(
+        task_id="mark", **{"snowplow_run_id": RUN, "table_name": "t-1", **overrides}
+    )
 
 
 def transform(**overrides: Any) -> Any:

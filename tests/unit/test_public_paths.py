@@ -1,0 +1,61 @@
+"""Every import path the README shows works: users' DAGs import them, so moves keep them."""
+
+from __future__ import annotations
+
+import importlib
+import re
+
+import pytest
+
+from tests.support import REPO
+
+README = (REPO / "README.md").read_text()
+# `from airflow_provider_snowplow.x import (a, b)` in code blocks, and `airflow_provider_snowplow.x`
+# module names in the prose and tables.
+FROM_IMPORTS = [
+    (module, parenthesized or plain)
+    for module, parenthesized, plain in re.findall(
+        r"from (airflow_provider_snowplow[\w.]*) import (?:\(([^)]*)\)|([\w, ]+)$)", README, re.MULTILINE
+    )
+]
+MODULES = sorted(set(re.findall(r"`(airflow_provider_snowplow(?:\.\w+)*)`", README)))
+
+
+def test_the_readme_shows_import_paths() -> None:
+    assert len(FROM_IMPORTS) >= 4 and len(MODULES) >= 5, "the patterns no longer find the README's imports"
+
+
+@pytest.mark.parametrize(("module", "names"), FROM_IMPORTS, ids=[m for m, _ in FROM_IMPORTS])
+def test_each_from_import_of_the_readme_works(module: str, names: str) -> None:
+    imported = importlib.import_module(module)
+    for name in (n.strip() for n in names.replace("\n", ",").split(",")):
+        if name:
+            assert hasattr(imported, name), f"{module} has no {name}"
+
+
+@pytest.mark.parametrize("dotted", MODULES)
+def test_each_module_or_object_the_readme_names_imports(dotted: str) -> None:
+    try:
+        importlib.import_module(dotted)
+    except ModuleNotFoundError:
+        module, _, name = dotted.rpartition(".")
+        assert hasattr(importlib.import_module(module), name), f"{dotted} is neither a module nor in one"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("airflow_provider_snowplow.sensors.pending_runs.PendingRunSensor", "SnowplowPendingRunSensor"),
+        ("airflow_provider_snowplow.triggers.pending_runs.PendingRunTrigger", "SnowplowPendingRunTrigger"),
+        (
+            "airflow_provider_snowplow.operators.manifest.MarkRunLoadedOperator",
+            "SnowplowMarkRunLoadedOperator",
+        ),
+        ("airflow_provider_snowplow.operators.claims.claimed_run", "claimed_run"),
+        ("airflow_provider_snowplow.operators.assets.loaded_runs_asset", "loaded_runs_asset"),
+        ("airflow_provider_snowplow.local_aws.LocalAws", "LocalAws"),
+    ],
+)
+def test_the_0_1_names_are_the_new_objects(old: str, new: str) -> None:
+    module, _, name = old.rpartition(".")
+    assert getattr(importlib.import_module(module), name).__name__ == new
