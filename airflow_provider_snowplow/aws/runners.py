@@ -10,28 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_snowplow.aws.failures import describe_failure, is_botocore_error
-from airflow_provider_snowplow.aws.plans import AwsCall, Pause, Plan, T
+from airflow_provider_snowplow.aws.plans import AwsCall, Pause, Plan, Response, T
 
 
 def run_sync(plan: Plan[T], clients: Mapping[str, Any]) -> T:
     """Drive ``plan`` with boto3 clients keyed by service name (``"s3"``, ``"dynamodb"``)."""
+    steps = _steps(plan, clients)
     try:
-        step = next(plan)
+        step = next(steps)
         while True:
-            if isinstance(step, Pause):
-                time.sleep(step.seconds)
-                step = plan.send(None)
-                continue
-            try:
-                response = _method(clients, step)(**step.params)
-            except Exception as exc:
-                step = _throw(plan, step, exc, clients)
-            else:
-                step = plan.send(response)
+            step = steps.send(_perform(clients, step))
     except StopIteration as done:
         result: T = done.value
         return result
@@ -39,43 +32,75 @@ def run_sync(plan: Plan[T], clients: Mapping[str, Any]) -> T:
 
 async def run_async(plan: Plan[T], clients: Mapping[str, Any]) -> T:
     """Drive ``plan`` with aiobotocore clients keyed by service name; mirrors :func:`run_sync`."""
+    steps = _steps(plan, clients)
     try:
-        step = next(plan)
+        step = next(steps)
         while True:
-            if isinstance(step, Pause):
-                await asyncio.sleep(step.seconds)
-                step = plan.send(None)
-                continue
-            try:
-                response = await _method(clients, step)(**step.params)
-            except Exception as exc:
-                step = _throw(plan, step, exc, clients)
-            else:
-                step = plan.send(response)
+            step = steps.send(await _perform_async(clients, step))
     except StopIteration as done:
         result: T = done.value
         return result
 
 
-def _method(clients: Mapping[str, Any], call: AwsCall) -> Any:
-    return getattr(clients[call.service], call.method)
+@dataclass(frozen=True)
+class _Failed:
+    """A call's outcome when the client raised."""
+
+    error: Exception
+
+
+Outcome = Response | _Failed | None
+
+
+def _steps(plan: Plan[T], clients: Mapping[str, Any]) -> Generator[AwsCall | Pause, Outcome, T]:
+    """``plan``, with each call's failure thrown into it, or raised readably if it does not handle it.
+
+    What the runners share: they only perform each step and send back its outcome.
+    """
+    try:
+        step = next(plan)
+        while True:
+            outcome = yield step
+            if not isinstance(outcome, _Failed):
+                step = plan.send(outcome)
+                continue
+            call, exc = step, outcome.error
+            assert isinstance(call, AwsCall)
+            if not is_botocore_error(exc):  # bugs and interrupts pass through untouched
+                raise exc
+            try:
+                step = plan.throw(exc)
+            except Exception as unhandled:
+                if unhandled is exc:
+                    raise describe_failure(call, exc, _region(clients, call.service)) from exc
+                raise
+    except StopIteration as done:  # the plan's return value (a generator may not let it through)
+        result: T = done.value
+        return result
+
+
+def _perform(clients: Mapping[str, Any], step: AwsCall | Pause) -> Outcome:
+    if isinstance(step, Pause):
+        time.sleep(step.seconds)
+        return None
+    try:
+        response: Response = getattr(clients[step.service], step.method)(**step.params)
+    except Exception as exc:
+        return _Failed(exc)
+    return response
+
+
+async def _perform_async(clients: Mapping[str, Any], step: AwsCall | Pause) -> Outcome:
+    if isinstance(step, Pause):
+        await asyncio.sleep(step.seconds)
+        return None
+    try:
+        response: Response = await getattr(clients[step.service], step.method)(**step.params)
+    except Exception as exc:
+        return _Failed(exc)
+    return response
 
 
 def _region(clients: Mapping[str, Any], service: str) -> str | None:
     meta = getattr(clients[service], "meta", None)
     return getattr(meta, "region_name", None)
-
-
-def _throw(plan: Plan[Any], call: AwsCall, exc: Exception, clients: Mapping[str, Any]) -> AwsCall | Pause:
-    """Let the plan handle an AWS error; if it does not, raise the readable form instead.
-
-    Errors that do not come from botocore (bugs, interrupts) pass through untouched.
-    """
-    if not is_botocore_error(exc):
-        raise exc
-    try:
-        return plan.throw(exc)
-    except Exception as unhandled:
-        if unhandled is exc:
-            raise describe_failure(call, exc, _region(clients, call.service)) from exc
-        raise

@@ -57,13 +57,9 @@ class SnowplowPendingRunTrigger(BaseTrigger):
         end_time: float | None = None,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
-        self.archive_url = archive_url
-        self.table_name = table_name
-        self.max_runs = max_runs
-        self.aws_conn_id = aws_conn_id
-        self.region_name = region_name
-        self.poke_interval = poke_interval
-        self.end_time = end_time
+        self.archive_url, self.table_name, self.max_runs = archive_url, table_name, max_runs
+        self.aws_conn_id, self.region_name = aws_conn_id, region_name
+        self.poke_interval, self.end_time = poke_interval, end_time
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         classpath = f"{type(self).__module__}.{type(self).__qualname__}"
