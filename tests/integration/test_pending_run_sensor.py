@@ -11,7 +11,7 @@ import pytest
 
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.testing.archive import Archive, hourly_timestamp
-from airflow_provider_snowplow.triggers.pending_runs import PendingRunTrigger
+from airflow_provider_snowplow.triggers.pending_runs import SnowplowPendingRunTrigger
 from tests.integration.airflow_runs import run_dag
 
 MODES = ("poke", "reschedule", "deferrable")
@@ -91,7 +91,7 @@ def test_a_missing_table_fails_even_with_soft_fail(
     assert outcome.states[("wait_for_runs", -1)] == "failed"
 
 
-def _first_event(trigger: PendingRunTrigger) -> dict:  # type: ignore[type-arg]
+def _first_event(trigger: SnowplowPendingRunTrigger) -> dict:  # type: ignore[type-arg]
     async def first() -> dict:  # type: ignore[type-arg]
         async for event in trigger.run():
             return dict(event.payload)
@@ -101,12 +101,12 @@ def _first_event(trigger: PendingRunTrigger) -> dict:  # type: ignore[type-arg]
 
 
 def test_trigger_serializes_to_what_rebuilds_it() -> None:
-    trigger = PendingRunTrigger(
+    trigger = SnowplowPendingRunTrigger(
         "s3://b/p/", "t", 7, aws_conn_id="c", region_name="eu-west-1", poke_interval=5, end_time=9.5
     )
     classpath, kwargs = trigger.serialize()
-    assert classpath == "airflow_provider_snowplow.triggers.pending_runs.PendingRunTrigger"
-    rebuilt = PendingRunTrigger(**kwargs)
+    assert classpath == "airflow_provider_snowplow.triggers.pending_runs.SnowplowPendingRunTrigger"
+    rebuilt = SnowplowPendingRunTrigger(**kwargs)
     assert rebuilt.serialize() == (classpath, kwargs)
     assert kwargs == {
         "archive_url": "s3://b/p/",
@@ -125,7 +125,7 @@ def test_trigger_polls_with_the_async_client_until_runs_are_pending(
     manifest.mark_loaded(archive.add_run("2017-04-01-10-00-00"))
     later = threading.Timer(0.6, archive.add_runs, args=(3, 100))
     later.start()
-    event = _first_event(PendingRunTrigger(archive.url, table, max_runs=2, poke_interval=0.2))
+    event = _first_event(SnowplowPendingRunTrigger(archive.url, table, max_runs=2, poke_interval=0.2))
     later.join()
     expected = [archive.run_id(hourly_timestamp(hour)) for hour in (100, 101)]
     assert event == {"status": "success", "pending_run_ids": expected}
@@ -135,13 +135,13 @@ def test_trigger_reports_errors_and_timeouts_as_events(
     aws_connection: str, table: str, archive: Archive
 ) -> None:
     archive.add_run("2017-04-01-10-00-00")
-    error = _first_event(PendingRunTrigger(archive.url, "no-such-table", max_runs=2))
+    error = _first_event(SnowplowPendingRunTrigger(archive.url, "no-such-table", max_runs=2))
     assert error["status"] == "error"
     assert error["message"].startswith("manifest table 'no-such-table' does not exist in us-east-1")
-    bad_url = _first_event(PendingRunTrigger("acme/enriched", table, max_runs=2))
+    bad_url = _first_event(SnowplowPendingRunTrigger("acme/enriched", table, max_runs=2))
     assert bad_url["status"] == "error" and "must start with s3://" in bad_url["message"]
     empty = archive.url + "empty/"
     timeout = _first_event(
-        PendingRunTrigger(empty, table, max_runs=2, poke_interval=0.1, end_time=time.time() + 0.3)
+        SnowplowPendingRunTrigger(empty, table, max_runs=2, poke_interval=0.1, end_time=time.time() + 0.3)
     )
     assert timeout["status"] == "timeout"
