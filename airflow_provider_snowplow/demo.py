@@ -56,6 +56,7 @@ def seed_archive(s3: Any, runs: int) -> tuple[list[str], int]:
 
 
 def airflow_env(aws: LocalAws, home: Path) -> dict[str, str]:
+    """The environment ``airflow dags test`` runs in: a throwaway home and SQLite DB, the local endpoint."""
     connection = {
         "conn_type": "aws",
         "login": LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
@@ -97,18 +98,21 @@ def airflow(args: list[str], env: dict[str, str], log: Path) -> None:
 
 
 def output_summaries(s3: Any) -> list[dict[str, Any]]:
+    """The ``_SUCCESS.json`` summaries the pipeline wrote, one per processed run."""
     listing = s3.list_objects_v2(Bucket=BUCKET, Prefix="enriched/json/")
     keys = [o["Key"] for o in listing.get("Contents", []) if o["Key"].endswith(SUCCESS_MARKER)]
     return [json.loads(s3.get_object(Bucket=BUCKET, Key=k)["Body"].read()) for k in sorted(keys)]
 
 
 def first_event(s3: Any, summary: dict[str, Any]) -> dict[str, Any]:
+    """The first good event of a run's output, to show what the JSON looks like."""
     body = s3.get_object(Bucket=BUCKET, Key=summary["good_keys"][0])["Body"].read()
     event: dict[str, Any] = json.loads(gzip.decompress(body).splitlines()[0])
     return event
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the demo; returns the process exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=4, help="run folders to seed (default 4)")
     args = parser.parse_args(argv)

@@ -14,6 +14,7 @@ _INTEGRATION = "Snowplow"
 
 
 def get_provider_info() -> dict[str, Any]:
+    """What Airflow's providers manager reads: modules of hooks, sensors, triggers, operators, CLI."""
     return {
         "package-name": "airflow-provider-snowplow",
         "name": "Snowplow",

@@ -1,5 +1,7 @@
-"""AWS work as data: plans (:mod:`.plans`), the runners that carry them out (:mod:`.runners`),
-one pagination plan (:mod:`.pagination`) and readable failures (:mod:`.failures`).
+"""AWS work as data, carried out by boto3 or aiobotocore.
+
+Plans (:mod:`.plans`), the runners that carry them out (:mod:`.runners`), one pagination plan
+(:mod:`.pagination`) and readable failures (:mod:`.failures`).
 
 Core code: imports neither Airflow nor, until a runner is given clients, boto3.
 """

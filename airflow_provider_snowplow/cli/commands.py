@@ -66,6 +66,7 @@ class Invocation:
 
     @cached_property
     def manifest(self) -> LoadManifest:
+        """The manifest the command works on, opened from its connection options on first use."""
         return open_manifest(self.args, self.front_end)
 
     @cached_property
@@ -102,6 +103,7 @@ def _fail(exc: Exception, code: ExitCode) -> int:
 
 
 def create_table(inv: Invocation) -> int:
+    """``create-table``: create the manifest table if missing and wait until it is ACTIVE."""
     table = inv.manifest.create_table(inv.args.billing_mode)
     # DescribeTable leaves the summary out for a table that has always been provisioned
     mode = table.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
@@ -110,6 +112,7 @@ def create_table(inv: Invocation) -> int:
 
 
 def status(inv: Invocation) -> int:
+    """``status``: counts of an archive's runs by state, with claims and archived runs named."""
     archive = parse_archive_url(inv.args.archive_url)
     found = _discover(inv, archive, max_runs=None)
     report: dict[str, Any] = {
@@ -145,6 +148,7 @@ def status(inv: Invocation) -> int:
 
 
 def pending(inv: Invocation) -> int:
+    """``pending``: the runs still to load, oldest first, one a line (or JSON)."""
     archive = parse_archive_url(inv.args.archive_url)
     found = _discover(inv, archive, max_runs=inv.args.max_runs)
     if inv.args.json:
@@ -164,6 +168,7 @@ def pending(inv: Invocation) -> int:
 
 
 def mark_loaded(inv: Invocation) -> int:
+    """``mark-loaded``: record the named runs as loaded; a run with another record is left alone."""
     run_ids = _run_ids(inv)
     left = 0
     for run_id in run_ids:
@@ -182,6 +187,7 @@ def mark_loaded(inv: Invocation) -> int:
 
 
 def unmark(inv: Invocation) -> int:
+    """``unmark``: delete the named runs' records (after confirmation) so they are loaded again."""
     run_ids = _run_ids(inv)
     if not inv.args.yes:  # the records are read only to show what the question is about
         records = {}
@@ -204,6 +210,7 @@ def unmark(inv: Invocation) -> int:
 
 
 def skip(inv: Invocation) -> int:
+    """``skip``: record named runs, or every unrecorded run before ``--before``, as never to load."""
     args = inv.args
     if args.before is not None:
         if args.run_ids:
@@ -267,6 +274,7 @@ def _skip_before(inv: Invocation, archive: ArchiveUrl, before: datetime) -> int:
 
 
 def release(inv: Invocation) -> int:
+    """``release``: drop a run's claim; a live one only after confirmation."""
     run_id = validate_run_id(inv.args.run_id)
     claim = inv.manifest.get_claim(run_id)
     if claim is None:

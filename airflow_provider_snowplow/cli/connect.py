@@ -38,6 +38,7 @@ class ConnectionSetupError(Exception):
 
 
 def table_name(args: argparse.Namespace) -> str:
+    """The manifest table: ``--table``, else ``$SNOWPLOW_MANIFEST_TABLE``; a usage error if neither."""
     name: str | None = args.table or os.environ.get(TABLE_ENVIRONMENT_VARIABLE)
     if not name:
         raise UsageError(f"no manifest table: pass --table NAME or set ${TABLE_ENVIRONMENT_VARIABLE}")
@@ -89,8 +90,11 @@ def open_manifest(args: argparse.Namespace, front_end: FrontEnd) -> LoadManifest
 
 
 def _through_airflow(table: str, connection: str, region: str | None, must_exist: bool) -> LoadManifest:
-    """The hook's clients. A connection named with --conn-id must exist: the Amazon provider would
-    otherwise fall back to boto3's default credentials, silently reaching another account."""
+    """The hook's clients, for a connection that must exist when named with ``--conn-id``.
+
+    Otherwise the Amazon provider would fall back to boto3's default credentials, silently
+    reaching another account.
+    """
     try:
         from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
     except ImportError as exc:

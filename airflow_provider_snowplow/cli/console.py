@@ -10,6 +10,7 @@ from airflow_provider_snowplow.cli.definition import EXIT_CODES_HELP, add_subcom
 
 
 def parser() -> argparse.ArgumentParser:
+    """The ``snowplow-manifest`` argument parser, rendered from the shared command table."""
     root = argparse.ArgumentParser(
         prog="snowplow-manifest",
         description="Inspect and edit a Snowplow load manifest (DynamoDB) against an enriched archive (S3).",

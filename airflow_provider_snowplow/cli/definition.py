@@ -57,6 +57,7 @@ def cut_off(value: str) -> datetime:
 
 
 def positive_int(value: str) -> int:
+    """An argparse type: a whole number of at least 1."""
     try:
         number = int(value)
     except ValueError:
@@ -68,8 +69,11 @@ def positive_int(value: str) -> int:
 
 @dataclass(frozen=True)
 class Option:
-    """One argument: ``flags`` and ``help`` plus argparse keywords that Airflow's ``Arg`` accepts
-    (``action``, ``default``, ``nargs``, ``type``, ``choices``, ``metavar``, ``dest``)."""
+    """One argument: ``flags`` and ``help`` plus argparse keywords.
+
+    Only keywords that Airflow's ``Arg`` accepts too (``action``, ``default``, ``nargs``, ``type``,
+    ``choices``, ``metavar``, ``dest``), so both renderings mean the same.
+    """
 
     flags: tuple[str, ...]
     help: str
@@ -78,6 +82,8 @@ class Option:
 
 @dataclass(frozen=True)
 class Subcommand:
+    """One subcommand: its name, one-line help, options and a longer description."""
+
     name: str
     help: str
     options: tuple[Option, ...]

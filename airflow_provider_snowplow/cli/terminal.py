@@ -45,6 +45,7 @@ class Progress:
         self._started = time.monotonic()
 
     def step(self, count: int = 1) -> None:
+        """Count ``count`` more steps; redraws the line at most every tenth of a second."""
         self.done += count
         now = time.monotonic()
         if not self.enabled or self.done < PROGRESS_AFTER_STEPS:
@@ -59,6 +60,7 @@ class Progress:
         self.stream.flush()
 
     def close(self) -> None:
+        """Erase the counter line, if one was drawn."""
         if self._width:
             self.stream.write("\r" + " " * self._width + "\r")
             self.stream.flush()

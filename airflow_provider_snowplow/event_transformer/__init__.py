@@ -1,4 +1,4 @@
-"""Snowplow enriched events (TSV) to JSON-ready dicts: the core of the per-run processing step.
+r"""Snowplow enriched events (TSV) to JSON-ready dicts: the core of the per-run processing step.
 
 Pure Python plus orjson; imports neither Airflow nor boto3. The output equals that of Snowplow's
 Python Analytics SDK 0.2.3 for every valid line, several times faster; the few intentional
@@ -9,7 +9,7 @@ Typical use::
     from airflow_provider_snowplow.event_transformer import transform, transform_stream
 
     event = transform(line)                       # one line -> dict
-    with open("part-0000", "rb") as tsv, open("good.jsonl", "wb") as good, \\
+    with open("part-0000", "rb") as tsv, open("good.jsonl", "wb") as good, \
             open("bad.jsonl", "wb") as bad:
         stats = transform_stream(tsv, good, bad)  # a whole file, streaming
 """

@@ -39,9 +39,11 @@ class _Peeked(io.RawIOBase):
 
 
 def open_enriched(body: Any) -> IO[bytes]:
-    """Any readable byte source (an S3 body, a file, stdin) as a buffered binary stream of lines,
-    gunzipped when it is gzip: by content, not by name, so a gzip part without ``.gz`` (or a plain
-    one with it) reads right."""
+    """Any readable byte source (an S3 body, a file, stdin) as a buffered binary stream of lines.
+
+    Gunzipped when it is gzip: by content, not by name, so a gzip part without ``.gz`` (or a plain
+    one with it) reads right.
+    """
     raw = _Peeked(body)
     stream: IO[bytes] = io.BufferedReader(raw, buffer_size=1024 * 1024)
     if raw.is_gzip:

@@ -1,4 +1,4 @@
-"""Whole files: enriched TSV lines in, good events and bad rows out, one line at a time.
+r"""Whole files: enriched TSV lines in, good events and bad rows out, one line at a time.
 
 Every input line ends up as exactly one good event or one bad row (``lines == good + bad``), so
 nothing is lost silently: a line that is not UTF-8, has the wrong number of fields or an invalid
@@ -11,7 +11,7 @@ Bad rows are JSON objects, one per line::
         {"field": "txn_id", "value": "12a", "reason": "not an integer"}]}
 
 plus ``"source"`` when the stream has a name, and ``"line_base64"`` (the raw bytes) when the line
-is not valid UTF-8, in which case ``"line"`` shows the bad bytes as ``\\xNN`` escapes.
+is not valid UTF-8, in which case ``"line"`` shows the bad bytes as ``\xNN`` escapes.
 """
 
 from __future__ import annotations
@@ -45,11 +45,11 @@ class GoodEvent(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class BadRow:
-    """A line that did not transform, with everything needed to find, fix or replay it.
+    r"""A line that did not transform, with everything needed to find, fix or replay it.
 
     Attributes:
         line_number: 1-based position of the line in its input.
-        line: the line without its terminator; bytes that are not UTF-8 appear as ``\\xNN``.
+        line: the line without its terminator; bytes that are not UTF-8 appear as ``\xNN``.
         errors: every problem of the line.
         line_base64: the raw line (without terminator), only when it is not valid UTF-8.
         source: the name of the input (a file path), when known.
@@ -100,13 +100,13 @@ def transform_lines(
     add_geolocation_data: bool = True,
     source: str | None = None,
 ) -> Iterator[GoodEvent | BadRow]:
-    """Transform lines lazily, yielding one :class:`GoodEvent` or :class:`BadRow` per line, in order.
+    r"""Transform lines lazily, yielding one :class:`GoodEvent` or :class:`BadRow` per line, in order.
 
     Args:
         lines: lines as read from a file, binary (decoded here as UTF-8; preferred, so that a line
             that is not UTF-8 becomes a bad row instead of failing the read) or text, with or
             without their terminators. Iterating over a binary file object splits lines on
-            ``\\n`` only, as the TSV format requires; text files split on other characters too.
+            ``\n`` only, as the TSV format requires; text files split on other characters too.
         add_geolocation_data: see :func:`~airflow_provider_snowplow.event_transformer.transform`.
         source: a name for the input, copied into bad rows.
     """
@@ -196,9 +196,9 @@ def transform_stream(
 
 
 def _line_blocks(source: IO[bytes]) -> Iterator[bytes]:
-    """Whole lines of ``source`` with their terminators, about ``READ_SIZE`` bytes at a time.
+    r"""Whole lines of ``source`` with their terminators, about ``READ_SIZE`` bytes at a time.
 
-    Every block but the last ends with ``\\n``; the last line of the input may have none.
+    Every block but the last ends with ``\n``; the last line of the input may have none.
     """
     partial: list[bytes] = []  # the start of a line that continues in the next read
     while data := source.read(READ_SIZE):

@@ -31,7 +31,7 @@ _LINE_TERMINATORS = ("\n", "\r")
 
 
 def transform(line: str, add_geolocation_data: bool = True) -> dict[str, Any]:
-    """One enriched event as a dict, equal to ``snowplow_analytics_sdk.event_transformer.transform``.
+    r"""One enriched event as a dict, equal to ``snowplow_analytics_sdk.event_transformer.transform``.
 
     Empty fields are left out; integers, doubles and booleans are converted; timestamps become
     ``YYYY-MM-DDTHH:MM:SS[.fff]Z``; ``contexts``, ``derived_contexts`` and ``unstruct_event`` are
@@ -40,7 +40,7 @@ def transform(line: str, add_geolocation_data: bool = True) -> dict[str, Any]:
     where we intentionally differ from the SDK.
 
     Args:
-        line: one line of an enriched-event file; one trailing ``\\n``, ``\\r\\n`` or ``\\r`` is
+        line: one line of an enriched-event file; one trailing ``\n``, ``\r\n`` or ``\r`` is
             ignored, so lines read from a file can be passed as they are.
         add_geolocation_data: add ``geo_location`` (``"lat,lon"``, for Elasticsearch's
             ``geo_point``) when both coordinates are present.

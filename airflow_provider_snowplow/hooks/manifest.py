@@ -66,6 +66,7 @@ class SnowplowManifestHook(AwsBaseHook):
 
     @property
     def config(self) -> Config:
+        """The connection's botocore config, with bounded standard-mode retries unless it sets its own."""
         config = super().config
         if getattr(config, "retries", None) is None:
             config = config.merge(Config(retries=DEFAULT_RETRIES))  # type: ignore[arg-type]

@@ -52,6 +52,7 @@ class ClaimOutcome:
 
     @property
     def won(self) -> bool:
+        """Whether this caller holds the claim now and may process the run."""
         return self.status == "claimed"
 
 

@@ -37,24 +37,29 @@ ItemAttributes = dict[str, dict[str, Any]]
 
 
 def writer_name() -> str:
+    """The ``Writer`` attribute of our records: package name and version."""
     from airflow_provider_snowplow import __version__
 
     return f"airflow-provider-snowplow {__version__}"
 
 
 def key(item_key: str) -> ItemAttributes:
+    """The DynamoDB key of an item: a run id, or a claim key."""
     return {RUN_ID_ATTRIBUTE: {"S": item_key}}
 
 
 def claim_key(run_id: str) -> str:
+    """The key of a run's claim item."""
     return run_id + CLAIM_KEY_SUFFIX
 
 
 def is_claim_key(item_key: str) -> bool:
+    """Whether an item key is a claim's (as opposed to a run record's)."""
     return item_key.endswith(CLAIM_KEY_SUFFIX)
 
 
 def now_iso(now: float) -> str:
+    """Epoch seconds as ISO 8601 UTC with milliseconds, as records and messages show times."""
     return datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -89,6 +94,7 @@ class RunRecord:
 
     @classmethod
     def from_item(cls, item: ItemAttributes) -> RunRecord:
+        """Read a record item; an SDK-written item (the key alone) reads as LOADED."""
         return cls(
             run_id=_string(item, RUN_ID_ATTRIBUTE) or "",
             status=_string(item, STATUS) or LOADED,
@@ -116,10 +122,12 @@ class Claim:
     lease_expires_at: float
 
     def is_live(self, now: float) -> bool:
+        """Whether the lease still runs at epoch seconds ``now``."""
         return self.lease_expires_at > now
 
     @classmethod
     def from_item(cls, item: ItemAttributes) -> Claim:
+        """Read a claim item; missing or malformed numbers read as an expired lease."""
         item_key = _string(item, RUN_ID_ATTRIBUTE) or ""
         return cls(
             run_id=item_key.removesuffix(CLAIM_KEY_SUFFIX),
@@ -130,6 +138,7 @@ class Claim:
         )
 
     def to_item(self) -> ItemAttributes:
+        """The claim as a DynamoDB item."""
         item = key(claim_key(self.run_id))
         item[CLAIM_OWNER] = {"S": self.owner}
         item[CLAIM_TOKEN] = {"S": self.token}

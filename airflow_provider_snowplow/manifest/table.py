@@ -35,6 +35,7 @@ def validate_table_name(table_name: str) -> str:
 
 
 def describe_call(table_name: str) -> AwsCall:
+    """The ``DescribeTable`` call for ``table_name``."""
     return AwsCall("dynamodb", "describe_table", {"TableName": table_name}, table_resource(table_name))
 
 

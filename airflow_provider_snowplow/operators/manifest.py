@@ -58,6 +58,7 @@ class SnowplowMarkRunLoadedOperator(SnowplowManifestTaskMixin, BaseOperator):
         self.check_literal_arguments()
 
     def execute(self, context: Context) -> dict[str, Any]:
+        """Record the run (releasing this DAG run's claim); returns the XCom described above."""
         self.check_arguments()
         run_id = self.snowplow_run_id
         owner = claim_owner(context) if self.release_claim else None

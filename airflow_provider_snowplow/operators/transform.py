@@ -91,6 +91,7 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
         self.check_literal_arguments()
 
     def execute(self, context: Context) -> dict[str, Any]:
+        """Claim the run, process it, and return its counts; the claim is released if this fails."""
         self.check_arguments()
         from airflow_provider_snowplow.processing.run import process_run
 

@@ -58,6 +58,7 @@ class RunOutput:
     bad_keys: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """The XCom and ``_SUCCESS.json`` form: counts flattened next to the keys."""
         data = asdict(self)
         counts = data.pop("counts")
         data.update(lines=counts["lines"], good=counts["good"], bad=counts["bad"])

@@ -81,6 +81,7 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
         return min(max_runs, limit)
 
     def poke(self, context: Context) -> PokeReturnValue | bool:
+        """One look at the archive: done, with the pending run ids as XCom, when any is pending."""
         found = self.hook.find_pending_runs(self.archive_url, self._checked_max_runs())
         self._log_discovery(found)
         if not found.pending:
@@ -88,6 +89,7 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
         return PokeReturnValue(is_done=True, xcom_value=found.pending)
 
     def execute(self, context: Context) -> Any:
+        """Poke or reschedule as usual; deferrable: look once, then wait in the triggerer."""
         if not self.deferrable:
             return super().execute(context)
         max_runs = self._checked_max_runs()

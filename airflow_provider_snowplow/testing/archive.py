@@ -31,9 +31,11 @@ class Archive:
 
     @property
     def url(self) -> str:
+        """The archive's ``s3://`` URL."""
         return f"s3://{self.bucket}/{self.prefix}"
 
     def run_id(self, timestamp: str) -> str:
+        """The run id of the run folder stamped ``timestamp``."""
         return f"{self.prefix}run={timestamp}/"
 
     def add_run(

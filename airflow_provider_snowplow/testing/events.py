@@ -424,7 +424,7 @@ def write_lines(path: Path, lines: Iterable[str], terminator: str = "\n") -> Pat
 
 
 def sample_lines(name: str) -> list[bytes]:
-    """The lines of one of the package's sample files (``enriched-events.tsv``, ``bad-enriched-events.tsv``).
+    r"""The lines of one of the package's sample files (``enriched-events.tsv``, ``bad-enriched-events.tsv``).
 
     Only ``\n`` ends a line (fields may hold a ``\r``).
     """

@@ -115,6 +115,7 @@ class LocalAws:
         return [sys.executable, "-m", "airflow_provider_snowplow.testing.local_aws", str(self.port)]
 
     def start(self) -> LocalAws:
+        """Start the server and wait for its ready line; returns self."""
         env = {**os.environ, **LOCAL_CREDENTIALS}
         self._process = subprocess.Popen(
             self.server_command(),
@@ -134,6 +135,7 @@ class LocalAws:
         return self
 
     def stop(self) -> None:
+        """Stop the server (idempotent)."""
         if self._process is not None:
             self._process.terminate()
             self._process.wait(timeout=10)

@@ -62,10 +62,12 @@ class SnowplowPendingRunTrigger(BaseTrigger):
         self.poke_interval, self.end_time = poke_interval, end_time
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
+        """The classpath and the arguments that rebuild this trigger in the triggerer."""
         classpath = f"{type(self).__module__}.{type(self).__qualname__}"
         return classpath, {name: getattr(self, name) for name in self._SERIALIZED}
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Look every ``poke_interval`` seconds; fire once with success, timeout or error."""
         hook = SnowplowManifestHook(
             self.table_name, aws_conn_id=self.aws_conn_id, region_name=self.region_name
         )
