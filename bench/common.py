@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from airflow_provider_snowplow import local_aws
+from airflow_provider_snowplow.testing import local_aws
 from airflow_provider_snowplow.archive.run_ids import sort_run_ids
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.testing.archive import Archive, batch_write, hourly_timestamp

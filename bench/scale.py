@@ -205,7 +205,8 @@ def discover_in_child(
         return child, child.seconds
 
     label = f"{how}{', max_runs=' + str(max_runs) if max_runs else ''}{', tracemalloc' if trace else ''}"
-    return measure(aws, label, 1, run)
+    result: tuple[ChildRun, Any] = measure(aws, label, 1, run)
+    return result
 
 
 # --- the two phases -----------------------------------------------------------------------------

@@ -134,7 +134,9 @@ class FaultProxy:
     def _forward(
         self, request: BaseHTTPRequestHandler, body: bytes
     ) -> tuple[int, list[tuple[str, str]], bytes]:
-        conn = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=60)
+        conn = http.client.HTTPConnection(
+            self.upstream.hostname or "127.0.0.1", self.upstream.port, timeout=60
+        )
         headers = {
             k: v for k, v in request.headers.items() if k.lower() not in ("connection", "content-length")
         }

@@ -66,8 +66,8 @@ def comparable(files: dict[str, bytes], run_id: str) -> dict[str, bytes]:
 
 @pytest.mark.timeout(600)
 def test_killed_processing_never_leaves_a_half_loaded_run(
-    aws: LocalAws, s3, dynamodb, table: str, archive: Archive
-) -> None:  # type: ignore[no-untyped-def]
+    aws: LocalAws, s3: Any, dynamodb: Any, table: str, archive: Archive
+) -> None:
     data = parts()
     reference_run = archive.add_run("2017-01-01-00-00-00", data)
     done = worker(aws, table, archive, reference_run, "reference")

@@ -47,7 +47,7 @@ def fingerprint(found: RunDiscovery) -> tuple[Any, ...]:
     return (found.pending, found.loaded, found.run_count, found.archived, [c.run_id for c in found.claimed])
 
 
-FAULTS = {
+FAULTS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "BatchGetItem throttled": [
         ("dynamodb:BatchGetItem", "error", {"times": 3, "code": "ProvisionedThroughputExceededException"})
     ],

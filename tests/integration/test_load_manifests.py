@@ -48,7 +48,7 @@ def test_pending_runs_exclude_loaded_skipped_claimed_and_archived(
     manifest.mark_skipped(skipped)
     assert manifest.claim_run(claimed, "dag/run-1").won
     for how in ("batch_get", "scan", "auto"):
-        found = manifest.find_pending_runs(archive.url, how=how)  # type: ignore[arg-type]
+        found = manifest.find_pending_runs(archive.url, how=how)
         assert found.pending == [instant, pending], how
         assert found.archived == [glacier, deep]
         assert [c.run_id for c in found.claimed] == [claimed]
@@ -105,7 +105,7 @@ def test_discovery_request_bound(manifest: LoadManifest, archive: Archive, aws: 
     bound = math.ceil(n / 1000) + math.ceil(n / 100) + not_loaded + 3
     for how in ("batch_get", "scan"):
         aws.request_counts(reset=True)
-        found = manifest.find_pending_runs(archive.url, how=how)  # type: ignore[arg-type]
+        found = manifest.find_pending_runs(archive.url, how=how)
         assert found.pending == runs[-not_loaded:]
         counts = aws.request_counts()
         assert sum(counts.values()) <= bound, counts
@@ -202,7 +202,7 @@ def test_items_written_by_other_tools_never_corrupt_or_lock_the_manifest(
     )
     dynamodb.put_item(TableName=table, Item={"RunId": {"S": no_lease + "#claim"}})
     for how in ("batch_get", "scan"):
-        found = manifest.find_pending_runs(archive.url, how=how)  # type: ignore[arg-type]
+        found = manifest.find_pending_runs(archive.url, how=how)
         assert found.pending == [odd_claim, no_lease] and found.loaded == 1
     record = manifest.get_record(odd_record)
     assert record is not None and record.status == "LOADED" and record.loaded_at is None

@@ -20,7 +20,7 @@ MODES = ("poke", "reschedule", "deferrable")
 @pytest.fixture
 def sensor_env(
     test_dags: Path, aws_connection: str, table: str, archive: Archive, monkeypatch: pytest.MonkeyPatch
-):  # type: ignore[no-untyped-def]
+) -> Archive:
     monkeypatch.setenv("SNOWPLOW_ARCHIVE_URL", archive.url)
     # The table name reaches the sensor through a Variable template, proving templating.
     monkeypatch.setenv("AIRFLOW_VAR_SNOWPLOW_TABLE", table)

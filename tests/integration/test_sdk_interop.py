@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from airflow_provider_snowplow.load_manifests import LoadManifest, create_manifest_table
 from airflow_provider_snowplow.testing.archive import Archive
 from airflow_provider_snowplow.testing.local_aws import LocalAws
@@ -25,16 +27,17 @@ def test_runs_the_sdk_recorded_are_loaded_for_us(aws: LocalAws, s3, dynamodb, ar
     )
     manifest = LoadManifest(s3, dynamodb, "sdk-made")
     assert [manifest.is_loaded(r) for r in runs] == [True, True, False]
-    assert manifest.get_record(runs[0]).status == "LOADED"  # type: ignore[union-attr]
+    record = manifest.get_record(runs[0])
+    assert record is not None and record.status == "LOADED"
     for how in ("batch_get", "scan"):
-        found = manifest.find_pending_runs(archive.url, how=how)  # type: ignore[arg-type]
+        found = manifest.find_pending_runs(archive.url, how=how)
         assert found.pending == [runs[2]] and found.loaded == 2
     assert manifest.mark_loaded(runs[0]) is False, "an SDK record must not be overwritten"
 
 
 def test_what_we_record_reads_as_loaded_to_the_sdk_and_claims_do_not(
-    aws: LocalAws, s3, dynamodb, archive: Archive
-) -> None:  # type: ignore[no-untyped-def]
+    aws: LocalAws, s3: Any, dynamodb: Any, archive: Archive
+) -> None:
     create_manifest_table(dynamodb, "ours")
     loaded, skipped, claimed, failed, untouched = (
         archive.add_run(f"2017-04-0{d}-10-00-00") for d in range(1, 6)
@@ -57,8 +60,8 @@ def test_what_we_record_reads_as_loaded_to_the_sdk_and_claims_do_not(
 
 
 def test_run_listing_differs_from_the_sdk_only_where_the_sdk_is_wrong(
-    aws: LocalAws, s3, archive: Archive
-) -> None:  # type: ignore[no-untyped-def]
+    aws: LocalAws, s3: Any, archive: Archive
+) -> None:
     runs = [archive.add_run(f"2017-04-0{day}-10-00-00") for day in (2, 1)]
     archived = archive.add_run("2017-04-03-10-00-00", storage_class="GLACIER")
     for folder in ("2017-05-01-12-00-00/", "nur=2017-05-01-12-00-00/"):

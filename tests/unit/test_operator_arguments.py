@@ -82,7 +82,7 @@ def test_every_argument_of_ours_is_templated(build: Any) -> None:
         if cls.__module__.startswith("airflow_provider_snowplow") and "__init__" in vars(cls):
             ours |= {
                 name
-                for name, parameter in inspect.signature(cls.__init__).parameters.items()
+                for name, parameter in inspect.signature(vars(cls)["__init__"]).parameters.items()
                 if parameter.kind is parameter.KEYWORD_ONLY
             }
     assert ours - {"deferrable"} == set(task.template_fields), "deferrable is decided when the DAG is built"
