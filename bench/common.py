@@ -24,9 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from airflow_provider_snowplow.testing import local_aws
 from airflow_provider_snowplow.archive.run_ids import sort_run_ids
 from airflow_provider_snowplow.load_manifests import LoadManifest
+from airflow_provider_snowplow.testing import local_aws
 from airflow_provider_snowplow.testing.archive import Archive, batch_write, hourly_timestamp
 from airflow_provider_snowplow.testing.local_aws import LocalAws, WsgiApp
 from airflow_provider_snowplow.testing.sdk import run_sdk

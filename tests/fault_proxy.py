@@ -10,7 +10,9 @@ rule says otherwise. Rules match an operation name (``dynamodb:BatchGetItem``, `
   so the write happened but the client never heard of it);
 * ``stall``: the response is held for ``seconds`` (a read timeout for a client with a shorter one);
 * ``unprocessed``: a ``BatchGetItem`` forwards only part of its keys and returns the rest as
-  ``UnprocessedKeys``, as DynamoDB does under load.
+  ``UnprocessedKeys``, as DynamoDB does under load;
+* ``truncate``: the response's headers promise the whole body, ``keep`` of it is sent, then the
+  connection is reset (a download broken mid-stream).
 """
 
 from __future__ import annotations
@@ -31,14 +33,14 @@ from airflow_provider_snowplow.testing.local_aws import operation_name
 @dataclass
 class Fault:
     operation: str
-    kind: str  # error | reset | stall | unprocessed
+    kind: str  # error | reset | stall | unprocessed | truncate
     times: int | None = None  # fire for the first N matches...
     every: int | None = None  # ...or for every N-th match
     status: int = 400
     code: str = ""
     after: bool = False  # reset after forwarding (the write happened)
     seconds: float = 0.0
-    keep: float = 0.5  # unprocessed: share of keys processed
+    keep: float = 0.5  # unprocessed: share of keys processed; truncate: share of the body sent
     matched: int = 0
     fired: int = 0
 
@@ -128,6 +130,10 @@ class FaultProxy:
             self._relay(request, *self._forward(request, body))
         elif fault.kind == "unprocessed":
             self._relay(request, *self._partial_batch_get(request, body, fault.keep))
+        elif fault.kind == "truncate":
+            status, headers, data = self._forward(request, body)
+            self._relay(request, status, headers, data, send=int(len(data) * fault.keep))
+            _reset(request)
         else:
             raise AssertionError(f"unknown fault {fault.kind}")
 
@@ -166,8 +172,13 @@ class FaultProxy:
 
     @staticmethod
     def _relay(
-        request: BaseHTTPRequestHandler, status: int, headers: list[tuple[str, str]], data: bytes
+        request: BaseHTTPRequestHandler,
+        status: int,
+        headers: list[tuple[str, str]],
+        data: bytes,
+        send: int | None = None,
     ) -> None:
+        """Answer with ``data`` (only its first ``send`` bytes, when given, under the full length)."""
         request.send_response(status)
         for name, value in headers:
             if name.lower() not in ("content-length", "connection", "transfer-encoding", "date", "server"):
@@ -175,7 +186,8 @@ class FaultProxy:
         request.send_header("Content-Length", str(len(data)))
         request.end_headers()
         if request.command != "HEAD":
-            request.wfile.write(data)
+            request.wfile.write(data if send is None else data[:send])
+            request.wfile.flush()
 
 
 def _error_response(operation: str, fault: Fault) -> tuple[int, list[tuple[str, str]], bytes]:

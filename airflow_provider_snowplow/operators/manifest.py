@@ -50,7 +50,7 @@ class SnowplowMarkRunLoadedOperator(SnowplowManifestTaskMixin, BaseOperator):
     template_fields = template_fields(arguments)
     ui_color = "#e6ffe6"
 
-    def __init__(self, *, snowplow_run_id: str, release_claim: bool = True, **kwargs: Any) -> None:
+    def __init__(self, *, snowplow_run_id: str, release_claim: bool | str = True, **kwargs: Any) -> None:
         kwargs.setdefault("map_index_template", RUN_ID_MAP_INDEX_TEMPLATE)
         super().__init__(**kwargs)
         self.snowplow_run_id = snowplow_run_id

@@ -7,7 +7,7 @@ overlapping DAG runs: each run is processed by one DAG run at a time.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from airflow.sdk import BaseOperator, Context
 
@@ -75,9 +75,9 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
         snowplow_run_id: str,
         archive_url: str,
         output_url: str,
-        lease_seconds: float = DEFAULT_LEASE_SECONDS,
-        fail_on_bad_rows: bool = False,
-        add_geolocation_data: bool = True,
+        lease_seconds: float | str = DEFAULT_LEASE_SECONDS,
+        fail_on_bad_rows: bool | str = False,
+        add_geolocation_data: bool | str = True,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("map_index_template", RUN_ID_MAP_INDEX_TEMPLATE)
@@ -92,18 +92,17 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Claim the run, process it, and return its counts; the claim is released if this fails."""
-        self.check_arguments()
+        self.check_arguments()  # from here on, the converting arguments hold their checked values
         from airflow_provider_snowplow.processing.run import process_run
 
-        with claimed_run(
-            self.snowplow_run_id, hook=self.hook, lease_seconds=self.lease_seconds, context=context
-        ):
+        lease_seconds = cast(float, self.lease_seconds)
+        with claimed_run(self.snowplow_run_id, hook=self.hook, lease_seconds=lease_seconds, context=context):
             result = process_run(
                 self.hook.s3_hook.conn,
                 self.archive_url,
                 self.snowplow_run_id,
                 self.output_url,
-                self.add_geolocation_data,
+                cast(bool, self.add_geolocation_data),
             )
             counts = result.counts
             self.log.info(
