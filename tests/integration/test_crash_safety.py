@@ -1,5 +1,10 @@
-"""SIGKILL the processing step at random moments: afterwards a run is either loaded with complete
-output, or not loaded at all (its claim expires); a rerun always produces the same files."""
+"""SIGKILL the processing step at any moment: afterwards a run is either recorded with complete output,
+or not recorded (its claim expires); output without a record is allowed, and a rerun overwrites it
+with the same files.
+
+The kill moments are spread over the whole processing (random, seeded) plus two fixed ones, at once
+and never, so both outcomes are always seen whatever the machine's speed.
+"""
 
 from __future__ import annotations
 
@@ -83,14 +88,19 @@ def test_killed_processing_never_leaves_a_half_loaded_run(
     assert sum(chunk.count(b"\n") for name, chunk in reference.items() if name.startswith("good/")) == 1500
 
     rng = random.Random(7)
+    # Seconds after the start to kill at: at once, spread over the run, and never (it finishes).
+    kill_after: list[float | None] = [0.0, *(rng.uniform(0.1, 2.5) for _ in range(TRIALS - 2)), None]
     manifest = LoadManifest(s3, dynamodb, table)
     outcomes = {"loaded": 0, "not loaded": 0}
-    for trial in range(TRIALS):
+    for trial, delay in enumerate(kill_after):
         run_id = archive.add_run(f"2017-02-01-00-00-{trial:02d}", data)
         victim = worker(aws, table, archive, run_id, f"victim-{trial}")
-        time.sleep(rng.uniform(0.3, 2.5))
-        victim.kill()
-        victim.wait()
+        if delay is None:
+            assert victim.wait(120) == 0, victim.stderr.read() if victim.stderr else ""
+        else:
+            time.sleep(delay)
+            victim.kill()
+            victim.wait()
         if manifest.is_loaded(run_id):
             outcomes["loaded"] += 1
             assert comparable(output_files(s3, run_id), run_id) == reference, (
@@ -101,7 +111,6 @@ def test_killed_processing_never_leaves_a_half_loaded_run(
             outcomes["not loaded"] += 1
             claim = manifest.get_claim(run_id)
             assert claim is None or claim.owner == f"victim-{trial}"
-            assert "_SUCCESS.json" not in output_files(s3, run_id)
             time.sleep(LEASE)  # the dead worker's lease runs out
             rerun = worker(aws, table, archive, run_id, f"rerun-{trial}")
             assert rerun.wait(120) == 0, rerun.stderr.read() if rerun.stderr else ""
@@ -109,6 +118,4 @@ def test_killed_processing_never_leaves_a_half_loaded_run(
             assert comparable(output_files(s3, run_id), run_id) == reference, (
                 f"trial {trial}: rerun output differs"
             )
-    assert outcomes["loaded"] and outcomes["not loaded"], (
-        f"kill times did not cover both outcomes: {outcomes}"
-    )
+    assert outcomes["loaded"] and outcomes["not loaded"], outcomes

@@ -11,6 +11,7 @@ import pytest
 
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.testing.archive import Archive, hourly_timestamp
+from airflow_provider_snowplow.testing.local_aws import LocalAws
 from airflow_provider_snowplow.triggers.pending_runs import SnowplowPendingRunTrigger
 from tests.integration.airflow_runs import run_dag
 
@@ -40,15 +41,21 @@ def test_sensor_returns_pending_runs_oldest_first(
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_sensor_waits_until_a_run_appears(mode: str, sensor_env: Archive) -> None:
-    later = threading.Timer(1.0, sensor_env.add_run, args=("2017-04-01-10-00-00",))
+def test_sensor_waits_until_a_run_appears(mode: str, sensor_env: Archive, aws: LocalAws) -> None:
+    def add_the_run_once_the_sensor_has_looked() -> None:
+        deadline = time.monotonic() + 120
+        while aws.request_counts()["s3:ListObjectsV2"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        sensor_env.add_run("2017-04-01-10-00-00")
+
+    aws.request_counts(reset=True)
+    later = threading.Thread(target=add_the_run_once_the_sensor_has_looked)
     later.start()
-    started = time.monotonic()
     outcome = run_dag(f"snowplow_sensor_{mode}")
     later.join()
     assert outcome.state == "success"
+    # The run appeared only after the sensor's first look found nothing, so it looked again.
     assert outcome.xcoms[("wait_for_runs", -1)] == [sensor_env.run_id("2017-04-01-10-00-00")]
-    assert time.monotonic() - started >= 1.0
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -73,12 +80,21 @@ def test_max_runs_is_templated_and_clamped_to_max_map_length(
     assert run_dag("snowplow_sensor_poke").xcoms[("wait_for_runs", -1)] == runs[:2]
 
 
-@pytest.mark.parametrize("max_runs", [0, -1, "many", 2.5, ""])
-def test_a_bad_max_runs_fails_the_task_with_its_value(max_runs: object, sensor_env: Archive) -> None:
+@pytest.mark.parametrize("max_runs", [0, -1, "many", 2.5])
+def test_a_bad_max_runs_fails_the_task_with_its_value(
+    max_runs: object, sensor_env: Archive, capfd: pytest.CaptureFixture[str]
+) -> None:
     sensor_env.add_run("2017-04-01-10-00-00")
     outcome = run_dag("snowplow_sensor_poke", max_runs=max_runs)
-    expected = "success" if max_runs == "" else "failed"  # an empty rendering means "no cap"
-    assert outcome.states[("wait_for_runs", -1)] == expected
+    assert outcome.states[("wait_for_runs", -1)] == "failed"
+    task_log = "".join(capfd.readouterr())
+    assert f"wait_for_runs: max_runs must be a positive whole number, got {str(max_runs)!r}" in task_log
+
+
+def test_an_empty_max_runs_means_no_cap(sensor_env: Archive) -> None:
+    runs = sensor_env.add_runs(3)
+    outcome = run_dag("snowplow_sensor_poke", max_runs="")
+    assert outcome.xcoms[("wait_for_runs", -1)] == runs
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -19,5 +19,11 @@ def test_without_a_checkout_the_demo_says_how_to_run_it(
     assert "clone the repository and run ./dev demo" in captured.err
 
 
-def test_the_checkout_has_the_dag_the_demo_runs() -> None:
-    assert (demo.REPO / "example_dags" / f"{demo.DAG_ID}.py").is_file()
+def test_the_checkout_has_the_dag_the_demo_runs_with_the_tasks_it_reports_on() -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    dagbag = DagBag(dag_folder=str(demo.REPO / "example_dags"))
+    assert dagbag.import_errors == {}
+    dag = dagbag.dags.get(demo.DAG_ID)
+    assert dag is not None
+    assert {"wait_for_runs", "load_run.transform", "load_run.mark_loaded"} <= set(dag.task_ids)

@@ -51,7 +51,7 @@ def test_parse_archive_url_rejects_with_one_readable_line(url: str, says: str) -
     with pytest.raises(ArchiveUrlError, match=says) as raised:
         parse_archive_url(url)
     assert "\n" not in str(raised.value)
-    assert repr(url) in str(raised.value) or url == "s3://" or "bucket" in str(raised.value)
+    assert str(raised.value).startswith(f"archive URL {url!r}"), "the message names the URL first"
 
 
 def test_parse_archive_url_rejects_non_strings() -> None:
