@@ -7,7 +7,7 @@ overlapping DAG runs: each run is processed by one DAG run at a time.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from airflow.sdk import BaseOperator, Context
 
@@ -69,7 +69,7 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
         Argument("lease_seconds", positive_number, converts=True),
         Argument("fail_on_bad_rows", boolean, converts=True),
         Argument("add_geolocation_data", boolean, converts=True),
-        Argument("shape", check_shape),
+        Argument("shape", check_shape, converts=True),
     )
     template_fields = template_fields(arguments)
     ui_color = "#fff2cc"
@@ -83,7 +83,7 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         fail_on_bad_rows: bool = False,
         add_geolocation_data: bool = True,
-        shape: Shape = "python",
+        shape: Shape | str = "python",
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("map_index_template", RUN_ID_MAP_INDEX_TEMPLATE)
@@ -110,7 +110,7 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
                 self.snowplow_run_id,
                 self.output_url,
                 self.add_geolocation_data,
-                self.shape,
+                cast(Shape, self.shape),  # as check_arguments() returned it
             )
             counts = result.counts
             self.log.info(

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_snowplow.event_transformer import transform
+from airflow_provider_snowplow.event_transformer import Shape, transform
 from airflow_provider_snowplow.processing.run import process_run
 from airflow_provider_snowplow.testing.archive import Archive
 from airflow_provider_snowplow.testing.events import scala_valid_lines
@@ -30,17 +30,17 @@ def as_written(event: dict[str, Any]) -> Any:
 
 
 @pytest.mark.parametrize("shape", ["python", "scala"])
-def test_process_run_writes_the_shape_asked_for(s3, archive: Archive, shape: str) -> None:  # type: ignore[no-untyped-def]
+def test_process_run_writes_the_shape_asked_for(s3: Any, archive: Archive, shape: Shape) -> None:
     part = "\n".join(LINES).encode() + b"\n"
     run_id = archive.add_run("2017-04-07-10-00-00", {"part-00000.gz": gzip.compress(part)})
-    result = process_run(s3, archive.url, run_id, OUTPUT_URL, shape=shape)  # type: ignore[arg-type]
+    result = process_run(s3, archive.url, run_id, OUTPUT_URL, shape=shape)
     assert (result.counts.good, result.counts.bad) == (len(LINES), 0)
     events = written_events(s3, result.good_keys[0])
-    assert events == [as_written(transform(line, shape=shape)) for line in LINES]  # type: ignore[arg-type]
+    assert events == [as_written(transform(line, shape=shape)) for line in LINES]
     assert all(("refr_dvce_tstamp" in event) == (shape == "scala") for event in events)
 
 
-def test_an_unknown_shape_is_refused_before_any_request(aws: LocalAws, s3, archive: Archive) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_shape_is_refused_before_any_request(aws: LocalAws, s3: Any, archive: Archive) -> None:
     run_id = archive.add_run("2017-04-07-10-00-00")
     aws.request_counts(reset=True)
     with pytest.raises(ValueError, match=r"shape must be 'python' .* or 'scala'"):
@@ -49,8 +49,8 @@ def test_an_unknown_shape_is_refused_before_any_request(aws: LocalAws, s3, archi
 
 
 def test_the_operator_renders_its_shape_and_writes_that_json(
-    test_dags: Path, aws_connection: str, s3, table: str, archive: Archive
-) -> None:  # type: ignore[no-untyped-def]
+    test_dags: Path, aws_connection: str, s3: Any, table: str, archive: Archive
+) -> None:
     run_id = archive.add_run("2017-04-07-10-00-00", {"part-00000": "\n".join(LINES[:3]).encode()})
     outcome = run_dag(
         "snowplow_transform_shape",

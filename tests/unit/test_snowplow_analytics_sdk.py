@@ -69,7 +69,7 @@ def test_the_sdks_doctest_holds_on_our_module(module: str, function: str) -> Non
     )
     assert test.examples, "the SDK's docstring has examples"
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
-    failures = []
+    failures: list[str] = []
     runner.run(test, out=failures.append)
     assert runner.failures == 0, "".join(failures)
 
