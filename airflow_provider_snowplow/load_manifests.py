@@ -1,8 +1,9 @@
 """Snowplow load manifests with boto3 alone: usable in Spark, Lambda or a plain script.
 
-Drop-in for ``snowplow_analytics_sdk.run_manifests`` (0.2.x): the module functions keep the SDK's
-signatures and read and write the same DynamoDB items, so a team can switch, or run both side by
-side, without migrating its table. :class:`LoadManifest` adds what the SDK lacks: pending-run
+The module functions keep the signatures of ``snowplow_analytics_sdk`` 0.2.0's and read and write
+the same DynamoDB items, so a team can switch, or run both side by side, without migrating its
+table (for every SDK 0.2.3 name, ``RunManifests``, ``list_runids``..., see
+:mod:`airflow_provider_snowplow.snowplow_analytics_sdk`). :class:`LoadManifest` adds what the SDK lacks: pending-run
 discovery in a handful of requests, claims for exactly-once processing, and skips.
 
 Example::

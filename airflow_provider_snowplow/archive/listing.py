@@ -39,6 +39,21 @@ def list_run_ids(archive: S3Url) -> Plan[list[str]]:
     return sort_run_ids(prefixes)
 
 
+def list_readable_run_ids(archive: S3Url) -> Plan[list[str]]:
+    """The run folders of the archive whose objects can be read now, oldest first.
+
+    Runs in GLACIER or DEEP_ARCHIVE are left out, as Snowplow's SDK ``list_runids`` leaves out
+    GLACIER ones. This costs one storage-class check per run: to find the runs left to load,
+    :func:`~airflow_provider_snowplow.manifest.discovery.find_pending_runs` checks only the runs
+    that are not loaded.
+    """
+    readable: list[str] = []
+    for run_id in (yield from list_run_ids(archive)):
+        if not (yield from is_archived(archive.bucket, run_id)):
+            readable.append(run_id)
+    return readable
+
+
 def is_part_file(key: str, size: int) -> bool:
     """Whether an object of a run folder holds events (not a marker, checksum or empty file)."""
     name = key.rpartition("/")[2]

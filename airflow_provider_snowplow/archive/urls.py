@@ -78,6 +78,9 @@ def _parse(url: str, what: str, example: str, error: type[S3UrlError]) -> S3Url:
         )
     if any(ch.isspace() for ch in prefix) or "//" in prefix or prefix.startswith("/"):
         raise error(f"{what} {url!r} has whitespace or an empty path segment in its prefix {prefix!r}")
-    if prefix and not prefix.endswith("/"):
-        prefix += "/"
-    return S3Url(bucket=bucket, prefix=prefix)
+    return S3Url(bucket=bucket, prefix=folder_prefix(prefix))
+
+
+def folder_prefix(prefix: str) -> str:
+    """``prefix`` as the key prefix of a folder: with its trailing slash, or ``""`` for the bucket root."""
+    return prefix if not prefix or prefix.endswith("/") else prefix + "/"

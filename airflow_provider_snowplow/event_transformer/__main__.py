@@ -3,13 +3,14 @@
 Usage::
 
     python -m airflow_provider_snowplow.event_transformer [FILE ...] [-o OUT] [--bad-rows FILE]
-        [--fail-on-bad-rows] [--no-geolocation]
+        [--fail-on-bad-rows] [--no-geolocation] [--shape {python,scala}]
 
 FILE is an enriched-event file, ``-`` or nothing for stdin; gzip input is recognised by its content
 (as in the per-run processing step), whatever the file is called. Good
 events go to stdout (or ``-o``; a ``.gz`` name is compressed), bad rows to stderr (or
 ``--bad-rows``), and one summary line to stderr at the end:
-``event_transformer: 1000 lines, 998 good, 2 bad``.
+``event_transformer: 1000 lines, 998 good, 2 bad``. ``--shape scala`` writes the Scala Analytics
+SDK's JSON (``Event.toJson(lossy = true)``) instead of the Python SDK's.
 
 Exit codes:
     0: every file was read; bad rows, if any, were reported.
@@ -26,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import IO, cast
 
+from airflow_provider_snowplow.event_transformer.shapes import DEFAULT_SHAPE, SHAPES
 from airflow_provider_snowplow.event_transformer.sources import open_enriched
 from airflow_provider_snowplow.event_transformer.stream import TransformStats, transform_stream
 
@@ -48,6 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         bad_out,
                         add_geolocation_data=args.geolocation,
                         source_name=None if name == "-" else name,
+                        shape=args.shape,
                     )
                 totals.add(stats)
                 bad_out.flush()
@@ -77,6 +80,13 @@ def _parser() -> argparse.ArgumentParser:
         dest="geolocation",
         action="store_false",
         help="do not add the geo_location field",
+    )
+    parser.add_argument(
+        "--shape",
+        choices=SHAPES,
+        default=DEFAULT_SHAPE,
+        help="python: the Python Analytics SDK's JSON (default); scala: the Scala Analytics SDK's "
+        "Event.toJson(lossy = true)",
     )
     return parser
 

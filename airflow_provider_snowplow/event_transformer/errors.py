@@ -59,7 +59,9 @@ class SnowplowEventTransformationException(ValueError):
     """A line is not a valid enriched event; carries every problem found in it.
 
     Named and shaped like the exception of Snowplow's Python Analytics SDK, so code written against
-    the SDK keeps working, with a structured form added.
+    the SDK keeps working, with a structured form added. Like the SDK's, it can be raised with
+    plain messages (``SnowplowEventTransformationException(["bad value"])``, as an SDK-style field
+    converter does); each becomes a :class:`FieldError` naming no field.
 
     Attributes:
         errors: one :class:`FieldError` per problem, in field order.
@@ -67,8 +69,8 @@ class SnowplowEventTransformationException(ValueError):
         message: the messages joined with newlines.
     """
 
-    def __init__(self, errors: Sequence[FieldError]) -> None:
-        self.errors = list(errors)
+    def __init__(self, errors: Sequence[FieldError | str]) -> None:
+        self.errors = [error if isinstance(error, FieldError) else line_error(error) for error in errors]
         self.error_messages = [error.message for error in self.errors]
         self.message = "\n".join(self.error_messages)
         super().__init__(self.message)

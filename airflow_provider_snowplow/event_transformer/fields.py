@@ -3,7 +3,9 @@
 This table is the transformer: :func:`~airflow_provider_snowplow.event_transformer.transform` walks
 it once per line. The order and the types are those of Snowplow's enriched event (and of the
 reference Python Analytics SDK 0.2.3); ``shredded`` fields hold self-describing JSON and turn
-into one key per schema instead of a key of their own.
+into one key per schema instead of a key of their own. Every loop over a table (the default shape,
+the Scala SDK's shape in :mod:`.scala`, a table an SDK user passes) splits a line with
+:func:`split_line` and parses each value with :func:`parse_into`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from airflow_provider_snowplow.event_transformer.errors import (
+    FieldError,
+    InvalidValue,
+    SnowplowEventTransformationException,
+    line_error,
+)
 from airflow_provider_snowplow.event_transformer.parsers import (
     parse_bool,
     parse_double,
@@ -18,7 +26,11 @@ from airflow_provider_snowplow.event_transformer.parsers import (
     parse_string,
     parse_timestamp,
 )
-from airflow_provider_snowplow.event_transformer.shredding import shred_contexts, shred_unstruct
+from airflow_provider_snowplow.event_transformer.shredding import (
+    merge_shredded,
+    shred_contexts,
+    shred_unstruct,
+)
 
 
 class Field(NamedTuple):
@@ -175,3 +187,44 @@ FIELD_COUNT = len(FIELDS)
 LATITUDE_INDEX = FIELD_INDEX["geo_latitude"]
 LONGITUDE_INDEX = FIELD_INDEX["geo_longitude"]
 TRUE_TSTAMP_INDEX = FIELD_INDEX["true_tstamp"]
+LINE_TERMINATORS = ("\n", "\r")
+
+
+def split_line(line: str) -> list[str]:
+    r"""The field values of a line, after dropping one line terminator (``\n``, ``\r\n`` or ``\r``).
+
+    Raises:
+        SnowplowEventTransformationException: the line does not have exactly 131 fields.
+    """
+    if line[-1:] in LINE_TERMINATORS:
+        line = line[:-2] if line.endswith("\r\n") else line[:-1]
+    return check_field_count(line.split("\t"))
+
+
+def check_field_count(values: list[str], expected: int = FIELD_COUNT) -> list[str]:
+    """``values`` if there are as many as the format (or a table of ``expected`` fields) has.
+
+    Raises:
+        SnowplowEventTransformationException: ``Expected 131 fields, received N fields``.
+    """
+    if len(values) != expected:
+        raise SnowplowEventTransformationException(
+            [line_error(f"Expected {expected} fields, received {len(values)} fields")]
+        )
+    return values
+
+
+def parse_into(event: dict[str, Any], errors: list[FieldError], field: Field, value: str) -> None:
+    """Parse one non-empty value into ``event``, or add its problems to ``errors``.
+
+    A shredded field (contexts, unstruct event) goes in as its shredded keys.
+    """
+    try:
+        parsed = field.parse(value)
+    except InvalidValue as problem:
+        errors.extend(problem.field_errors(field.name, value))
+        return
+    if field.shredded:
+        merge_shredded(event, parsed)
+    else:
+        event[field.name] = parsed

@@ -31,6 +31,7 @@ from airflow_provider_snowplow.event_transformer.errors import (
 )
 from airflow_provider_snowplow.event_transformer.fastpath import transform_valid
 from airflow_provider_snowplow.event_transformer.fields import FIELD_COUNT
+from airflow_provider_snowplow.event_transformer.shapes import Shape, check_shape
 from airflow_provider_snowplow.event_transformer.transform import transform
 
 READ_SIZE = 1 << 20  # bytes read from the source at a time; lines longer than this still work
@@ -99,6 +100,7 @@ def transform_lines(
     lines: Iterable[bytes | str],
     add_geolocation_data: bool = True,
     source: str | None = None,
+    shape: Shape = "python",
 ) -> Iterator[GoodEvent | BadRow]:
     r"""Transform lines lazily, yielding one :class:`GoodEvent` or :class:`BadRow` per line, in order.
 
@@ -109,7 +111,10 @@ def transform_lines(
             ``\n`` only, as the TSV format requires; text files split on other characters too.
         add_geolocation_data: see :func:`~airflow_provider_snowplow.event_transformer.transform`.
         source: a name for the input, copied into bad rows.
+        shape: ``"python"`` (default) or ``"scala"``: see
+            :func:`~airflow_provider_snowplow.event_transformer.transform`.
     """
+    check_shape(shape)
     for line_number, raw in enumerate(lines, start=1):
         if isinstance(raw, bytes):
             try:
@@ -120,7 +125,7 @@ def transform_lines(
         else:
             line = raw
         try:
-            yield GoodEvent(line_number, transform(line, add_geolocation_data))
+            yield GoodEvent(line_number, transform(line, add_geolocation_data, shape))
         except SnowplowEventTransformationException as invalid:
             yield BadRow(line_number, _without_terminator(line), tuple(invalid.errors), source=source)
 
@@ -131,6 +136,7 @@ def transform_stream(
     bad_out: IO[bytes] | None = None,
     add_geolocation_data: bool = True,
     source_name: str | None = None,
+    shape: Shape = "python",
 ) -> TransformStats:
     """Transform a binary stream of enriched TSV into JSON Lines of good events and of bad rows.
 
@@ -145,10 +151,17 @@ def transform_stream(
             count them.
         add_geolocation_data: see :func:`~airflow_provider_snowplow.event_transformer.transform`.
         source_name: a name for the input, copied into bad rows and the stats.
+        shape: ``"python"`` (default) or ``"scala"``: see
+            :func:`~airflow_provider_snowplow.event_transformer.transform`.
 
     Returns:
         The line counts. Nothing is closed or flushed: the caller owns the files.
+
+    Raises:
+        ValueError: an unknown ``shape``.
     """
+    # The fast path makes the Python SDK's shape; the Scala shape goes through transform() always.
+    fast = transform_valid if check_shape(shape) == "python" else None
     stats = TransformStats(sources=[source_name] if source_name is not None else [])
     dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     for block in _line_blocks(source):
@@ -170,15 +183,15 @@ def transform_stream(
             values = line.split("\t")
             last = values[-1]
             values[-1] = last[:-2] if last[-2:] == "\r\n" else last.removesuffix("\n")
-            if len(values) == FIELD_COUNT:
-                event = transform_valid(values, add_geolocation_data)
+            if fast is not None and len(values) == FIELD_COUNT:
+                event = fast(values, add_geolocation_data)
                 if event is not None:
                     append(dumps(event, option=newline))
                     continue
             if line[-1:] != "\n":
                 line += "\n"
             try:
-                append(dumps(transform(line, add_geolocation_data), option=newline))
+                append(dumps(transform(line, add_geolocation_data, shape), option=newline))
             except SnowplowEventTransformationException as invalid:
                 number = stats.lines + len(good) + len(bad) + 1
                 bad.append(

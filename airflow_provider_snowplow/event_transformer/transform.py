@@ -3,19 +3,17 @@
 :func:`transform` first tries the batch fast path (:mod:`.fastpath`), which handles a valid line
 several times faster; when it is not sure (any invalid or unusual value) the line goes through
 :func:`transform_values`, the plain loop over the field table, which defines the result and
-collects every error of the line.
+collects every error of the line. With ``shape="scala"`` the line goes to :mod:`.scala` instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from airflow_provider_snowplow.event_transformer.errors import (
     FieldError,
-    InvalidValue,
     SnowplowEventTransformationException,
-    line_error,
 )
 from airflow_provider_snowplow.event_transformer.fastpath import transform_valid
 from airflow_provider_snowplow.event_transformer.fields import (
@@ -23,14 +21,22 @@ from airflow_provider_snowplow.event_transformer.fields import (
     FIELD_INDEX,
     FIELDS,
     LATITUDE_INDEX,
+    LINE_TERMINATORS,
     LONGITUDE_INDEX,
     Field,
+    check_field_count,
+    parse_into,
+    split_line,
 )
+from airflow_provider_snowplow.event_transformer.scala import transform_scala
+from airflow_provider_snowplow.event_transformer.shapes import Shape, check_shape
+from airflow_provider_snowplow.event_transformer.shredding import merge_shredded
 
-_LINE_TERMINATORS = ("\n", "\r")
+# Their old home: split_line and merge_shredded were defined here.
+__all__ = ["get_fields", "merge_shredded", "split_line", "transform", "transform_split", "transform_values"]
 
 
-def transform(line: str, add_geolocation_data: bool = True) -> dict[str, Any]:
+def transform(line: str, add_geolocation_data: bool = True, shape: Shape = "python") -> dict[str, Any]:
     r"""One enriched event as a dict, equal to ``snowplow_analytics_sdk.event_transformer.transform``.
 
     Empty fields are left out; integers, doubles and booleans are converted; timestamps become
@@ -44,6 +50,9 @@ def transform(line: str, add_geolocation_data: bool = True) -> dict[str, Any]:
             ignored, so lines read from a file can be passed as they are.
         add_geolocation_data: add ``geo_location`` (``"lat,lon"``, for Elasticsearch's
             ``geo_point``) when both coordinates are present.
+        shape: ``"python"`` (the default) for the Python SDK's JSON, described above;
+            ``"scala"`` for the Scala Analytics SDK's ``Event.toJson(lossy = true)``
+            (:func:`~.scala.transform_scala`).
 
     Returns:
         A new dict the caller owns.
@@ -51,37 +60,37 @@ def transform(line: str, add_geolocation_data: bool = True) -> dict[str, Any]:
     Raises:
         SnowplowEventTransformationException: the line is not a valid enriched event; it carries
             every problem of the line, each naming the field and the value.
+        ValueError: ``shape`` is neither ``"python"`` nor ``"scala"``.
     """
-    if line[-1:] in _LINE_TERMINATORS or len(values := line.split("\t")) != FIELD_COUNT:
+    if shape != "python" and check_shape(shape) == "scala":
+        return transform_scala(line, add_geolocation_data)
+    if line[-1:] in LINE_TERMINATORS or len(values := line.split("\t")) != FIELD_COUNT:
         values = split_line(line)  # drops the terminator, or raises for a wrong field count
-    event = transform_valid(values, add_geolocation_data)
+    return transform_split(values, add_geolocation_data)
+
+
+def transform_split(values: list[str], add_geolocation_data: bool = True) -> dict[str, Any]:
+    """:func:`transform` of a line already split on tabs (without its line terminator).
+
+    Raises:
+        SnowplowEventTransformationException: not 131 values, or an invalid one.
+    """
+    event = transform_valid(check_field_count(values), add_geolocation_data)
     if event is None:
         event = transform_values(values, add_geolocation_data)
     return event
 
 
-def split_line(line: str) -> list[str]:
-    """The field values of a line, after dropping one line terminator.
-
-    Raises:
-        SnowplowEventTransformationException: the line does not have exactly 131 fields.
-    """
-    if line[-1:] in _LINE_TERMINATORS:
-        line = line[:-2] if line.endswith("\r\n") else line[:-1]
-    values = line.split("\t")
-    if len(values) != FIELD_COUNT:
-        raise SnowplowEventTransformationException(
-            [line_error(f"Expected {FIELD_COUNT} fields, received {len(values)} fields")]
-        )
-    return values
-
-
-def transform_values(values: list[str], add_geolocation_data: bool = True) -> dict[str, Any]:
+def transform_values(
+    values: list[str], add_geolocation_data: bool = True, fields: Sequence[Field] = FIELDS
+) -> dict[str, Any]:
     """The reference transformation: one pass over the field table, collecting every error.
 
     Args:
         values: the 131 field values of a line, as :func:`split_line` returns them.
         add_geolocation_data: see :func:`transform`.
+        fields: another field table of as many fields (the SDK let callers pass their own, see
+            :mod:`airflow_provider_snowplow.snowplow_analytics_sdk.event_transformer`).
 
     Raises:
         SnowplowEventTransformationException: at least one field is invalid.
@@ -91,9 +100,9 @@ def transform_values(values: list[str], add_geolocation_data: bool = True) -> di
     latitude, longitude = values[LATITUDE_INDEX], values[LONGITUDE_INDEX]
     if add_geolocation_data and latitude and longitude:
         event["geo_location"] = f"{latitude},{longitude}"
-    for field, value in zip(FIELDS, values, strict=True):
+    for field, value in zip(fields, values, strict=True):
         if value:
-            _parse_into(event, errors, field, value)
+            parse_into(event, errors, field, value)
     if errors:
         raise SnowplowEventTransformationException(errors)
     return event
@@ -126,33 +135,7 @@ def get_fields(line: str, fields: Iterable[str]) -> dict[str, Any]:
     for field in wanted:
         value = values[FIELD_INDEX[field.name]]
         if value:
-            _parse_into(event, errors, field, value)
+            parse_into(event, errors, field, value)
     if errors:
         raise SnowplowEventTransformationException(errors)
     return event
-
-
-def _parse_into(event: dict[str, Any], errors: list[FieldError], field: Field, value: str) -> None:
-    try:
-        parsed = field.parse(value)
-    except InvalidValue as problem:
-        errors.extend(problem.field_errors(field.name, value))
-        return
-    if field.shredded:
-        merge_shredded(event, parsed)
-    else:
-        event[field.name] = parsed
-
-
-def merge_shredded(event: dict[str, Any], shredded: dict[str, Any]) -> None:
-    """Add shredded keys to an event; contexts of a key already there are appended to its list.
-
-    The only keys that can meet are ``contexts_*`` keys from ``contexts`` and ``derived_contexts``
-    (both are lists); the SDK lets the derived ones replace the tracker's, we keep both.
-    """
-    for key, data in shredded.items():
-        same_key = event.get(key)
-        if same_key is None:
-            event[key] = data
-        else:
-            event[key] = same_key + data

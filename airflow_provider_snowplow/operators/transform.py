@@ -12,6 +12,7 @@ from typing import Any, cast
 from airflow.sdk import BaseOperator, Context
 
 from airflow_provider_snowplow.errors import SnowplowProviderError
+from airflow_provider_snowplow.event_transformer.shapes import Shape, check_shape
 from airflow_provider_snowplow.manifest.claims import DEFAULT_LEASE_SECONDS
 from airflow_provider_snowplow.tasks.assets import annotate_outlet_events
 from airflow_provider_snowplow.tasks.base import (
@@ -49,6 +50,9 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
             (templated).
         add_geolocation_data: add ``geo_location`` (``"lat,lon"``) to events, as the SDK does
             (templated).
+        shape: the JSON written: ``"python"`` (default), as Snowplow's Python Analytics SDK
+            0.2.3 writes events, or ``"scala"``, as the Scala Analytics SDK's
+            ``Event.toJson(lossy = true)`` (templated).
         **kwargs: anything ``BaseOperator`` takes. ``map_index_template`` defaults to the run id.
             Assets in ``outlets`` get an event per run with the counts below in its extra.
 
@@ -65,6 +69,7 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
         Argument("lease_seconds", positive_number, converts=True),
         Argument("fail_on_bad_rows", boolean, converts=True),
         Argument("add_geolocation_data", boolean, converts=True),
+        Argument("shape", check_shape, converts=True),
     )
     template_fields = template_fields(arguments)
     ui_color = "#fff2cc"
@@ -78,6 +83,7 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
         lease_seconds: float | str = DEFAULT_LEASE_SECONDS,
         fail_on_bad_rows: bool | str = False,
         add_geolocation_data: bool | str = True,
+        shape: Shape | str = "python",
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("map_index_template", RUN_ID_MAP_INDEX_TEMPLATE)
@@ -88,6 +94,7 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
         self.lease_seconds = lease_seconds
         self.fail_on_bad_rows = fail_on_bad_rows
         self.add_geolocation_data = add_geolocation_data
+        self.shape = shape
         self.check_literal_arguments()
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -103,6 +110,7 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
                 self.snowplow_run_id,
                 self.output_url,
                 cast(bool, self.add_geolocation_data),
+                cast(Shape, self.shape),  # as check_arguments() returned it
             )
             counts = result.counts
             self.log.info(

@@ -29,7 +29,8 @@ from airflow_provider_snowplow.archive.urls import S3Url, parse_archive_url, par
 from airflow_provider_snowplow.aws.plans import AwsCall, call_once
 from airflow_provider_snowplow.aws.runners import run_sync
 from airflow_provider_snowplow.errors import AwsRequestError, RunInputError
-from airflow_provider_snowplow.event_transformer import TransformStats, transform_stream
+from airflow_provider_snowplow.event_transformer import Shape, TransformStats, transform_stream
+from airflow_provider_snowplow.event_transformer.shapes import check_shape
 from airflow_provider_snowplow.event_transformer.sources import open_enriched
 
 SUCCESS_MARKER = "_SUCCESS.json"
@@ -76,6 +77,7 @@ def process_run(
     snowplow_run_id: str,
     output_url: str,
     add_geolocation_data: bool = True,
+    shape: Shape = "python",
 ) -> RunOutput:
     """Transform every part file of the run and write good events and bad rows as gzip JSON Lines.
 
@@ -85,10 +87,13 @@ def process_run(
         snowplow_run_id: the run folder prefix within that bucket.
         output_url: ``s3://bucket/prefix/`` under which ``run=.../`` output folders are written.
         add_geolocation_data: add ``geo_location`` (``"lat,lon"``) to events, as the SDK does.
+        shape: ``"python"`` (default): the Python Analytics SDK's JSON; ``"scala"``: the Scala
+            Analytics SDK's (see :func:`~airflow_provider_snowplow.event_transformer.transform`).
     """
     archive = parse_archive_url(archive_url)
     output = parse_output_url(output_url)
     run_id = validate_run_id(snowplow_run_id)
+    check_shape(shape)
     folder = output_folder(output, run_id)
     result = RunOutput(snowplow_run_id=run_id, output_url=f"s3://{output.bucket}/{folder}")
     clients = {"s3": s3_client}
@@ -100,7 +105,7 @@ def process_run(
         with _spool() as good, _spool() as bad:
             with _gzip_writer(good) as good_gz, _gzip_writer(bad) as bad_gz:
                 counts = _transform_body(
-                    body, good_gz, bad_gz, add_geolocation_data, f"s3://{archive.bucket}/{obj['Key']}"
+                    body, good_gz, bad_gz, add_geolocation_data, f"s3://{archive.bucket}/{obj['Key']}", shape
                 )
             result.objects += 1
             result.bytes_read += obj.get("Size", 0)
@@ -114,11 +119,13 @@ def process_run(
 
 
 def _transform_body(
-    body: Any, good: IO[bytes], bad: IO[bytes], add_geolocation_data: bool, source: str
+    body: Any, good: IO[bytes], bad: IO[bytes], add_geolocation_data: bool, source: str, shape: Shape
 ) -> TransformStats:
     """Stream one object through the transformer; a broken download is one readable error."""
     try:
-        return transform_stream(open_enriched(body), good, bad, add_geolocation_data, source_name=source)
+        return transform_stream(
+            open_enriched(body), good, bad, add_geolocation_data, source_name=source, shape=shape
+        )
     except (OSError, EOFError) as exc:  # corrupt or truncated gzip data
         raise RunInputError(
             f"part file {source} cannot be read ({type(exc).__name__}: {exc}); nothing of this run was "

@@ -322,6 +322,32 @@ def valid_lines(count: int, seed: int = 0) -> Iterator[str]:
         yield "\t".join(valid_fields(rng))
 
 
+def scala_valid_lines(count: int, seed: int = 0) -> Iterator[str]:
+    """Valid lines that Snowplow's Scala Analytics SDK also parses, as Enrich writes them.
+
+    The Scala SDK's types are narrower than the enriched format: ``collector_tstamp``,
+    ``event_id``, ``v_collector`` and ``v_etl`` are always set, integers fit in 32 bits and
+    ``se_value`` is a number. Each line is a :func:`valid_lines` line brought within those types.
+    """
+    rng = random.Random(seed)
+    for _ in range(count):
+        values = valid_fields(rng)
+        required = {
+            "collector_tstamp": _tstamp(rng),
+            "event_id": _uuid(rng),
+            "v_collector": "ssc-2.3.0-kinesis",
+            "v_etl": "spark-1.16.0-common-0.35.0",
+        }
+        for name, value in required.items():
+            values[INDEX[name]] = values[INDEX[name]] or value
+        for name in INT_FIELDS:
+            if values[INDEX[name]] and not -(2**31) <= int(values[INDEX[name]]) < 2**31:
+                values[INDEX[name]] = str(rng.randint(-(2**31), 2**31 - 1))
+        if values[INDEX["se_value"]] == "x":
+            values[INDEX["se_value"]] = "12.5"
+        yield "\t".join(values)
+
+
 @dataclass(frozen=True)
 class BadLine:
     """A line that must be rejected, with the field the rejection must name (None: the whole line)."""

@@ -13,6 +13,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from airflow_provider_snowplow.testing.local_aws import LOCAL_CREDENTIALS
+
 SDK_VERSION = "0.2.3"
 # In a checkout (an editable install), the venv that ./dev setup makes beside the package.
 _CHECKOUT_SDK_PYTHON = Path(__file__).resolve().parents[2] / ".venv-sdk" / "bin" / "python"
@@ -33,6 +35,37 @@ def sdk_python() -> str:
     return python
 
 
+def run_program(program: str, endpoint_url: str | None = None, python: str | None = None, **args: Any) -> Any:
+    """Run a Python program in an interpreter of its own; returns the JSON its last output line holds.
+
+    The program reaches AWS as any boto3 program does, ``boto3.client("s3")``: the environment
+    points it at the local endpoint (``AWS_ENDPOINT_URL``) with the local credentials and region.
+    ``args`` (this call's keyword arguments) are in ``sys.argv[1]``, as JSON.
+
+    Args:
+        program: the source; it prints its result, as JSON, on its last line.
+        endpoint_url: the local AWS endpoint; None for a program that calls no AWS.
+        python: the interpreter; by default the one with the reference SDK (:func:`sdk_python`).
+        **args: handed to the program as JSON in ``sys.argv[1]``.
+
+    Raises:
+        RuntimeError: the program failed; the message holds its standard error.
+    """
+    env = {**os.environ, **LOCAL_CREDENTIALS}
+    if endpoint_url is not None:
+        env["AWS_ENDPOINT_URL"] = endpoint_url
+    done = subprocess.run(
+        [python or sdk_python(), "-c", program, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"program failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def run_sdk(script: str, endpoint_url: str, **args: Any) -> Any:
     """Run ``script`` with the real Snowplow SDK against a local endpoint; returns its JSON output.
 
@@ -45,22 +78,18 @@ def run_sdk(script: str, endpoint_url: str, **args: Any) -> Any:
     prelude = (
         "import json, sys, boto3\n"
         "import snowplow_analytics_sdk.run_manifests as sdk\n"
-        "args = json.loads(sys.argv[2])\n"
-        "kw = dict(endpoint_url=sys.argv[1], region_name='us-east-1',"
-        " aws_access_key_id='testing', aws_secret_access_key='testing')\n"
-        "s3 = boto3.client('s3', **kw)\n"
-        "dynamodb = boto3.client('dynamodb', **kw)\n"
+        "args = json.loads(sys.argv[1])\n"
+        "s3 = boto3.client('s3')\n"
+        "dynamodb = boto3.client('dynamodb')\n"
     )
-    program = prelude + script + "\nprint(json.dumps(result))\n"
-    done = subprocess.run(
-        [sdk_python(), "-c", program, endpoint_url, json.dumps(args)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"SDK script failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_program(prelude + script + "\nprint(json.dumps(result))\n", endpoint_url, **args)
+
+
+def sdk_source(module: str) -> str:
+    """The source of a module of the reference SDK (``snowplow_analytics_sdk.run_manifests``), as installed."""
+    read = "import importlib, inspect, sys; sys.stdout.write(inspect.getsource(importlib.import_module(sys.argv[1])))"
+    done = subprocess.run([sdk_python(), "-c", read, module], capture_output=True, text=True, check=True)
+    return done.stdout
 
 
 # Run by the SDK's own interpreter: one JSON document per input line, the event or its errors.

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_snowplow.event_transformer import transform
-from airflow_provider_snowplow.testing.events import valid_lines, write_lines
+from airflow_provider_snowplow.testing.events import scala_valid_lines, valid_lines, write_lines
 
 LINES = list(valid_lines(30, seed=51))
 
@@ -85,3 +85,13 @@ def test_gzip_is_recognised_by_content_not_by_name(tmp_path: Path) -> None:
         done = run(str(path))
         assert done.returncode == 0
         assert f"{lines} lines, 0 good, {lines} bad".encode() in done.stderr
+
+
+def test_shape_scala_writes_the_scala_sdks_json_and_an_unknown_shape_is_a_usage_error() -> None:
+    lines = list(scala_valid_lines(3, seed=52))
+    result = run("--shape", "scala", stdin="\n".join(lines).encode())
+    assert result.returncode == 0
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert events == [json.loads(json.dumps(transform(line, shape="scala"))) for line in lines]
+    wrong = run("--shape", "avro", stdin=LINES[0].encode())
+    assert wrong.returncode == 2 and b"invalid choice: 'avro'" in wrong.stderr

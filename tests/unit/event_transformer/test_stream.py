@@ -19,7 +19,7 @@ from airflow_provider_snowplow.event_transformer import (
     transform_lines,
     transform_stream,
 )
-from airflow_provider_snowplow.testing.events import INDEX, valid_lines
+from airflow_provider_snowplow.testing.events import INDEX, scala_valid_lines, valid_lines
 
 LINES = list(valid_lines(20, seed=41))
 
@@ -123,3 +123,22 @@ def test_a_line_longer_than_a_block_and_no_final_terminator(monkeypatch: pytest.
     assert [orjson.loads(line) for line in good.getvalue().splitlines()] == [
         orjson.loads(orjson.dumps(transform(line))) for line in LINES
     ]
+
+
+def test_the_scala_shape_streams_as_transform_makes_it_and_refuses_what_the_scala_sdk_refuses() -> None:
+    lines = list(scala_valid_lines(6, seed=42))
+    no_event_id = "\t".join(v if i != INDEX["event_id"] else "" for i, v in enumerate(lines[5].split("\t")))
+    raw = b"".join(line.encode() + b"\n" for line in [*lines[:5], no_event_id])
+    good, bad = io.BytesIO(), io.BytesIO()
+    stats = transform_stream(io.BytesIO(raw), good, bad, shape="scala")
+    events = [json.loads(line) for line in good.getvalue().splitlines()]
+    scala = [json.loads(json.dumps(transform(line, shape="scala"))) for line in lines[:5]]
+    assert events == scala and events != [json.loads(json.dumps(transform(line))) for line in lines[:5]]
+    assert (stats.lines, stats.good, stats.bad) == (6, 5, 1)
+    assert json.loads(bad.getvalue())["errors"][0]["field"] == "event_id"
+    lazily = list(transform_lines(io.BytesIO(raw), shape="scala"))
+    assert [r.event for r in lazily if isinstance(r, GoodEvent)] == [
+        transform(line, shape="scala") for line in lines[:5]
+    ]
+    with pytest.raises(ValueError, match="shape must be"):
+        transform_stream(io.BytesIO(b""), io.BytesIO(), None, shape="tsv")  # type: ignore[arg-type]
