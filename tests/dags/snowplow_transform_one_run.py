@@ -20,6 +20,6 @@ with DAG(
         snowplow_run_id="{{ params.snowplow_run_id }}",
         archive_url=os.environ.get("SNOWPLOW_ARCHIVE_URL", "s3://acme-snowplow/enriched/archive/"),
         output_url=os.environ.get("SNOWPLOW_OUTPUT_URL", "s3://acme-snowplow/enriched/json/"),
-        table_name=os.environ.get("SNOWPLOW_MANIFEST_TABLE", "t"),
+        table_name=os.environ.get("SNOWPLOW_MANIFEST_TABLE", "snowplow-load-manifests"),
         fail_on_bad_rows="{{ params.fail_on_bad_rows }}",
     )
