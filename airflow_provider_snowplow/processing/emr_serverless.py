@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from airflow_provider_snowplow.aws.pagination import Cursor, paginate
-from airflow_provider_snowplow.aws.plans import AwsCall, Plan
+from airflow_provider_snowplow.aws.plans import AwsCall, Plan, error_code
 from airflow_provider_snowplow.processing.spark_arguments import SparkJobArguments
 
 SUCCESS_STATE = "SUCCESS"
@@ -80,11 +80,17 @@ def start_or_attach(
         {"applicationId": application_id, "createdAtAfter": created_after},
         resource,
     )
-    yield from paginate(
-        listing,
-        JOB_RUN_LISTING,
-        lambda page: earlier.extend(r for r in page.get("jobRuns", []) if r.get("name") == name),
-    )
+    try:
+        yield from paginate(
+            listing,
+            JOB_RUN_LISTING,
+            lambda page: earlier.extend(r for r in page.get("jobRuns", []) if r.get("name") == name),
+        )
+    except Exception as exc:
+        # moto answers ResourceNotFound for an application without job runs; for a missing
+        # application, StartJobRun below fails with AWS's own message.
+        if error_code(exc) != "ResourceNotFoundException":
+            raise
     live = [r for r in earlier if r.get("state") not in FAILED_STATES]
     if live:
         newest = max(live, key=lambda r: r.get("createdAt") or datetime.min)

@@ -57,7 +57,7 @@ def test_a_claimed_run_goes_to_spark_and_is_recorded_once(
     written = summary(s3, run_id)
     assert written is not None and written["engine"] == "spark" and written["submission_id"] in xcom["job"]
     record = manifest.get_record(run_id)
-    assert record is not None and record.status == "LOADED" and record.loaded_by.endswith("/spark")
+    assert record is not None and record.status == "LOADED" and (record.loaded_by or "").endswith("/spark")
     assert manifest.get_claim(run_id) is None
     again = run_dag(DAG_ID, snowplow_run_id=run_id)
     assert again.states[("spark", run_id)] == "skipped", "a recorded run is never handed to Spark again"
