@@ -7,8 +7,6 @@ tests/spark/test_spark_job.py shows), as the job would have.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -81,24 +79,10 @@ def test_a_job_that_succeeds_without_its_output_leaves_the_run_pending(
     assert not manifest.is_recorded(run_id) and manifest.get_claim(run_id) is None
 
 
-@pytest.fixture
-def proxy(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
-    """``aws_default`` through a fault-injecting proxy in front of the local endpoint."""
-    with FaultProxy(aws.endpoint_url) as fault_proxy:
-        conn = {
-            "conn_type": "aws",
-            "login": "testing",
-            "password": "testing",
-            "extra": {"endpoint_url": fault_proxy.endpoint_url, "region_name": "us-east-1"},
-        }
-        monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(conn))
-        yield fault_proxy
-
-
 def test_a_retry_re_attaches_to_the_job_run_it_started(
     dag_env: Archive,
     application: str,
-    proxy: FaultProxy,
+    proxied_connection: FaultProxy,
     emr: Any,
     s3: Any,
     manifest: LoadManifest,
@@ -108,7 +92,9 @@ def test_a_retry_re_attaches_to_the_job_run_it_started(
     monkeypatch.setenv("SNOWPLOW_EMR_RETRIES", "1")
     run_id = dag_env.add_run("2017-01-01-02-00-00", {"part-00000": LINES})
     process_run(s3, dag_env.url, run_id, OUTPUT_URL)
-    refused = proxy.inject("dynamodb:TransactWriteItems", "error", times=1, code="ValidationException")
+    refused = proxied_connection.inject(
+        "dynamodb:TransactWriteItems", "error", times=1, code="ValidationException"
+    )
     outcome = run_dag(DAG_ID, snowplow_run_id=run_id)
     assert refused.fired == 1 and outcome.states[("emr", run_id)] == "success"
     assert len(job_runs(emr, application)) == 1, "moto ignores clientToken: a second StartJobRun would show"
@@ -119,12 +105,12 @@ def test_a_retry_re_attaches_to_the_job_run_it_started(
 def test_a_failure_while_polling_releases_the_claim(
     dag_env: Archive,
     application: str,
-    proxy: FaultProxy,
+    proxied_connection: FaultProxy,
     manifest: LoadManifest,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     run_id = dag_env.add_run("2017-01-01-03-00-00", {"part-00000": LINES})
-    proxy.inject("emr-serverless:GetJobRun", "error", code="ValidationException")
+    proxied_connection.inject("emr-serverless:GetJobRun", "error", code="ValidationException")
     outcome = run_dag(DAG_ID, snowplow_run_id=run_id)
     assert outcome.states[("emr", run_id)] == "failed"
     log = "".join(capfd.readouterr())

@@ -9,7 +9,6 @@ import gzip
 import json
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,6 @@ from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.processing.run import output_folder, read_summary
 from airflow_provider_snowplow.testing.archive import Archive
 from airflow_provider_snowplow.testing.events import valid_lines
-from airflow_provider_snowplow.testing.local_aws import LocalAws
 from tests.fault_proxy import FaultProxy
 from tests.integration.airflow_runs import run_dag
 from tests.support import OUTPUT_URL
@@ -80,20 +78,6 @@ def test_a_failing_job_leaves_the_run_pending_and_the_claim_released(
     assert summary(s3, run_id) is None
     assert not manifest.is_recorded(run_id)
     assert manifest.get_claim(run_id) is None, "released at once, not left to expire"
-
-
-@pytest.fixture
-def proxied_connection(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
-    """``aws_default`` through a fault-injecting proxy in front of the local endpoint."""
-    with FaultProxy(aws.endpoint_url) as proxy:
-        conn = {
-            "conn_type": "aws",
-            "login": "testing",
-            "password": "testing",
-            "extra": {"endpoint_url": proxy.endpoint_url, "region_name": "us-east-1"},
-        }
-        monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(conn))
-        yield proxy
 
 
 def test_a_retry_after_the_job_finished_records_the_run_without_a_second_job(
