@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import pytest
 
 from airflow_provider_snowplow.errors import OutputUrlError, RunIdError
 from airflow_provider_snowplow.processing.spark_arguments import JobArgumentError, SparkJobArguments
-from airflow_provider_snowplow.processing.spark_submit import main
 
 RUN = "enriched/archive/run=2017-04-07-10-00-00/"
 ARGUMENTS = SparkJobArguments(
@@ -100,8 +100,13 @@ def test_bad_arguments_are_one_line_naming_the_value(
     assert "\n" not in str(raised.value)
 
 
-def test_the_script_exits_2_with_one_line_and_never_starts_spark(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--archive-url", "s3://a-b/x/", "--output-url", "s3://a-b/y/"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("error: the Spark job's arguments:") and err.count("\n") == 1
-    assert "pyspark" not in sys.modules
+def test_the_script_exits_2_with_one_line_and_never_starts_spark() -> None:
+    code = (
+        "import sys\n"
+        "from airflow_provider_snowplow.processing.spark_submit import main\n"
+        "code = main(['--archive-url', 's3://a-b/x/', '--output-url', 's3://a-b/y/'])\n"
+        "print(code, 'pyspark' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["2", "False"]
+    assert done.stderr.startswith("error: the Spark job's arguments:") and done.stderr.count("\n") == 1
