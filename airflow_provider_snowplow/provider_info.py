@@ -29,7 +29,13 @@ def get_provider_info() -> dict[str, Any]:
             }
         ],
         "hooks": [
-            {"integration-name": _INTEGRATION, "python-modules": ["airflow_provider_snowplow.hooks.manifest"]}
+            {
+                "integration-name": _INTEGRATION,
+                "python-modules": [
+                    "airflow_provider_snowplow.hooks.manifest",
+                    "airflow_provider_snowplow.hooks.emr_serverless",
+                ],
+            }
         ],
         "sensors": [
             {
@@ -48,7 +54,9 @@ def get_provider_info() -> dict[str, Any]:
             {
                 "integration-name": _INTEGRATION,
                 "python-modules": [
+                    "airflow_provider_snowplow.operators.emr_serverless",
                     "airflow_provider_snowplow.operators.manifest",
+                    "airflow_provider_snowplow.operators.spark",
                     "airflow_provider_snowplow.operators.transform",
                 ],
             }

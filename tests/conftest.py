@@ -45,6 +45,7 @@ sys.path.insert(0, str(REPO))
 
 from airflow_provider_snowplow.testing.archive import Archive  # noqa: E402
 from airflow_provider_snowplow.testing.local_aws import LocalAws  # noqa: E402
+from tests.fault_proxy import FaultProxy  # noqa: E402
 from tests.support import ARCHIVE_URL, BUCKET, TABLE  # noqa: E402
 
 
@@ -90,17 +91,30 @@ def table(dynamodb) -> str:  # type: ignore[no-untyped-def]
     return TABLE
 
 
-@pytest.fixture
-def aws_connection(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Airflow's ``aws_default`` connection, pointing at the local endpoint."""
+def point_aws_default_at(endpoint_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Make Airflow's ``aws_default`` connection use ``endpoint_url`` with the local credentials."""
     conn = {
         "conn_type": "aws",
         "login": "testing",
         "password": "testing",
-        "extra": {"endpoint_url": aws.endpoint_url, "region_name": "us-east-1"},
+        "extra": {"endpoint_url": endpoint_url, "region_name": "us-east-1"},
     }
     monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(conn))
     return "aws_default"
+
+
+@pytest.fixture
+def aws_connection(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Airflow's ``aws_default`` connection, pointing at the local endpoint."""
+    return point_aws_default_at(aws.endpoint_url, monkeypatch)
+
+
+@pytest.fixture
+def proxied_connection(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
+    """``aws_default`` through a fault-injecting proxy in front of the local endpoint."""
+    with FaultProxy(aws.endpoint_url) as proxy:
+        point_aws_default_at(proxy.endpoint_url, monkeypatch)
+        yield proxy
 
 
 @pytest.fixture(scope="session")

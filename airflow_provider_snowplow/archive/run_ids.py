@@ -70,6 +70,11 @@ def validate_run_id(run_id: str) -> str:
     return run_id
 
 
+def run_folder_name(run_id: str) -> str:
+    """The run folder's own name, ``run=YYYY-MM-DD-HH-MM-SS``: what output folders are named after."""
+    return run_id.rstrip("/").rpartition("/")[2]
+
+
 def sort_run_ids(run_ids: Iterable[str]) -> list[str]:
     """The valid run folder prefixes among ``run_ids``, oldest first; anything else is left out.
 

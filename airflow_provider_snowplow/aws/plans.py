@@ -13,7 +13,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-Service = Literal["s3", "dynamodb"]
+Service = Literal["s3", "dynamodb", "emr-serverless"]
 Response = dict[str, Any]
 T = TypeVar("T")
 Plan = Generator["AwsCall | Pause", Response | None, T]

@@ -17,7 +17,7 @@ from airflow.exceptions import AirflowProviderDeprecationWarning
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 from botocore.config import Config
 
-from airflow_provider_snowplow.archive.urls import parse_archive_url
+from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_output_url
 from airflow_provider_snowplow.aws.runners import run_async
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.claims import DEFAULT_LEASE_SECONDS, ClaimOutcome
@@ -25,6 +25,7 @@ from airflow_provider_snowplow.manifest.discovery import RunDiscovery, find_pend
 from airflow_provider_snowplow.manifest.items import Claim, RunRecord
 from airflow_provider_snowplow.manifest.reads import ManifestRead
 from airflow_provider_snowplow.manifest.table import BillingMode
+from airflow_provider_snowplow.processing.run import output_folder, read_summary
 
 # botocore's standard mode retries throttling, 5xx and connection errors with jittered backoff.
 DEFAULT_RETRIES = {"mode": "standard", "max_attempts": 8}
@@ -148,6 +149,16 @@ class SnowplowManifestHook(AwsBaseHook):
     def release_claim(self, run_id: str, token: str | None = None, owner: str | None = None) -> bool:
         """Drop the run's claim (only ours, when ``token`` or ``owner`` is given)."""
         return self.manifest.release_claim(run_id, token, owner)
+
+    def read_run_summary(self, output_url: str, run_id: str) -> dict[str, Any] | None:
+        """The run's ``_SUCCESS.json`` under ``output_url``, or None while its output is not complete."""
+        output = parse_output_url(output_url)
+        return read_summary({"s3": self.s3_hook.conn}, output.bucket, output_folder(output, run_id))
+
+    @property
+    def s3_endpoint_url(self) -> str | None:
+        """The S3 endpoint the connection sets (``endpoint_url`` or ``service_config.s3``), else None."""
+        return self.s3_hook.conn_config.get_service_endpoint_url("s3")
 
     def release_run(self, run_id: str, token: str | None = None, owner: str | None = None) -> bool:
         """Deprecated: :meth:`release_claim`."""

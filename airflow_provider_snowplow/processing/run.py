@@ -20,13 +20,15 @@ import gzip
 import io
 import json
 import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any, cast
 
 from airflow_provider_snowplow.archive.listing import list_part_objects
-from airflow_provider_snowplow.archive.run_ids import validate_run_id
+from airflow_provider_snowplow.archive.run_ids import run_folder_name, validate_run_id
 from airflow_provider_snowplow.archive.urls import S3Url, parse_archive_url, parse_output_url
-from airflow_provider_snowplow.aws.plans import AwsCall, call_once
+from airflow_provider_snowplow.aws.plans import AwsCall, Plan, Response, call_once, error_code
 from airflow_provider_snowplow.aws.runners import run_sync
 from airflow_provider_snowplow.errors import AwsRequestError, RunInputError
 from airflow_provider_snowplow.event_transformer import Shape, TransformStats, transform_stream
@@ -58,6 +60,15 @@ class RunOutput:
     good_keys: list[str] = field(default_factory=list)
     bad_keys: list[str] = field(default_factory=list)
 
+    def add(self, part: PartOutput) -> None:
+        """Count one processed part file into the run's totals (parts in key order)."""
+        self.objects += 1
+        self.bytes_read += part.size
+        self.counts.add(part.counts)
+        self.good_keys.append(part.good_key)
+        if part.bad_key is not None:
+            self.bad_keys.append(part.bad_key)
+
     def to_dict(self) -> dict[str, Any]:
         """The XCom and ``_SUCCESS.json`` form: counts flattened next to the keys."""
         data = asdict(self)
@@ -68,7 +79,7 @@ class RunOutput:
 
 def output_folder(output: S3Url, run_id: str) -> str:
     """``<output prefix><run folder>/``: run ``a/b/run=X/`` lands in ``<output>run=X/``."""
-    return output.prefix + run_id.rstrip("/").rpartition("/")[2] + "/"
+    return output.prefix + run_folder_name(run_id) + "/"
 
 
 def process_run(
@@ -98,34 +109,118 @@ def process_run(
     result = RunOutput(snowplow_run_id=run_id, output_url=f"s3://{output.bucket}/{folder}")
     clients = {"s3": s3_client}
     for obj in run_sync(list_part_objects(archive.bucket, run_id), clients):
-        name = obj["Key"][len(run_id) :].replace("/", "_").removesuffix(".gz")
-        where = f"object {obj['Key']!r} in bucket {archive.bucket!r}"
-        get = AwsCall("s3", "get_object", {"Bucket": archive.bucket, "Key": obj["Key"]}, where)
-        body = run_sync(call_once(get), clients)["Body"]
-        with _spool() as good, _spool() as bad:
-            with _gzip_writer(good) as good_gz, _gzip_writer(bad) as bad_gz:
-                counts = _transform_body(
-                    body, good_gz, bad_gz, add_geolocation_data, f"s3://{archive.bucket}/{obj['Key']}", shape
-                )
-            result.objects += 1
-            result.bytes_read += obj.get("Size", 0)
-            result.counts.add(counts)
-            result.good_keys.append(_upload(clients, output.bucket, f"{folder}good/{name}.jsonl.gz", good))
-            if counts.bad:
-                result.bad_keys.append(_upload(clients, output.bucket, f"{folder}bad/{name}.jsonl.gz", bad))
-    summary = io.BytesIO(json.dumps(result.to_dict(), indent=2).encode())
-    _upload(clients, output.bucket, folder + SUCCESS_MARKER, summary, content_type="application/json")
+        result.add(
+            process_part(
+                clients, archive.bucket, run_id, obj, output.bucket, folder, add_geolocation_data, shape
+            )
+        )
+    write_summary(clients, output.bucket, folder, result.to_dict())
     return result
 
 
-def _transform_body(
-    body: Any, good: IO[bytes], bad: IO[bytes], add_geolocation_data: bool, source: str, shape: Shape
-) -> TransformStats:
-    """Stream one object through the transformer; a broken download is one readable error."""
+@dataclass
+class PartOutput:
+    """What processing one part file produced: the unit of work of a worker or a Spark task.
+
+    Attributes:
+        key: the part file's key in the archive bucket.
+        size: its size in bytes, as listed.
+        counts: its line counts.
+        good_key / bad_key: the output objects written (``bad_key`` only when it had bad rows).
+    """
+
+    key: str
+    size: int
+    counts: TransformStats
+    good_key: str
+    bad_key: str | None = None
+
+
+def process_part(
+    clients: Mapping[str, Any],
+    archive_bucket: str,
+    run_id: str,
+    obj: Mapping[str, Any],
+    output_bucket: str,
+    folder: str,
+    add_geolocation_data: bool = True,
+    shape: Shape = "python",
+) -> PartOutput:
+    """Transform one part file of a run and upload its good events and bad rows (deterministic keys).
+
+    Args:
+        clients: ``{"s3": boto3 S3 client}``.
+        archive_bucket: the bucket holding the run.
+        run_id: the run folder prefix.
+        obj: the part file's ``ListObjectsV2`` entry (``Key``, ``Size``).
+        output_bucket: where output goes.
+        folder: the run's output folder (:func:`output_folder`).
+        add_geolocation_data: add ``geo_location`` to events.
+        shape: the JSON's shape, ``"python"`` or ``"scala"`` (see :func:`process_run`).
+    """
+    name = obj["Key"][len(run_id) :].replace("/", "_").removesuffix(".gz")
+    source = f"s3://{archive_bucket}/{obj['Key']}"
+    with _spool() as good, _spool() as bad:
+        with _gzip_writer(good) as good_gz, _gzip_writer(bad) as bad_gz, reading_part(source):
+            lines = open_part(clients, archive_bucket, obj["Key"])
+            counts = transform_stream(
+                lines, good_gz, bad_gz, add_geolocation_data, source_name=source, shape=shape
+            )
+        part = PartOutput(obj["Key"], obj.get("Size", 0), counts, f"{folder}good/{name}.jsonl.gz")
+        _upload(clients, output_bucket, part.good_key, good)
+        if counts.bad:
+            part.bad_key = _upload(clients, output_bucket, f"{folder}bad/{name}.jsonl.gz", bad)
+    return part
+
+
+def write_summary(clients: Mapping[str, Any], bucket: str, folder: str, summary: dict[str, Any]) -> str:
+    """Write the run's ``_SUCCESS.json``: call it last, after every part's output is uploaded."""
+    data = io.BytesIO(summary_bytes(summary))
+    return _upload(clients, bucket, folder + SUCCESS_MARKER, data, content_type="application/json")
+
+
+def summary_bytes(summary: dict[str, Any]) -> bytes:
+    """A run's ``_SUCCESS.json`` as written, whichever engine wrote it."""
+    return json.dumps(summary, indent=2).encode()
+
+
+def read_summary(clients: Mapping[str, Any], bucket: str, folder: str) -> dict[str, Any] | None:
+    """The run's ``_SUCCESS.json``, or None while the run's output is not complete (or never was)."""
+    key = folder + SUCCESS_MARKER
+    get = AwsCall(
+        "s3", "get_object", {"Bucket": bucket, "Key": key}, f"output object {key!r} in bucket {bucket!r}"
+    )
+    response = run_sync(_unless_missing(get), clients)
+    if response is None:
+        return None
+    summary: dict[str, Any] = json.loads(response["Body"].read())
+    return summary
+
+
+def _unless_missing(call: AwsCall) -> Plan[Response | None]:
+    """``call``, or None when S3 says the object is not there."""
     try:
-        return transform_stream(
-            open_enriched(body), good, bad, add_geolocation_data, source_name=source, shape=shape
-        )
+        response = yield call
+    except Exception as exc:
+        if error_code(exc) not in {"NoSuchKey", "404"}:
+            raise
+        return None
+    return response
+
+
+@contextmanager
+def reading_part(source: str) -> Iterator[None]:
+    """Turn a part file that cannot be read (corrupt gzip, a download broken mid-stream) into one line.
+
+    Args:
+        source: the part's ``s3://`` URL, named in the message.
+
+    Raises:
+        RunInputError: the data is not (gzipped) text.
+        AwsRequestError: the download broke after its response started.
+    """
+    try:
+        yield
     except (OSError, EOFError) as exc:  # corrupt or truncated gzip data
         raise RunInputError(
             f"part file {source} cannot be read ({type(exc).__name__}: {exc}); nothing of this run was "
@@ -141,6 +236,12 @@ def _transform_body(
         ) from exc
 
 
+def open_part(clients: Mapping[str, Any], bucket: str, key: str) -> IO[bytes]:
+    """A part file's lines as a binary stream, gunzipped when it is gzip (by content, not name)."""
+    get = AwsCall("s3", "get_object", {"Bucket": bucket, "Key": key}, f"object {key!r} in bucket {bucket!r}")
+    return open_enriched(run_sync(call_once(get), clients)["Body"])
+
+
 def _gzip_writer(spool: IO[bytes]) -> IO[bytes]:
     """Gzip into ``spool`` with a fixed mtime, so the same input always gives the same bytes."""
     return cast(IO[bytes], gzip.GzipFile(fileobj=spool, mode="wb", mtime=0))
@@ -151,7 +252,7 @@ def _spool() -> tempfile.SpooledTemporaryFile[bytes]:
 
 
 def _upload(
-    clients: dict[str, Any],
+    clients: Mapping[str, Any],
     bucket: str,
     key: str,
     data: IO[bytes],

@@ -67,6 +67,35 @@ class _LeaseRenewer(threading.Thread):
                 self.hook.log.warning("Could not renew the claim on %s: %s", self.claim.run_id, exc)
 
 
+def claim_or_skip(
+    hook: SnowplowManifestHook, snowplow_run_id: str, context: Context, lease_seconds: float
+) -> Claim:
+    """Claim the run for this DAG run, or skip the task saying who has it (or that it is recorded).
+
+    For tasks that hold a claim beyond one ``with`` body (a job that runs while the task is
+    deferred); others use :func:`claimed_run`. The claim is not renewed: the lease must cover the
+    work, or the caller renews it.
+
+    Raises:
+        AirflowSkipException: another owner holds a live claim, or the run is already recorded.
+    """
+    outcome = hook.claim_run(snowplow_run_id, claim_owner(context), lease_seconds)
+    if outcome.status == "recorded":
+        record = outcome.record
+        raise AirflowSkipException(
+            f"Run {snowplow_run_id} is already {record.status.lower() if record else 'loaded'}"
+            + (f" (by {record.loaded_by} at {record.loaded_at})" if record and record.loaded_by else "")
+            + "; skipping"
+        )
+    if not outcome.won:
+        holder = outcome.claim
+        who = f"{holder.owner} until {now_iso(holder.lease_expires_at)}" if holder else "another owner"
+        raise AirflowSkipException(f"Run {snowplow_run_id} is being processed by {who}; skipping")
+    assert outcome.claim is not None
+    hook.log.info("Claimed run %s as %s (lease %.0f s)", snowplow_run_id, outcome.claim.owner, lease_seconds)
+    return outcome.claim
+
+
 @contextmanager
 def claimed_run(
     snowplow_run_id: str,
@@ -100,25 +129,12 @@ def claimed_run(
         from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
 
         hook = SnowplowManifestHook(table_name, aws_conn_id=aws_conn_id, region_name=region_name)
-    outcome = hook.claim_run(snowplow_run_id, claim_owner(context), lease_seconds)
-    if outcome.status == "recorded":
-        record = outcome.record
-        raise AirflowSkipException(
-            f"Run {snowplow_run_id} is already {record.status.lower() if record else 'loaded'}"
-            + (f" (by {record.loaded_by} at {record.loaded_at})" if record and record.loaded_by else "")
-            + "; skipping"
-        )
-    if not outcome.won:
-        holder = outcome.claim
-        who = f"{holder.owner} until {now_iso(holder.lease_expires_at)}" if holder else "another owner"
-        raise AirflowSkipException(f"Run {snowplow_run_id} is being processed by {who}; skipping")
-    assert outcome.claim is not None
-    hook.log.info("Claimed run %s as %s (lease %.0f s)", snowplow_run_id, outcome.claim.owner, lease_seconds)
-    renewer = _LeaseRenewer(hook, outcome.claim, lease_seconds)
+    claim = claim_or_skip(hook, snowplow_run_id, context, lease_seconds)
+    renewer = _LeaseRenewer(hook, claim, lease_seconds)
     renewer.start()
     succeeded = False
     try:
-        yield outcome.claim
+        yield claim
         succeeded = True
     finally:
         renewer.stopped.set()

@@ -50,6 +50,12 @@ def operation_name(environ: dict[str, Any]) -> str:
     scope = str(environ.get("HTTP_AUTHORIZATION", "")).partition("Credential=")[2].split("/")
     service = scope[3] if len(scope) > 3 else "s3"
     method = str(environ.get("REQUEST_METHOD", ""))
+    if service == "emr-serverless":  # REST: the operation is in the method and the path
+        path = str(environ.get("PATH_INFO", "")).rstrip("/")
+        if path.endswith("/jobruns"):
+            return "emr-serverless:" + {"GET": "ListJobRuns", "POST": "StartJobRun"}.get(method, method)
+        if "/jobruns/" in path and method == "GET":
+            return "emr-serverless:GetJobRun"
     if service != "s3":
         return f"{service}:{method}"
     query = str(environ.get("QUERY_STRING", ""))

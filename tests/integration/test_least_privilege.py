@@ -6,6 +6,7 @@ import ast
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,8 @@ from tests.integration.airflow_runs import run_dag
 from tests.support import REPO
 
 POLICY = json.loads((REPO / "docs" / "iam-policy.json").read_text())
+# What the Airflow connection needs to hand runs to EMR Serverless (besides iam:PassRole on the job role).
+EMR_SUBMIT_POLICY = json.loads((REPO / "docs" / "iam-emr-serverless-submit.json").read_text())
 # boto3 client method (or the operation the local endpoint names) -> the IAM actions it needs.
 ACTIONS = {
     "list_objects_v2": {"s3:ListBucket"},
@@ -40,8 +43,8 @@ def iam_actions(call: str) -> set[str]:
     return {f"{service}:{operation}"}
 
 
-def policy_actions() -> set[str]:
-    return {action for statement in POLICY["Statement"] for action in statement["Action"]}
+def policy_actions(policy: dict[str, Any] = POLICY) -> set[str]:
+    return {action for statement in policy["Statement"] for action in statement["Action"]}
 
 
 def calls_in_package() -> set[str]:
@@ -51,14 +54,16 @@ def calls_in_package() -> set[str]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "AwsCall":
                 service, method = (arg.value for arg in node.args[:2])  # type: ignore[attr-defined]
-                assert service in ("s3", "dynamodb"), path
+                assert service in ("s3", "dynamodb", "emr-serverless"), path
                 methods.add(f"{service}:{method}")
     return methods
 
 
-def test_the_policy_names_exactly_the_actions_of_the_code() -> None:
+def test_the_policies_name_exactly_the_actions_of_the_code() -> None:
     needed = set().union(*(iam_actions(method) for method in calls_in_package()))
-    assert needed == policy_actions()
+    emr = {action for action in needed if action.startswith("emr-serverless:")}
+    assert needed - emr == policy_actions()
+    assert emr | {"iam:PassRole"} == policy_actions(EMR_SUBMIT_POLICY)
 
 
 def test_a_pipeline_run_needs_nothing_outside_the_policy_and_leaks_no_secret(

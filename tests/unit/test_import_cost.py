@@ -53,12 +53,28 @@ def test_the_core_works_where_airflow_cannot_be_imported() -> None:
     assert run(code) == "enriched/archive/"
 
 
-def test_parsing_a_dag_file_with_our_operators_imports_no_aws_sdk() -> None:
+def test_parsing_a_dag_file_with_our_operators_imports_no_aws_sdk_and_no_spark() -> None:
     loaded = run(
         "import sys\n"
         "from airflow_provider_snowplow.sensors.pending_runs import SnowplowPendingRunSensor\n"
         "from airflow_provider_snowplow.operators.transform import SnowplowTransformRunOperator\n"
         "from airflow_provider_snowplow.operators.manifest import SnowplowMarkRunLoadedOperator\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'boto3', 'botocore', 'aiobotocore'}))"
+        "from airflow_provider_snowplow.operators.spark import SnowplowSparkSubmitRunOperator\n"
+        "from airflow_provider_snowplow.operators.emr_serverless import SnowplowEmrServerlessRunOperator\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'boto3', 'botocore', 'aiobotocore', 'pyspark', 'py4j'}))"
     )
     assert loaded == "[]"
+
+
+def test_only_the_spark_job_imports_pyspark() -> None:
+    code = textwrap.dedent(
+        """
+        import importlib, pkgutil, sys
+        import airflow_provider_snowplow as package
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if not info.name.endswith(("__main__", ".spark_job")):
+                importlib.import_module(info.name)
+        print(sorted({m.split('.')[0] for m in sys.modules} & {'pyspark', 'py4j'}))
+        """
+    )
+    assert run(code) == "[]"

@@ -1,0 +1,50 @@
+"""``spark-submit`` entry point of the Spark job: the script file shipped in the wheel.
+
+    spark-submit .../airflow_provider_snowplow/processing/spark_submit.py \
+        --archive-url s3://acme-snowplow/enriched/archive/ \
+        --run-id enriched/archive/run=2017-04-07-10-00-00/ [--run-id ...] \
+        --output-url s3://acme-snowplow/enriched/json/ [--format parquet] [--no-geolocation]
+
+Its path: ``python -c "import airflow_provider_snowplow.processing.spark_submit as m; print(m.__file__)"``
+(upload that file to S3 as the ``entryPoint`` of EMR Serverless). The arguments are
+:class:`~airflow_provider_snowplow.processing.spark_arguments.SparkJobArguments`'. Exit codes: 0 done (a
+JSON summary line per run on stdout), 1 a run failed (one line on stderr naming the part file), 2 bad
+arguments (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+
+from airflow_provider_snowplow.errors import SnowplowProviderError
+from airflow_provider_snowplow.processing.spark_arguments import SparkJobArguments
+
+APP_NAME = "snowplow-runs"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the arguments, run the job on the session ``spark-submit`` configured; the exit code."""
+    try:
+        arguments = SparkJobArguments.from_argv(sys.argv[1:] if argv is None else argv)
+    except (SnowplowProviderError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    from airflow_provider_snowplow.processing.spark_job import run_job, start_session
+
+    spark = start_session(APP_NAME)
+    try:
+        outputs = run_job(spark, arguments)
+    except SnowplowProviderError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        spark.stop()
+    for output in outputs:
+        print(json.dumps({k: v for k, v in output.to_dict().items() if not k.endswith("_keys")}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
