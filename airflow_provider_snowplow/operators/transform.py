@@ -12,7 +12,7 @@ from typing import Any, cast
 from airflow.sdk import BaseOperator, Context
 
 from airflow_provider_snowplow.errors import SnowplowProviderError
-from airflow_provider_snowplow.event_transformer.shapes import Shape, check_shape
+from airflow_provider_snowplow.event_transformer.shapes import Shape
 from airflow_provider_snowplow.manifest.claims import DEFAULT_LEASE_SECONDS
 from airflow_provider_snowplow.tasks.assets import annotate_outlet_events
 from airflow_provider_snowplow.tasks.base import (
@@ -20,6 +20,7 @@ from airflow_provider_snowplow.tasks.base import (
     CONNECTION,
     OUTPUT_URL,
     RUN_ID_MAP_INDEX_TEMPLATE,
+    SHAPE,
     SNOWPLOW_RUN_ID,
     Argument,
     SnowplowManifestTaskMixin,
@@ -69,7 +70,7 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
         Argument("lease_seconds", positive_number, converts=True),
         Argument("fail_on_bad_rows", boolean, converts=True),
         Argument("add_geolocation_data", boolean, converts=True),
-        Argument("shape", check_shape, converts=True),
+        SHAPE,
     )
     template_fields = template_fields(arguments)
     ui_color = "#fff2cc"

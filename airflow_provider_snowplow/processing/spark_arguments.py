@@ -23,6 +23,7 @@ from typing import Literal, NoReturn, cast
 from airflow_provider_snowplow.archive.run_ids import run_folder_name, validate_run_id
 from airflow_provider_snowplow.archive.urls import S3_URL_SCHEMES, parse_archive_url, parse_output_url
 from airflow_provider_snowplow.errors import OutputUrlError, SnowplowProviderError
+from airflow_provider_snowplow.event_transformer.shapes import DEFAULT_SHAPE, SHAPES, Shape, check_shape
 from airflow_provider_snowplow.processing.run import output_folder
 
 OutputFormat = Literal["jsonl", "parquet"]
@@ -44,6 +45,8 @@ class SparkJobArguments:
         output_url: where ``run=.../`` output folders are written (see the module docstring).
         output_format: ``jsonl`` (the worker path's layout) or ``parquet``.
         add_geolocation_data: add ``geo_location`` (``"lat,lon"``) to events, as the SDK does.
+        shape: the JSON Lines' shape, ``"python"`` or ``"scala"`` (as the worker path's); the
+            Parquet schema is the package's own, so Parquet output takes the default only.
         submission_id: who submitted the job, recorded in each run's ``_SUCCESS.json`` so that a
             retry of the submitting task recognises output of its own job.
         s3_endpoint_url: an S3 endpoint other than AWS's (an S3-compatible store, a VPC endpoint).
@@ -55,6 +58,7 @@ class SparkJobArguments:
     output_url: str
     output_format: OutputFormat = "jsonl"
     add_geolocation_data: bool = True
+    shape: Shape = DEFAULT_SHAPE
     submission_id: str | None = None
     s3_endpoint_url: str | None = None
     region_name: str | None = field(default=None)
@@ -78,6 +82,12 @@ class SparkJobArguments:
         if self.output_format not in OUTPUT_FORMATS:
             raise JobArgumentError(
                 f"output format {self.output_format!r} is not one of {', '.join(OUTPUT_FORMATS)}"
+            )
+        check_shape(self.shape)
+        if self.output_format == "parquet" and self.shape != DEFAULT_SHAPE:
+            raise JobArgumentError(
+                f"shape {self.shape!r} applies to JSON Lines output; Parquet output has the package's own "
+                "schema: leave the shape out or use --format jsonl"
             )
         if self.output_format == "jsonl":
             parse_output_url(self.output_url)
@@ -103,6 +113,8 @@ class SparkJobArguments:
         argv += ["--format", self.output_format]
         if not self.add_geolocation_data:
             argv.append("--no-geolocation")
+        if self.shape != DEFAULT_SHAPE:
+            argv += ["--shape", self.shape]
         for option, value in (
             ("--submission-id", self.submission_id),
             ("--s3-endpoint-url", self.s3_endpoint_url),
@@ -127,6 +139,7 @@ class SparkJobArguments:
             output_url=parsed.output_url,
             output_format=cast(OutputFormat, parsed.output_format),
             add_geolocation_data=not parsed.no_geolocation,
+            shape=parsed.shape,
             submission_id=parsed.submission_id,
             s3_endpoint_url=parsed.s3_endpoint_url,
             region_name=parsed.region,
@@ -152,6 +165,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--output-url", required=True, help="where run=.../ output folders go")
     parser.add_argument("--format", dest="output_format", default="jsonl", choices=OUTPUT_FORMATS)
     parser.add_argument("--no-geolocation", action="store_true", help="leave out geo_location")
+    parser.add_argument("--shape", default=DEFAULT_SHAPE, choices=SHAPES, help="the JSON Lines' shape")
     parser.add_argument("--submission-id", help="recorded in _SUCCESS.json (set by the operators)")
     parser.add_argument("--s3-endpoint-url", help="an S3 endpoint other than AWS's")
     parser.add_argument("--region", help="the S3 client's region")

@@ -43,6 +43,7 @@ from airflow_provider_snowplow.aws.runners import run_sync
 from airflow_provider_snowplow.errors import RunInputError, SnowplowProviderError
 from airflow_provider_snowplow.event_transformer import FIELDS, GoodEvent, TransformStats, transform_lines
 from airflow_provider_snowplow.event_transformer import parsers as P
+from airflow_provider_snowplow.event_transformer.shapes import Shape
 from airflow_provider_snowplow.processing.run import (
     SUCCESS_MARKER,
     PartOutput,
@@ -194,7 +195,13 @@ def _jsonl(
     """The worker path's processing per part on executors; each complete run's summary last."""
     output = parse_output_url(arguments.output_url)
     task = partial(
-        _process_parts, access, bucket, output.bucket, output.prefix, arguments.add_geolocation_data
+        _process_parts,
+        access,
+        bucket,
+        output.bucket,
+        output.prefix,
+        arguments.add_geolocation_data,
+        arguments.shape,
     )
     done: dict[str, list[PartOutput]] = defaultdict(list)
     failures: list[_PartFailed] = []
@@ -223,6 +230,7 @@ def _process_parts(
     output_bucket: str,
     output_prefix: str,
     add_geolocation_data: bool,
+    shape: Shape,
     work: Iterable[tuple[str, dict[str, Any]]],
 ) -> Iterator[tuple[str, PartOutput | _PartFailed]]:
     """Executor side of the JSON Lines path: one Spark partition's part files, one by one."""
@@ -238,6 +246,7 @@ def _process_parts(
                 output_bucket,
                 output_folder(output, run_id),
                 add_geolocation_data,
+                shape,
             )
         except SnowplowProviderError as error:
             yield run_id, _PartFailed(run_id, str(error))

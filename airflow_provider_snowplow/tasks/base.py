@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from airflow_provider_snowplow.archive.run_ids import validate_run_id
 from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_output_url
 from airflow_provider_snowplow.errors import SnowplowProviderError
+from airflow_provider_snowplow.event_transformer.shapes import check_shape
 from airflow_provider_snowplow.manifest.table import validate_table_name
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ def boolean(value: object) -> bool:
 SNOWPLOW_RUN_ID = Argument("snowplow_run_id", validate_run_id)
 ARCHIVE_URL = Argument("archive_url", parse_archive_url)
 OUTPUT_URL = Argument("output_url", parse_output_url)
+SHAPE = Argument("shape", check_shape, converts=True)
 CONNECTION: tuple[Argument, ...] = (
     Argument("table_name", validate_table_name),
     Argument("aws_conn_id", optional_string),

@@ -21,6 +21,7 @@ from airflow_provider_snowplow.tasks.assets import annotate_outlet_events
 from airflow_provider_snowplow.tasks.base import (
     ARCHIVE_URL,
     OUTPUT_URL,
+    SHAPE,
     SNOWPLOW_RUN_ID,
     Argument,
     SnowplowManifestTaskMixin,
@@ -57,6 +58,7 @@ SPARK_RUN_ARGUMENTS = (
     OUTPUT_URL,
     Argument("output_format", output_format),
     Argument("add_geolocation_data", boolean, converts=True),
+    SHAPE,
     Argument("mark_loaded", boolean, converts=True),
 )
 
@@ -70,6 +72,7 @@ class SnowplowSparkRunMixin(SnowplowManifestTaskMixin):
         output_url: ``s3://bucket/prefix/`` for the run's ``run=.../`` output folder (templated).
         output_format: ``jsonl`` (the worker path's layout) or ``parquet`` (templated).
         add_geolocation_data: add ``geo_location`` to events (templated).
+        shape: ``"python"`` or ``"scala"``: the JSON Lines' shape, as the worker path's (templated).
         mark_loaded: record the run (and drop the claim) once the job's output is complete; False
             keeps the claim for a downstream ``SnowplowMarkRunLoadedOperator`` (templated).
         **kwargs: the manifest table and connection (see ``SnowplowManifestTaskMixin``), and the
@@ -89,6 +92,7 @@ class SnowplowSparkRunMixin(SnowplowManifestTaskMixin):
         output_url: str,
         output_format: str = "jsonl",
         add_geolocation_data: bool | str = True,
+        shape: str = "python",
         mark_loaded: bool | str = True,
         **kwargs: Any,
     ) -> None:
@@ -98,6 +102,7 @@ class SnowplowSparkRunMixin(SnowplowManifestTaskMixin):
         self.output_url = output_url
         self.output_format = output_format
         self.add_geolocation_data = add_geolocation_data
+        self.shape = shape
         self.mark_loaded = mark_loaded
 
     def job_arguments(self, context: Context) -> SparkJobArguments:
@@ -108,6 +113,7 @@ class SnowplowSparkRunMixin(SnowplowManifestTaskMixin):
             output_url=self.output_url,
             output_format=cast(Any, self.output_format),
             add_geolocation_data=cast(bool, self.add_geolocation_data),
+            shape=cast(Any, self.shape),
             submission_id=submission_id(context, self.snowplow_run_id),
             s3_endpoint_url=self.hook.s3_endpoint_url,
             region_name=self.hook.region_name,

@@ -20,7 +20,7 @@ for mode, deferrable in (("poke", False), ("reschedule", False), ("deferrable", 
             task_id="wait_for_runs",
             archive_url=os.environ.get("SNOWPLOW_ARCHIVE_URL", "s3://acme-snowplow/enriched/archive/"),
             table_name="{{ var.value.get('snowplow_table', '"
-            + os.environ.get("SNOWPLOW_MANIFEST_TABLE", "t")
+            + os.environ.get("SNOWPLOW_MANIFEST_TABLE", "snowplow-load-manifests")
             + "') }}",
             max_runs="{{ params.max_runs }}",
             mode="reschedule" if mode == "reschedule" else "poke",

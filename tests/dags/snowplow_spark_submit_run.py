@@ -21,7 +21,7 @@ with DAG(
         snowplow_run_id="{{ params.snowplow_run_id }}",
         archive_url=os.environ.get("SNOWPLOW_ARCHIVE_URL", "s3://acme-snowplow/enriched/archive/"),
         output_url=os.environ.get("SNOWPLOW_OUTPUT_URL", "s3://acme-snowplow/enriched/json/"),
-        table_name=os.environ.get("SNOWPLOW_MANIFEST_TABLE", "t"),
+        table_name=os.environ.get("SNOWPLOW_MANIFEST_TABLE", "snowplow-load-manifests"),
         conn_id="spark_local",
         conf={**local_python_conf(), "spark.ui.enabled": "false"},
         retries=int(os.environ.get("SNOWPLOW_SPARK_RETRIES", "0")),
