@@ -48,6 +48,20 @@ from airflow_provider_snowplow.testing.local_aws import LocalAws  # noqa: E402
 from tests.fault_proxy import FaultProxy  # noqa: E402
 from tests.support import ARCHIVE_URL, BUCKET, TABLE  # noqa: E402
 
+# Every test under these directories carries the marker, so ``-m "not integration"`` selects by layout.
+_MARKERS_BY_DIRECTORY = {
+    REPO / "tests" / "integration": "integration",
+    REPO / "tests" / "deployment": "deployment",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests with their directory's marker (declared in pyproject.toml)."""
+    for item in items:
+        for directory, marker in _MARKERS_BY_DIRECTORY.items():
+            if item.path.is_relative_to(directory) and item.get_closest_marker(marker) is None:
+                item.add_marker(marker)
+
 
 @pytest.fixture(scope="session")
 def local_aws() -> Iterator[LocalAws]:
