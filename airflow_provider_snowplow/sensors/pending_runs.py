@@ -20,9 +20,9 @@ from airflow_provider_snowplow.tasks.base import (
     CONNECTION,
     Argument,
     SnowplowManifestTaskMixin,
-    positive_int,
     template_fields,
 )
+from airflow_provider_snowplow.validation import positive_int
 
 
 class PendingRunError(SnowplowProviderError):

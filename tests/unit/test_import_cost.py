@@ -39,7 +39,10 @@ def test_the_core_works_where_airflow_cannot_be_imported() -> None:
         """
         import importlib, pkgutil
         import airflow_provider_snowplow as package
-        core = ("archive", "aws", "errors", "event_transformer", "load_manifests", "manifest", "processing")
+        core = (
+            "archive", "aws", "errors", "event_transformer", "load_manifests", "manifest", "processing",
+            "validation",
+        )
         for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
             if info.name.split(".")[1] in core and not info.name.endswith("__main__"):
                 importlib.import_module(info.name)
