@@ -135,6 +135,7 @@ def test_a_dead_endpoint_fails_with_the_call_and_the_resource(
     )
     with pytest.raises(
         AwsRequestError,
-        match=r"ListObjectsV2 on bucket 'acme-snowplow' \(archive s3://acme-snowplow/enriched/archive/\) in us-east-1 failed after retries: EndpointConnectionError",
+        match=r"cannot reach http://127.0.0.1:9 for ListObjectsV2 on bucket 'acme-snowplow' \(archive "
+        r"s3://acme-snowplow/enriched/archive/\) in us-east-1 \(EndpointConnectionError\): check the endpoint URL",
     ):
         SnowplowManifestHook(table, aws_conn_id="dead").find_pending_runs(archive.url)
