@@ -130,7 +130,7 @@ def test_usage_errors_exit_with_2_and_change_nothing(
         (("skip", run, "--before", "2017-02-01"), "not both"),
         (("skip", "--before", "2017-02-01"), "--before needs --archive-url"),
         (("skip", "--before", "last tuesday", "--archive-url", archive.url), "is not a date"),
-        (("pending", archive.url, "--max", "0"), "not a positive whole number"),
+        (("pending", archive.url, "--max", "0"), "must be a positive whole number"),
         (("no-such-command",), "invalid choice"),
     ]
     for args, message in cases:
@@ -160,6 +160,8 @@ def test_status_counts_every_state(cli: Cli, archive: Archive, manifest: LoadMan
     claim = manifest.get_claim(claimed)
     assert claim is not None
     expired_claim(manifest, stale, "dead-worker")
+    dead = manifest.get_claim(stale)
+    assert dead is not None
 
     report = cli.json("status", archive.url)
     assert report == {
@@ -181,6 +183,16 @@ def test_status_counts_every_state(cli: Cli, archive: Archive, manifest: LoadMan
             }
         ],
         "archived_runs": [glacier],
+        "expired_claims": [
+            {
+                "run_id": stale,
+                "owner": "dead-worker",
+                "claimed_at": now_iso(dead.claimed_at),
+                "lease_expires_at": now_iso(dead.lease_expires_at),
+            }
+        ],
+        "ignored": [],
+        "hint": None,
     }
     done = cli("status", archive.url)
     assert done.returncode == 0 and done.stderr == ""
@@ -191,6 +203,7 @@ def test_status_counts_every_state(cli: Cli, archive: Archive, manifest: LoadMan
         "loaded          1",
         "skipped         1",
         f"pending         2  oldest: {stale}",
+        f"  {stale}  claimed by 'dead-worker', lease expired {now_iso(dead.lease_expires_at)}: pending again",
         "claimed         1",
         f"  {claimed}  claimed by 'snowplow_load/manual__1', lease expires {now_iso(claim.lease_expires_at)}",
         "archived        1  in GLACIER or DEEP_ARCHIVE: restore before loading",
@@ -214,6 +227,8 @@ def test_pending_lists_oldest_first_with_max_json_and_exit_code(
         "table": manifest.table_name,
         "pending": [runs[0], runs[2]],
         "more_pending": True,
+        "ignored": [],
+        "hint": None,
     }
     for run in (runs[0], runs[2], runs[3]):
         manifest.mark_loaded(run)
@@ -269,7 +284,9 @@ def test_unmark_asks_for_confirmation(
         f"unmarked        {skipped}\nnot recorded    {unrecorded}\n",
         "",
     )
-    assert aws.request_counts() == {"dynamodb:DeleteItem": 2}, "with --yes nothing is read first"
+    assert aws.request_counts() == {"dynamodb:DescribeTable": 1, "dynamodb:DeleteItem": 2}, (
+        "with --yes no item is read first, only the table's key schema is checked"
+    )
     assert not manifest.is_recorded(skipped)
     nothing = cli("unmark", skipped)
     assert (nothing.returncode, nothing.stdout, nothing.stderr) == (0, f"not recorded    {skipped}\n", "")
@@ -437,7 +454,9 @@ def test_console_script_with_an_airflow_connection(
     assert both.returncode == 2 and "pass one or the other" in both.stderr
     bad_table = cli("status", archive.url, connection=["--table", "ab", "--conn-id", aws_connection])
     assert bad_table.returncode == 2
-    assert lines(bad_table.stderr)[-1].startswith("error: 'ab' is not a valid DynamoDB table name")
+    assert (
+        "error: argument -t/--table: 'ab' is not a valid DynamoDB table name" in lines(bad_table.stderr)[-1]
+    )
     unknown = cli("status", archive.url, connection=["--table", cli.table, "--conn-id", "no_such_conn"])
     assert unknown.returncode == 3
     assert lines(unknown.stderr)[-1].startswith("error: Airflow connection 'no_such_conn': ")
