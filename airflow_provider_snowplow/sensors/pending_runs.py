@@ -136,6 +136,18 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
         )
         for claim in found.claimed:
             self.log.info("Run %s is being processed by %s", claim.run_id, claim.owner)
+        for claim in found.expired_claims:
+            self.log.info(
+                "Run %s: the claim of %s expired; the run is pending again", claim.run_id, claim.owner
+            )
+        for folder, reason in found.ignored.items():
+            self.log.warning("Ignored %s: %s", folder, reason)
+        if not found.run_count:
+            self.log.warning(
+                "No run folder (run=YYYY-MM-DD-HH-MM-SS/) directly under %s: check archive_url "
+                "(`snowplow-manifest status ARCHIVE_URL` says what the prefix holds)",
+                self.archive_url,
+            )
         if found.archived:
             self.log.warning(
                 "%d run(s) are in GLACIER/DEEP_ARCHIVE and cannot be loaded until restored: %s",
