@@ -45,7 +45,13 @@ sys.path.insert(0, str(REPO))
 
 from airflow_provider_snowplow.testing.archive import Archive  # noqa: E402
 from airflow_provider_snowplow.testing.local_aws import LocalAws  # noqa: E402
-from tests.support import ARCHIVE_URL, BUCKET, TABLE  # noqa: E402
+from tests.support import ARCHIVE_URL, BUCKET, OUTPUT_URL, TABLE  # noqa: E402
+
+# The example DAGs refuse to parse without their required settings; every test that parses the DAGs
+# folder gets the fixtures' places, and the tests that run the DAGs set them again (dag_env).
+os.environ.update(
+    {"SNOWPLOW_ARCHIVE_URL": ARCHIVE_URL, "SNOWPLOW_OUTPUT_URL": OUTPUT_URL, "SNOWPLOW_MANIFEST_TABLE": TABLE}
+)
 
 
 @pytest.fixture(scope="session")
