@@ -81,7 +81,8 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
         return min(max_runs, limit)
 
     def poke(self, context: Context) -> PokeReturnValue | bool:
-        found = self.hook.find_pending_runs(self.archive_url, self._checked_max_runs())
+        max_runs = self._checked_max_runs()  # before the hook: bad input never reaches AWS
+        found = self.hook.find_pending_runs(self.archive_url, max_runs)
         self._log_discovery(found)
         if not found.pending:
             return False
