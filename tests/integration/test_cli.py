@@ -12,11 +12,7 @@ import pty
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 from airflow_provider_snowplow.cli.terminal import PROGRESS_AFTER_STEPS
 from airflow_provider_snowplow.load_manifests import LoadManifest
@@ -24,8 +20,8 @@ from airflow_provider_snowplow.manifest.items import now_iso
 from airflow_provider_snowplow.testing.archive import Archive
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 from airflow_provider_snowplow.testing.sdk import run_sdk
+from tests.integration.cli_runs import CONSOLE, Cli, lines
 
-CONSOLE = [sys.executable, "-m", "airflow_provider_snowplow.cli"]
 # Airflow made unimportable: the console script must not need it without --conn-id.
 WITHOUT_AIRFLOW = """
 import sys
@@ -37,53 +33,11 @@ sys.exit(code)
 """
 
 
-@dataclass
-class Cli:
-    """Runs ``snowplow-manifest`` with ``--table`` and ``--endpoint-url`` pointing at the moto server."""
-
-    endpoint_url: str
-    table: str
-
-    def __call__(
-        self,
-        *args: str,
-        stdin: str = "",
-        table: str | None = None,
-        connection: Sequence[str] | None = None,
-        program: Sequence[str] = CONSOLE,
-    ) -> subprocess.CompletedProcess[str]:
-        if connection is None:
-            connection = ["--table", table or self.table, "--endpoint-url", self.endpoint_url]
-        return subprocess.run(
-            [*program, *args, *connection],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=os.environ.copy(),
-            timeout=120,
-            check=False,
-        )
-
-    def json(self, *args: str) -> object:
-        done = self(*args, "--json")
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)
-
-
-@pytest.fixture
-def cli(aws: LocalAws, table: str) -> Cli:
-    return Cli(aws.endpoint_url, table)
-
-
 def expired_claim(manifest: LoadManifest, run_id: str, owner: str) -> None:
     """A claim whose one-minute lease ran out an hour ago."""
     s3, dynamodb = manifest.clients["s3"], manifest.clients["dynamodb"]
     past = LoadManifest(s3, dynamodb, manifest.table_name, clock=lambda: time.time() - 3600)
     assert past.claim_run(run_id, owner, lease_seconds=60).won
-
-
-def lines(text: str) -> list[str]:
-    return text.strip().splitlines()
 
 
 def test_create_table_makes_the_sdk_layout_and_is_idempotent(aws: LocalAws, s3, dynamodb) -> None:  # type: ignore[no-untyped-def]
@@ -139,7 +93,12 @@ def test_usage_errors_exit_with_2_and_change_nothing(
         assert message in done.stderr, (args, done.stderr)
         assert "Traceback" not in done.stderr
     assert manifest.get_record(run) is None
-    no_table = cli("status", archive.url, connection=["--endpoint-url", cli.endpoint_url])
+    no_table = cli(
+        "status",
+        archive.url,
+        connection=["--endpoint-url", cli.endpoint_url],
+        environment={"SNOWPLOW_MANIFEST_TABLE": None},
+    )
     assert no_table.returncode == 2
     assert "pass --table NAME or set $SNOWPLOW_MANIFEST_TABLE" in no_table.stderr
     bad_table = cli("status", archive.url, table="ab")
