@@ -105,13 +105,16 @@ class _Unreadable(Exception):
 @contextmanager
 def _input(name: str) -> Iterator[IO[bytes]]:
     if name == "-":
-        if sys.stdin.isatty():
-            print(
-                "event_transformer: reading enriched events from stdin (end with Ctrl-D; "
-                "pass FILE... to read files, --help for more)",
-                file=sys.stderr,
-            )
-        yield open_enriched(sys.stdin.buffer)
+        if not sys.stdin.isatty():
+            yield open_enriched(sys.stdin.buffer)
+            return
+        print(
+            "event_transformer: reading enriched events from stdin (end with Ctrl-D; "
+            "pass FILE... to read files, --help for more)",
+            file=sys.stderr,
+        )
+        # Unbuffered: a terminal's Ctrl-D ends a single read, which a buffered read would swallow.
+        yield open_enriched(getattr(sys.stdin.buffer, "raw", sys.stdin.buffer))
     else:
         try:
             raw = open(name, "rb")  # noqa: SIM115 - closed below; the error must name the input
@@ -125,8 +128,9 @@ def _input(name: str) -> Iterator[IO[bytes]]:
 def _output(name: str | None, default: IO[bytes]) -> Iterator[IO[bytes]]:
     """Where output goes: ``default`` for none or ``-``, else the file ``name``, once complete.
 
-    The file is written under a temporary name beside it and renamed at the end, so a run that
-    fails leaves neither a partial file nor a clobbered previous one.
+    A regular file is written under a temporary name beside it and renamed at the end, so a run
+    that fails leaves neither a partial file nor a clobbered previous one. Anything else that
+    exists (``/dev/null``, a FIFO) is written to directly: renaming over it would replace it.
     """
     if name is None or name == "-":
         try:
@@ -134,7 +138,11 @@ def _output(name: str | None, default: IO[bytes]) -> Iterator[IO[bytes]]:
         finally:
             default.flush()
         return
-    target = Path(name)
+    target = Path(os.path.realpath(name))  # through a symlink, to the file it names
+    if target.exists() and not target.is_file():
+        with open(target, "wb") as special, _gzipped_if_named_so(special, name) as out:
+            yield out
+        return
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
     except OSError as error:
@@ -143,16 +151,22 @@ def _output(name: str | None, default: IO[bytes]) -> Iterator[IO[bytes]]:
     os.umask(umask)
     os.chmod(temporary, 0o666 & ~umask)  # as open() would have made it, not mkstemp's 0600
     try:
-        with os.fdopen(fd, "wb", buffering=1 << 20) as plain:
-            if name.endswith(".gz"):
-                with gzip.GzipFile(filename=target.name, fileobj=plain, mode="wb") as compressed:
-                    yield cast(IO[bytes], compressed)
-            else:
-                yield plain
+        with os.fdopen(fd, "wb", buffering=1 << 20) as plain, _gzipped_if_named_so(plain, name) as out:
+            yield out
         os.replace(temporary, target)
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+@contextmanager
+def _gzipped_if_named_so(raw: IO[bytes], name: str) -> Iterator[IO[bytes]]:
+    """``raw``, through gzip when ``name`` ends in ``.gz``."""
+    if not name.endswith(".gz"):
+        yield raw
+        return
+    with gzip.GzipFile(filename=Path(name).name, fileobj=raw, mode="wb") as compressed:
+        yield cast(IO[bytes], compressed)
 
 
 if __name__ == "__main__":
