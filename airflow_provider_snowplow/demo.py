@@ -40,8 +40,8 @@ REPO = Path(__file__).resolve().parents[1]
 FIRST_RUN = datetime(2026, 11, 20, 10)
 EVENTS_PER_RUN = 20
 WAIT_SECONDS = 3
-_POLL_SECONDS = 0.5
-_QUIET_SECONDS = 5.0
+POLL_SECONDS = 0.5
+QUIET_SECONDS = 5.0
 
 
 def seed_archive(s3: Any, runs: int) -> tuple[list[str], int]:
@@ -99,21 +99,30 @@ class AirflowFailed(Exception):
 def airflow(args: list[str], env: dict[str, str], log: Path, watch: Callable[[], list[str]]) -> None:
     """Run an ``airflow`` command, its output appended to ``log``, reporting progress as it goes.
 
-    Every half second ``watch`` says what happened meanwhile (one line each); when nothing has
-    for a few seconds, a line says the command is still at work, so the demo never sits silent.
-
     Raises:
         AirflowFailed: the command exited with an error.
     """
+    run_reporting([str(Path(sys.executable).parent / "airflow"), *args], env, log, watch)
+
+
+def run_reporting(command: list[str], env: dict[str, str], log: Path, watch: Callable[[], list[str]]) -> None:
+    """Run ``command``, its output appended to ``log``; say what ``watch`` sees while it runs.
+
+    Every half second ``watch`` says what happened meanwhile (one line each), once more after the
+    command ends; when nothing has for a few seconds, a line says the command is still at work,
+    so the demo never sits silent.
+
+    Raises:
+        AirflowFailed: the command exited with an error; the message ends with its log's tail.
+    """
     started = time.monotonic()
     spoke = started
+    name = " ".join(Path(part).name if i == 0 else part for i, part in enumerate(command[:3]))
     with log.open("a") as out:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "airflow"), *args], env=env, stdout=out, stderr=out
-        )
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=out)
         while True:
             try:
-                process.wait(timeout=_POLL_SECONDS)
+                process.wait(timeout=POLL_SECONDS)
                 finished = True
             except subprocess.TimeoutExpired:
                 finished = False
@@ -123,15 +132,15 @@ def airflow(args: list[str], env: dict[str, str], log: Path, watch: Callable[[],
                 say(f"  {now - started:5.1f} s  {line}")
             if news:
                 spoke = now
-            elif not finished and now - spoke >= _QUIET_SECONDS:
-                say(f"  {now - started:5.1f} s  ... `airflow {args[0]} {args[1]}` still working")
+            elif not finished and now - spoke >= QUIET_SECONDS:
+                say(f"  {now - started:5.1f} s  ... `{name}` still working")
                 spoke = now
             if finished:
                 break
     if process.returncode != 0:
         tail = "\n".join(log.read_text().splitlines()[-40:])
         raise AirflowFailed(
-            f"`airflow {' '.join(args)}` failed (exit {process.returncode}); its log ends:\n{tail}"
+            f"`{' '.join(command)}` failed (exit {process.returncode}); its log ends:\n{tail}"
         )
 
 
