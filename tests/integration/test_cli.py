@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import subprocess
 import sys
 import time
@@ -21,6 +22,9 @@ from airflow_provider_snowplow.testing.archive import Archive
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 from airflow_provider_snowplow.testing.sdk import run_sdk
 from tests.integration.cli_runs import CONSOLE, Cli, lines
+from tests.support import REPO
+
+CLI_DOC = (REPO / "docs" / "cli.md").read_text()
 
 # Airflow made unimportable: the console script must not need it without --conn-id.
 WITHOUT_AIRFLOW = """
@@ -434,3 +438,17 @@ def test_airflow_snowplow_commands(
     assert declined.returncode == 4, declined.stderr
     assert "Delete the records of 1 run? [y/N]" in declined.stderr
     assert manifest.is_loaded(run)
+
+
+def test_the_json_keys_are_the_documented_ones(cli: Cli, archive: Archive) -> None:
+    archive.add_run("2017-01-01-00-00-00")
+    documented = [
+        json.loads(block)
+        for block in re.findall(
+            r"^\$ snowplow-manifest \w+ [^\n]*--json\n(\{.*?^\})", CLI_DOC, re.MULTILINE | re.DOTALL
+        )
+    ]
+    status, pending = (cli.json(command, archive.url) for command in ("status", "pending"))
+    assert [set(example) for example in documented] == [set(status), set(pending)]  # type: ignore[arg-type]
+    claim_keys = set(documented[0]["claims"][0])
+    assert {"run_id", "owner", "claimed_at", "lease_expires_at"} == claim_keys
