@@ -15,6 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests are deterministic (the same examples on every run and machine) and never fail on
+# a slow example: the machine is shared, and the examples talk to a local server.
+settings.register_profile("snowplow", derandomize=True, deadline=None, print_blob=True)
+settings.load_profile("snowplow")
 
 REPO = Path(__file__).resolve().parents[1]
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="snowplow-airflow-home-"))
