@@ -30,6 +30,7 @@ from airflow_provider_snowplow.manifest.reads import read_manifest
 from airflow_provider_snowplow.processing.run import SUCCESS_MARKER
 from airflow_provider_snowplow.testing.events import realistic_lines, sample_lines
 from airflow_provider_snowplow.testing.local_aws import LOCAL_CREDENTIALS, LocalAws
+from airflow_provider_snowplow.validation import positive_int
 
 BUCKET = "acme-snowplow"
 ARCHIVE_URL = f"s3://{BUCKET}/enriched/archive/"
@@ -203,7 +204,7 @@ def first_event(s3: Any, summary: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--runs", type=int, default=4, help="run folders to seed (default 4)")
+    parser.add_argument("--runs", type=positive_int, default=4, help="run folders to seed (default 4)")
     args = parser.parse_args(argv)
     if not (REPO / "example_dags" / f"{DAG_ID}.py").is_file():
         print(

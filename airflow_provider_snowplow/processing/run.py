@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import IO, Any, cast
 
 from airflow_provider_snowplow.archive.listing import list_part_objects
-from airflow_provider_snowplow.archive.run_ids import validate_run_id
+from airflow_provider_snowplow.archive.run_ids import validate_run_in_archive
 from airflow_provider_snowplow.archive.urls import S3Url, parse_archive_url, parse_output_url
 from airflow_provider_snowplow.aws.plans import AwsCall, call_once
 from airflow_provider_snowplow.aws.runners import run_sync
@@ -81,13 +81,18 @@ def process_run(
     Args:
         s3_client: boto3 S3 client.
         archive_url: the archive the run belongs to (gives the bucket).
-        snowplow_run_id: the run folder prefix within that bucket.
+        snowplow_run_id: the run folder prefix within that bucket, directly under the archive.
         output_url: ``s3://bucket/prefix/`` under which ``run=.../`` output folders are written.
         add_geolocation_data: add ``geo_location`` (``"lat,lon"``) to events, as the SDK does.
+
+    Raises:
+        ArchiveUrlError, OutputUrlError: a URL that is not ``s3://bucket/prefix/``.
+        RunIdError: the run is not a run folder of the archive (nothing is read or written).
+        RunInputError: a part file cannot be read (truncated gzip...); no ``_SUCCESS.json``.
     """
     archive = parse_archive_url(archive_url)
     output = parse_output_url(output_url)
-    run_id = validate_run_id(snowplow_run_id)
+    run_id = validate_run_in_archive(snowplow_run_id, archive)
     folder = output_folder(output, run_id)
     result = RunOutput(snowplow_run_id=run_id, output_url=f"s3://{output.bucket}/{folder}")
     clients = {"s3": s3_client}
