@@ -183,7 +183,7 @@ def pending(inv: Invocation) -> int:
         for folder, reason in found.ignored.items():
             print(f"note: ignored {folder}: {reason}", file=sys.stderr)
         if not found.run_count:
-            print(f"note: no runs: {explain(inv, archive)}", file=sys.stderr)
+            print(f"note: no runs: {_explain(inv, archive)}", file=sys.stderr)
     return ExitCode.NOT_DONE if inv.args.exit_code and not found.pending else ExitCode.OK
 
 
@@ -367,11 +367,11 @@ def _emptiness(inv: Invocation, archive: ArchiveUrl, found: RunDiscovery) -> dic
     """The JSON keys that keep a report from looking empty when it is not what it seems."""
     return {
         "ignored": [{"folder": folder, "reason": reason} for folder, reason in found.ignored.items()],
-        "hint": None if found.run_count else explain(inv, archive),
+        "hint": None if found.run_count else _explain(inv, archive),
     }
 
 
-def explain(inv: Invocation, archive: ArchiveUrl) -> str:
+def _explain(inv: Invocation, archive: ArchiveUrl) -> str:
     """What an archive without runs holds instead (one or two listing requests)."""
     return run_sync(explain_no_runs(archive), inv.manifest.clients)
 
