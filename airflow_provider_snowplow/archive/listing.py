@@ -65,9 +65,10 @@ def explain_no_runs(archive: S3Url) -> Plan[str]:
     Costs one or two ``ListObjectsV2`` requests; asked only when a listing found no run, where a
     typo in the archive URL is the likely cause.
     """
+    parent = archive.prefix.rstrip("/").rpartition("/")[0]
+    parent_url = S3Url(archive.bucket, parent + "/" if parent else "")
     if run_stamp(archive.prefix) is not None:
-        parent = archive.prefix.rstrip("/").rpartition("/")[0]
-        return f"{archive} is itself a run folder: the archive is s3://{archive.bucket}/{parent + '/' if parent else ''}"
+        return f"{archive} is itself a run folder: the archive is {parent_url}"
     folders, objects = yield from _one_page(archive.bucket, archive.prefix, f"bucket {archive.bucket!r}")
     if folders:
         return f"{archive} holds no run=YYYY-MM-DD-HH-MM-SS/ folder, but {_some(folders)}"
@@ -75,10 +76,7 @@ def explain_no_runs(archive: S3Url) -> Plan[str]:
         return f"{archive} holds {objects} object(s) but no run=YYYY-MM-DD-HH-MM-SS/ folder"
     if not archive.prefix:
         return f"bucket {archive.bucket!r} is empty"
-    parent = archive.prefix.rstrip("/").rpartition("/")[0]
-    parent = parent + "/" if parent else ""
-    parent_url = f"s3://{archive.bucket}/{parent}"
-    folders, _ = yield from _one_page(archive.bucket, parent, f"bucket {archive.bucket!r}")
+    folders, _ = yield from _one_page(archive.bucket, parent_url.prefix, f"bucket {archive.bucket!r}")
     if folders:
         return (
             f"nothing is stored under {archive}; {parent_url} holds {_some(folders)}: check the archive URL"
