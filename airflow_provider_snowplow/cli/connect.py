@@ -15,7 +15,7 @@ import sys
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from airflow_provider_snowplow.errors import ManifestTableError, SnowplowProviderError
+from airflow_provider_snowplow.errors import InvalidValueError, ManifestTableError, SnowplowProviderError
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.table import validate_table_name
 from airflow_provider_snowplow.testing.local_aws import LOCAL_CREDENTIALS
@@ -135,6 +135,8 @@ def _through_airflow(table: str, connection: str, region: str | None, must_exist
             if must_exist:
                 hook.get_connection(connection)
             return hook.manifest
+        except InvalidValueError as unusable:  # the connection's endpoint or region: exit code 3
+            raise ConnectionSetupError(str(unusable)) from None
         except SnowplowProviderError:
             raise  # ours already says what is wrong; it is not about the connection
         except Exception as exc:

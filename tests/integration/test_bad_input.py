@@ -206,3 +206,20 @@ def test_the_local_endpoint_without_moto_says_which_extra_to_install() -> None:
         "error: the local AWS endpoint needs moto's server, which is not installed: "
         "pip install 'airflow-provider-snowplow[local]' (from a checkout: pip install '.[local]')\n"
     )
+
+
+def test_an_airflow_connection_whose_endpoint_cannot_work_is_an_exit_3_line(
+    cli: Cli, archive: Archive
+) -> None:
+    connection = '{"conn_type": "aws", "login": "testing", "password": "testing", "extra": {"endpoint_url": "localhost:4566"}}'
+    done = cli(
+        "status",
+        archive.url,
+        connection=["-t", cli.table, "--conn-id", "typo"],
+        environment={"AIRFLOW_CONN_TYPO": connection},
+    )
+    assert done.returncode == 3 and "Traceback" not in done.stderr
+    assert lines(done.stderr)[-1] == (
+        "error: Airflow connection 'typo': endpoint URL 'localhost:4566' must start with http:// or https:// "
+        "(for example 'http://127.0.0.1:4566')"
+    )
