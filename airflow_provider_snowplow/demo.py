@@ -4,7 +4,9 @@
 seeds an enriched archive with a few runs of sample events (gzipped and plain part files, a few bad
 lines), prints the pending runs, then runs ``example_dags/snowplow_load_runs.py`` with
 ``airflow dags test`` on a throwaway SQLite metadata DB, twice: the first run loads every run, the
-second finds nothing pending. Airflow's own log goes to a file; this prints a summary.
+second finds nothing pending. Airflow's own log goes to a file; while Airflow works, this reports
+each step as it shows in S3 and DynamoDB (claimed, transformed, marked loaded). The temporary
+Airflow home is removed at the end (its log's tail is printed if a step fails).
 """
 
 from __future__ import annotations
@@ -17,13 +19,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from airflow_provider_snowplow.aws.runners import run_sync
 from airflow_provider_snowplow.load_manifests import LoadManifest
+from airflow_provider_snowplow.manifest.reads import read_manifest
 from airflow_provider_snowplow.processing.run import SUCCESS_MARKER
-from airflow_provider_snowplow.testing.events import sample_lines
+from airflow_provider_snowplow.testing.events import realistic_lines, sample_lines
 from airflow_provider_snowplow.testing.local_aws import LOCAL_CREDENTIALS, LocalAws
+from airflow_provider_snowplow.validation import positive_int
 
 BUCKET = "acme-snowplow"
 ARCHIVE_URL = f"s3://{BUCKET}/enriched/archive/"
@@ -31,27 +38,35 @@ OUTPUT_URL = f"s3://{BUCKET}/enriched/json/"
 TABLE = "snowplow-load-manifests"
 DAG_ID = "snowplow_load_runs"
 REPO = Path(__file__).resolve().parents[1]
+FIRST_RUN = datetime(2026, 11, 20, 10)
+EVENTS_PER_RUN = 20
+WAIT_SECONDS = 3
+POLL_SECONDS = 0.5
+QUIET_SECONDS = 5.0
 
 
 def seed_archive(s3: Any, runs: int) -> tuple[list[str], int]:
-    """``runs`` run folders, each with a gzipped and a plain part file; the last has bad lines too.
+    """``runs`` daily run folders, each with a gzipped and a plain part file; the last has bad lines too.
+
+    Each run holds events collected in the hour before its folder's time.
 
     Returns:
         The run ids and the number of lines written.
     """
-    good = sample_lines("enriched-events.tsv")
     bad = sample_lines("bad-enriched-events.tsv")
     s3.create_bucket(Bucket=BUCKET)
     run_ids, lines = [], 0
     for index in range(runs):
-        run_id = f"enriched/archive/run=2026-11-{20 + index:02d}-10-00-00/"
-        share = good[index * 10 : index * 10 + 20]
-        s3.put_object(Bucket=BUCKET, Key=run_id + "part-00000.gz", Body=gzip.compress(b"".join(share[:10])))
-        plain = share[10:] + (bad if index == runs - 1 else [])
+        archived_at = FIRST_RUN + timedelta(days=index)
+        run_id = f"enriched/archive/run={archived_at:%Y-%m-%d-%H-%M-%S}/"
+        share = [f"{line}\n".encode() for line in realistic_lines(EVENTS_PER_RUN, archived_at, seed=index)]
+        half = EVENTS_PER_RUN // 2
+        s3.put_object(Bucket=BUCKET, Key=run_id + "part-00000.gz", Body=gzip.compress(b"".join(share[:half])))
+        plain = share[half:] + (bad if index == runs - 1 else [])
         s3.put_object(Bucket=BUCKET, Key=run_id + "part-00001", Body=b"".join(plain))
         s3.put_object(Bucket=BUCKET, Key=run_id + "_SUCCESS", Body=b"")
         run_ids.append(run_id)
-        lines += 10 + len(plain)
+        lines += half + len(plain)
     return run_ids, lines
 
 
@@ -75,26 +90,107 @@ def airflow_env(aws: LocalAws, home: Path) -> dict[str, str]:
         "SNOWPLOW_OUTPUT_URL": OUTPUT_URL,
         "SNOWPLOW_MANIFEST_TABLE": TABLE,
         "SNOWPLOW_POKE_INTERVAL": "1",
-        "SNOWPLOW_WAIT_SECONDS": "3",
+        "SNOWPLOW_WAIT_SECONDS": str(WAIT_SECONDS),
     }
 
 
-def airflow(args: list[str], env: dict[str, str], log: Path) -> None:
-    """Run an ``airflow`` command, its output appended to ``log``; exit with its tail if it fails."""
+class AirflowFailed(Exception):
+    """An ``airflow`` command failed; the message has the tail of its log."""
+
+
+def airflow(args: list[str], env: dict[str, str], log: Path, watch: Callable[[], list[str]]) -> None:
+    """Run an ``airflow`` command, its output appended to ``log``, reporting progress as it goes.
+
+    Raises:
+        AirflowFailed: the command exited with an error.
+    """
+    run_reporting([str(Path(sys.executable).parent / "airflow"), *args], env, log, watch)
+
+
+def run_reporting(command: list[str], env: dict[str, str], log: Path, watch: Callable[[], list[str]]) -> None:
+    """Run ``command``, its output appended to ``log``; say what ``watch`` sees while it runs.
+
+    Every half second ``watch`` says what happened meanwhile (one line each), once more after the
+    command ends; when nothing has for a few seconds, a line says the command is still at work,
+    so the demo never sits silent.
+
+    Raises:
+        AirflowFailed: the command exited with an error; the message ends with its log's tail.
+    """
+    started = time.monotonic()
+    spoke = started
+    name = " ".join(Path(part).name if i == 0 else part for i, part in enumerate(command[:3]))
     with log.open("a") as out:
-        done = subprocess.run(
-            [str(Path(sys.executable).parent / "airflow"), *args],
-            check=False,
-            env=env,
-            stdout=out,
-            stderr=out,
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=out)
+        while True:
+            try:
+                process.wait(timeout=POLL_SECONDS)
+                finished = True
+            except subprocess.TimeoutExpired:
+                finished = False
+            now = time.monotonic()
+            news = watch()
+            for line in news:
+                say(f"  {now - started:5.1f} s  {line}")
+            if news:
+                spoke = now
+            elif not finished and now - spoke >= QUIET_SECONDS:
+                say(f"  {now - started:5.1f} s  ... `{name}` still working")
+                spoke = now
+            if finished:
+                break
+    if process.returncode != 0:
+        tail = "\n".join(log.read_text().splitlines()[-40:])
+        raise AirflowFailed(
+            f"`{' '.join(command)}` failed (exit {process.returncode}); its log ends:\n{tail}"
         )
-    if done.returncode != 0:
-        tail = log.read_text().splitlines()[-40:]
-        sys.exit(
-            f"`airflow {' '.join(args)}` failed (exit {done.returncode}); last lines of {log}:\n"
-            + "\n".join(tail)
-        )
+
+
+def say(line: str) -> None:
+    """Print a progress line now (stdout may be a pipe that would hold it back)."""
+    print(line, flush=True)
+
+
+class PipelineWatcher:
+    """Says what the pipeline did since the last look: runs claimed, transformed, marked loaded.
+
+    Each look costs one manifest scan and one listing of the output prefix.
+    """
+
+    def __init__(self, manifest: LoadManifest, run_ids: list[str]) -> None:
+        self.manifest = manifest
+        self.run_ids = run_ids
+        self.seen: set[tuple[str, str]] = set()
+
+    def __call__(self) -> list[str]:
+        """What happened since the last look: runs claimed, transformed and marked loaded."""
+        view = run_sync(read_manifest(TABLE, self.run_ids, how="scan"), self.manifest.clients)
+        listing = self.manifest.clients["s3"].list_objects_v2(Bucket=BUCKET, Prefix="enriched/json/")
+        summaries = {o["Key"] for o in listing.get("Contents", []) if o["Key"].endswith(SUCCESS_MARKER)}
+        news = []
+        for run_id in self.run_ids:
+            folder = run_id.rstrip("/").rpartition("/")[2]
+            claim = view.claims.get(run_id)
+            if claim is not None and claim.is_live(time.time()):
+                news += self._once(run_id, "claimed", f"{'claimed':<12} {folder}  by {claim.owner}")
+            key = f"enriched/json/{folder}/{SUCCESS_MARKER}"
+            if key in summaries:
+                summary = json.loads(
+                    self.manifest.clients["s3"].get_object(Bucket=BUCKET, Key=key)["Body"].read()
+                )
+                counts = f"{summary['lines']} lines -> {summary['good']} good, {summary['bad']} bad"
+                news += self._once(run_id, "transformed", f"{'transformed':<12} {folder}  {counts}")
+            if run_id in view.statuses:
+                news += self._once(
+                    run_id, "loaded", f"{'marked':<12} {folder}  {view.statuses[run_id].lower()}"
+                )
+        return news
+
+    def _once(self, run_id: str, step: str, line: str) -> list[str]:
+        if (run_id, step) in self.seen:
+            return []
+        self.seen.add((run_id, step))
+        return [line]
 
 
 def output_summaries(s3: Any) -> list[dict[str, Any]]:
@@ -114,7 +210,7 @@ def first_event(s3: Any, summary: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     """Run the demo; returns the process exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--runs", type=int, default=4, help="run folders to seed (default 4)")
+    parser.add_argument("--runs", type=positive_int, default=4, help="run folders to seed (default 4)")
     args = parser.parse_args(argv)
     if not (REPO / "example_dags" / f"{DAG_ID}.py").is_file():
         print(
@@ -124,55 +220,65 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     started = time.monotonic()
-    home = Path(tempfile.mkdtemp(prefix="snowplow-demo-"))
+    say("== airflow-provider-snowplow demo ==")
+    with tempfile.TemporaryDirectory(prefix="snowplow-demo-") as home_dir:
+        try:
+            ok = demo(Path(home_dir), args.runs)
+        except AirflowFailed as failed:
+            print(f"error: {failed}", file=sys.stderr)
+            return 1
+    say(f"{'done' if ok else 'FAILED'} in {time.monotonic() - started:.0f} s (temporary files removed)")
+    return 0 if ok else 1
+
+
+def demo(home: Path, run_count: int) -> bool:
+    """Every step of the demo, in ``home`` (a temporary Airflow home); True if all went as expected."""
     log = home / "airflow.log"
-    print("== airflow-provider-snowplow demo ==")
+    say("starting a local AWS endpoint (moto) ...")
     with LocalAws() as aws:
         s3, dynamodb = aws.client("s3"), aws.client("dynamodb")
         manifest = LoadManifest(s3, dynamodb, TABLE)
-        print(f"local AWS endpoint (moto): {aws.endpoint_url}")
+        say(f"local AWS endpoint: {aws.endpoint_url}")
         manifest.create_table()
-        print(f"created manifest table {TABLE!r} (hash key RunId, on-demand)")
-        runs, seeded_lines = seed_archive(s3, args.runs)
-        print(f"seeded {ARCHIVE_URL} with {len(runs)} runs ({seeded_lines} enriched events)")
+        say(f"created manifest table {TABLE!r} (hash key RunId, on-demand)")
+        runs, seeded_lines = seed_archive(s3, run_count)
+        say(f"seeded {ARCHIVE_URL} with {len(runs)} runs ({seeded_lines} enriched events)")
         found = manifest.find_pending_runs(ARCHIVE_URL)
-        print(f"pending runs ({len(found.pending)}):")
+        say(f"pending runs ({len(found.pending)}):")
         for run_id in found.pending:
-            print(f"  {run_id}")
+            say(f"  {run_id}")
 
         env = airflow_env(aws, home)
-        print(f"migrating the Airflow metadata DB (SQLite under {home}) ...")
-        airflow(["db", "migrate"], env, log)
-        print(f"running DAG {DAG_ID} with `airflow dags test` (log: {log}) ...")
-        airflow(["dags", "test", DAG_ID], env, log)
+        say("migrating a throwaway Airflow metadata DB (SQLite) ...")
+        airflow(["db", "migrate"], env, log, lambda: [])
+        say(f"running DAG {DAG_ID} with `airflow dags test` ...")
+        airflow(["dags", "test", DAG_ID], env, log, PipelineWatcher(manifest, runs))
         summaries = output_summaries(s3)
         loaded = [r for r in runs if manifest.is_loaded(r)]
-        print(
+        say(
             f"  found {len(found.pending)} runs, transformed {len(summaries)} "
             f"({sum(s['good'] for s in summaries)} events, {sum(s['bad'] for s in summaries)} bad rows), "
             f"marked loaded {len(loaded)}"
         )
-        for summary in summaries:
-            print(
-                f"  {summary['output_url']}: {summary['lines']} lines -> {summary['good']} good, {summary['bad']} bad"
-            )
         if summaries:
             event = first_event(s3, summaries[0])
             shown = {k: event[k] for k in ("event_id", "event", "collector_tstamp", "app_id") if k in event}
-            print(f"  first event of {summaries[0]['snowplow_run_id']}: {json.dumps(shown)}")
+            say(
+                f"  first event of {summaries[0]['snowplow_run_id']}: {json.dumps(shown, ensure_ascii=False)}"
+            )
 
-        print(f"running DAG {DAG_ID} again ...")
-        airflow(["dags", "test", DAG_ID], env, log)
+        say(
+            f"running DAG {DAG_ID} again (nothing is pending: its sensor gives up after {WAIT_SECONDS} s) ..."
+        )
+        airflow(["dags", "test", DAG_ID], env, log, PipelineWatcher(manifest, []))
         again = manifest.find_pending_runs(ARCHIVE_URL)
-        print(f"  pending runs: {len(again.pending)}; loaded: {again.loaded} of {again.run_count}")
+        say(f"  pending runs: {len(again.pending)}; loaded: {again.loaded} of {again.run_count}")
         transformed_lines = sum(s["lines"] for s in summaries)
-        ok = (
+        return (
             len(loaded) == len(runs) == len(summaries)
             and not again.pending
             and transformed_lines == seeded_lines
         )
-    print(f"{'done' if ok else 'FAILED'} in {time.monotonic() - started:.0f} s")
-    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -28,23 +28,52 @@ class RunIdError(SnowplowProviderError, ValueError):
     """A Snowplow run id that is not a ``.../run=YYYY-MM-DD-HH-MM-SS/`` folder prefix."""
 
 
+class InvalidValueError(SnowplowProviderError, ValueError):
+    """A value without the shape its field needs: an endpoint URL, a region, a time, a number."""
+
+
 class ManifestTableError(SnowplowProviderError):
     """The manifest table is missing, not ready, or does not have the ``RunId`` (S) hash key."""
 
 
 class AwsRequestError(SnowplowProviderError):
-    """An AWS call failed after botocore's retries; the message names the call and the resource.
+    """An AWS call failed; the message names the call, the resource and what to do.
+
+    The subclasses say which kind of failure it was, each with its own fix; a message says
+    "after N retries" only when botocore retried.
 
     Attributes:
         code: the AWS error code (``AccessDenied``, ``NoSuchBucket``...) or the botocore
-            exception name for connection failures.
+            exception name for failures without a response (``NoCredentialsError``...).
         operation: the API operation, e.g. ``BatchGetItem``.
+        retries: how many times botocore retried the call before giving up (0 when unknown).
     """
 
-    def __init__(self, message: str, *, code: str, operation: str) -> None:
+    def __init__(self, message: str, *, code: str, operation: str, retries: int = 0) -> None:
         super().__init__(message)
         self.code = code
         self.operation = operation
+        self.retries = retries
+
+
+class AwsCredentialsError(AwsRequestError):
+    """No credentials were found, or AWS rejected them (unknown key, bad signature, expired token)."""
+
+
+class AwsPermissionError(AwsRequestError):
+    """The credentials are valid but not allowed this call on this resource (IAM)."""
+
+
+class AwsEndpointError(AwsRequestError):
+    """The endpoint could not be reached or did not answer as AWS does (wrong URL or region)."""
+
+
+class AwsThrottledError(AwsRequestError):
+    """AWS kept throttling the call (request rate, table capacity) through every retry."""
+
+
+class AwsNotFoundError(AwsRequestError):
+    """The bucket (or another resource a call names) does not exist."""
 
 
 class ClaimLostError(SnowplowProviderError):

@@ -35,6 +35,9 @@ from airflow_provider_snowplow.manifest.reads import ManifestRead, get_item
 from airflow_provider_snowplow.manifest.records import SkipOutcome
 from airflow_provider_snowplow.manifest.table import BillingMode, validate_table_name
 
+# Tables whose key schema this process has checked: (endpoint URL, region, table name).
+_CHECKED_TABLES: set[tuple[str | None, str | None, str]] = set()
+
 __all__ = [
     "LoadManifest",
     "add_to_manifest",
@@ -68,13 +71,32 @@ class LoadManifest:
     def _run(self, plan: Plan[T]) -> T:
         return run_sync(plan, self.clients)
 
+    def _on_checked_table(self, plan: Plan[T]) -> T:
+        """Run ``plan``, a read or write of items by key, once the table's key schema is checked.
+
+        A table keyed by anything but ``RunId`` would answer a write with DynamoDB's "Missing the
+        key id in the item"; the check says what is wrong instead. It costs one ``DescribeTable``
+        per table and endpoint in a process, as discovery's reads already pay.
+        """
+        if self._table_place() not in _CHECKED_TABLES:
+            self.describe_table()
+        return self._run(plan)
+
+    def _table_place(self) -> tuple[str | None, str | None, str]:
+        meta = getattr(self.clients["dynamodb"], "meta", None)
+        return getattr(meta, "endpoint_url", None), getattr(meta, "region_name", None), self.table_name
+
     def create_table(self, billing_mode: BillingMode = "PAY_PER_REQUEST") -> dict[str, Any]:
         """Create the table if missing and wait until it is ACTIVE (idempotent)."""
-        return self._run(table.create_manifest_table(self.table_name, billing_mode))
+        described = self._run(table.create_manifest_table(self.table_name, billing_mode))
+        _CHECKED_TABLES.add(self._table_place())
+        return described
 
     def describe_table(self) -> dict[str, Any]:
         """``DescribeTable``'s ``Table``, after checking the key schema."""
-        return self._run(table.describe_manifest_table(self.table_name))
+        described = self._run(table.describe_manifest_table(self.table_name))
+        _CHECKED_TABLES.add(self._table_place())
+        return described
 
     def list_run_ids(self, archive_url: str) -> list[str]:
         """Every run folder of the archive, oldest first, whatever its state or storage class."""
@@ -91,12 +113,12 @@ class LoadManifest:
 
     def get_record(self, run_id: str) -> RunRecord | None:
         """The run's record (strongly consistent), or None if the run is not recorded."""
-        item = self._run(get_item(self.table_name, validate_run_id(run_id), run_id))
+        item = self._on_checked_table(get_item(self.table_name, validate_run_id(run_id), run_id))
         return RunRecord.from_item(item) if item else None
 
     def get_claim(self, run_id: str) -> Claim | None:
         """The run's claim item, live or expired, or None."""
-        item = self._run(get_item(self.table_name, claim_key(validate_run_id(run_id)), run_id))
+        item = self._on_checked_table(get_item(self.table_name, claim_key(validate_run_id(run_id)), run_id))
         return Claim.from_item(item) if item else None
 
     def is_recorded(self, run_id: str) -> bool:
@@ -119,7 +141,7 @@ class LoadManifest:
         plan = records.record_run(
             self.table_name, validate_run_id(run_id), LOADED, self.clock(), loaded_by, claim_owner
         )
-        return self._run(plan)
+        return self._on_checked_table(plan)
 
     def mark_skipped(self, run_id: str, skipped_by: str | None = None) -> SkipOutcome:
         """Record the run as never to be loaded (backfill cut-off); SDKs read it as loaded.
@@ -127,26 +149,28 @@ class LoadManifest:
         A run with a record, or with a live claim (a pipeline is loading it), is left alone; the
         result says which: see :func:`~airflow_provider_snowplow.manifest.records.skip_run`.
         """
-        return self._run(records.skip_run(self.table_name, validate_run_id(run_id), self.clock(), skipped_by))
+        return self._on_checked_table(
+            records.skip_run(self.table_name, validate_run_id(run_id), self.clock(), skipped_by)
+        )
 
     def unmark(self, run_id: str) -> bool:
         """Delete the run's record so the run is loaded again. Returns False if there was none."""
-        return self._run(records.delete_record(self.table_name, validate_run_id(run_id)))
+        return self._on_checked_table(records.delete_record(self.table_name, validate_run_id(run_id)))
 
     def claim_run(
         self, run_id: str, owner: str, lease_seconds: float = DEFAULT_LEASE_SECONDS
     ) -> ClaimOutcome:
         """Try to claim the run for ``owner``; see :mod:`airflow_provider_snowplow.manifest.claims`."""
         plan = claims.claim_run(self.table_name, validate_run_id(run_id), owner, self.clock(), lease_seconds)
-        return self._run(plan)
+        return self._on_checked_table(plan)
 
     def renew_claim(self, claim: Claim, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Claim:
         """Extend the lease; raises ClaimLostError if the claim was taken over."""
-        return self._run(claims.renew_claim(self.table_name, claim, self.clock(), lease_seconds))
+        return self._on_checked_table(claims.renew_claim(self.table_name, claim, self.clock(), lease_seconds))
 
     def release_claim(self, run_id: str, token: str | None = None, owner: str | None = None) -> bool:
         """Drop the claim (only if it has ``token``/``owner`` when given). False if held by another."""
-        return self._run(
+        return self._on_checked_table(
             claims.release_claim(self.table_name, validate_run_id(run_id), token=token, owner=owner)
         )
 

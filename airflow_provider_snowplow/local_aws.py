@@ -3,11 +3,9 @@
 ``python -m airflow_provider_snowplow.local_aws [PORT]`` still serves the endpoint.
 """
 
-import sys
-
-from airflow_provider_snowplow.testing.local_aws import LOCAL_CREDENTIALS, LocalAws, serve
+from airflow_provider_snowplow.testing.local_aws import LOCAL_CREDENTIALS, LocalAws, main, serve
 
 __all__ = ["LOCAL_CREDENTIALS", "LocalAws", "serve"]
 
 if __name__ == "__main__":
-    serve(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+    main()

@@ -2,19 +2,27 @@
 
 Each event of ``loaded_runs_asset(<table>)`` carries ``snowplow_run_id`` in its extra; this DAG
 collects the runs that triggered it, where a real one would rebuild the models they feed.
+
+Its one setting, ``SNOWPLOW_MANIFEST_TABLE`` (required), must name the same table as the loading
+DAG's (``snowplow_load_runs``): the Asset is derived from it on both sides.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pendulum
 from airflow.sdk import DAG, task
 
+from airflow_provider_snowplow.manifest.table import validate_table_name
 from airflow_provider_snowplow.tasks.assets import loaded_runs_asset
+from airflow_provider_snowplow.tasks.settings import setting
 
-LOADED_RUNS = loaded_runs_asset(os.environ.get("SNOWPLOW_MANIFEST_TABLE", "snowplow-load-manifests"))
+# ---- Settings --------------------------------------------------------------------------------
+MANIFEST_TABLE = setting("SNOWPLOW_MANIFEST_TABLE", validate_table_name, example="snowplow-load-manifests")
+# -----------------------------------------------------------------------------------------------
+
+LOADED_RUNS = loaded_runs_asset(MANIFEST_TABLE)
 
 with DAG(
     dag_id="snowplow_asset_consumer",

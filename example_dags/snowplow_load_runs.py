@@ -9,51 +9,75 @@
   for ``transform`` of the same run, so one bad run never holds back the others.
 * ``transform`` claims its run first; a run claimed by an overlapping DAG run is skipped, so
   correctness does not rely on ``max_active_runs=1``.
-* With nothing pending the sensor times out after ``timeout`` and is skipped (``soft_fail``): the
-  DAG run ends successfully.
+* With nothing pending the sensor gives up after ``SNOWPLOW_WAIT_SECONDS`` and is skipped
+  (``soft_fail``): the DAG run ends successfully.
 
 Every loaded run emits an event of ``loaded_runs_asset(<table>)``, carrying the run id in its
 extra: ``snowplow_asset_consumer`` runs after each load.
 
-Settings come from the DAG params (override per run with ``--conf``), whose defaults read the
-environment variables ``SNOWPLOW_ARCHIVE_URL``, ``SNOWPLOW_OUTPUT_URL`` and ``SNOWPLOW_MANIFEST_TABLE``.
+A template to copy. Every setting is in the block below, read from these environment variables
+when the file is parsed; a required one that is missing, or a value that cannot work, is an import
+error naming the variable (copying the file, you may write your values there instead):
+
+=========================  ===========  ====================================================
+variable                   default      meaning
+=========================  ===========  ====================================================
+SNOWPLOW_AWS_CONN_ID       aws_default  the Airflow AWS connection (S3 and DynamoDB)
+SNOWPLOW_ARCHIVE_URL       (required)   the enriched archive, ``s3://bucket/enriched/archive/``
+SNOWPLOW_OUTPUT_URL        (required)   where each run's JSON Lines go, ``s3://bucket/enriched/json/``
+SNOWPLOW_MANIFEST_TABLE    (required)   the DynamoDB load manifest (hash key ``RunId``)
+SNOWPLOW_MAX_RUNS          50           runs one DAG run takes on at most
+SNOWPLOW_PARALLEL_TASKS    8            tasks of one DAG run that run at once
+SNOWPLOW_POKE_INTERVAL     60           seconds between looks at the archive while waiting
+SNOWPLOW_WAIT_SECONDS      1800         how long a DAG run waits for a run before it is skipped
+=========================  ===========  ====================================================
+
+Per DAG run, ``--conf`` may override ``archive_url``, ``output_url`` and ``max_runs`` (the params
+below, which the tasks read). The table is not a param: the Asset event of every load names it,
+so it is fixed when the file is parsed.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pendulum
 from airflow.sdk import DAG, Param, task_group
 
+from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_output_url
+from airflow_provider_snowplow.manifest.table import validate_table_name
 from airflow_provider_snowplow.operators.manifest import SnowplowMarkRunLoadedOperator
 from airflow_provider_snowplow.operators.transform import SnowplowTransformRunOperator
 from airflow_provider_snowplow.sensors.pending_runs import SnowplowPendingRunSensor
 from airflow_provider_snowplow.tasks.assets import loaded_runs_asset
+from airflow_provider_snowplow.tasks.settings import setting
+from airflow_provider_snowplow.validation import optional_string, positive_int, positive_number
 
-MANIFEST_TABLE = os.environ.get("SNOWPLOW_MANIFEST_TABLE", "snowplow-load-manifests")
+# ---- Settings: every knob of this pipeline, in one place. ------------------------------------
+AWS_CONN_ID = setting("SNOWPLOW_AWS_CONN_ID", optional_string, default="aws_default")
+ARCHIVE_URL = setting(
+    "SNOWPLOW_ARCHIVE_URL", parse_archive_url, example="s3://acme-snowplow/enriched/archive/"
+)
+OUTPUT_URL = setting("SNOWPLOW_OUTPUT_URL", parse_output_url, example="s3://acme-snowplow/enriched/json/")
+MANIFEST_TABLE = setting("SNOWPLOW_MANIFEST_TABLE", validate_table_name, example="snowplow-load-manifests")
+MAX_RUNS = int(setting("SNOWPLOW_MAX_RUNS", positive_int, default="50"))
+PARALLEL_TASKS = int(setting("SNOWPLOW_PARALLEL_TASKS", positive_int, default="8"))
+POKE_INTERVAL = float(setting("SNOWPLOW_POKE_INTERVAL", positive_number, default="60"))
+WAIT_SECONDS = float(setting("SNOWPLOW_WAIT_SECONDS", positive_number, default="1800"))
+# -----------------------------------------------------------------------------------------------
+
+LOADED_RUNS = loaded_runs_asset(MANIFEST_TABLE)
 
 with DAG(
     dag_id="snowplow_load_runs",
     schedule=timedelta(hours=1),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
-    max_active_tasks=8,
+    max_active_tasks=PARALLEL_TASKS,
     params={
-        "archive_url": Param(
-            os.environ.get("SNOWPLOW_ARCHIVE_URL", "s3://acme-snowplow/enriched/archive/"), type="string"
-        ),
-        "output_url": Param(
-            os.environ.get("SNOWPLOW_OUTPUT_URL", "s3://acme-snowplow/enriched/json/"), type="string"
-        ),
-        "table_name": Param(
-            os.environ.get("SNOWPLOW_MANIFEST_TABLE", "snowplow-load-manifests"), type="string"
-        ),
-        "max_runs": Param(int(os.environ.get("SNOWPLOW_MAX_RUNS", "50")), type="integer", minimum=1),
-        "wait_seconds": Param(
-            float(os.environ.get("SNOWPLOW_WAIT_SECONDS", "1800")), type="number", minimum=0
-        ),
+        "archive_url": Param(ARCHIVE_URL, type="string", description="the enriched archive"),
+        "output_url": Param(OUTPUT_URL, type="string", description="where the JSON Lines go"),
+        "max_runs": Param(MAX_RUNS, type="integer", minimum=1, description="runs to take on at most"),
     },
     tags=["snowplow"],
     doc_md=__doc__,
@@ -61,11 +85,12 @@ with DAG(
     wait_for_runs = SnowplowPendingRunSensor(
         task_id="wait_for_runs",
         archive_url="{{ params.archive_url }}",
-        table_name="{{ params.table_name }}",
+        table_name=MANIFEST_TABLE,
+        aws_conn_id=AWS_CONN_ID,
         max_runs="{{ params.max_runs }}",
         deferrable=True,
-        poke_interval=float(os.environ.get("SNOWPLOW_POKE_INTERVAL", "60")),
-        timeout=float(os.environ.get("SNOWPLOW_WAIT_SECONDS", "1800")),
+        poke_interval=POKE_INTERVAL,
+        timeout=WAIT_SECONDS,
         soft_fail=True,
         # Airflow can fail a sensor resumed seconds after deferring (apache/airflow#72716); a retry
         # simply looks again.
@@ -73,22 +98,24 @@ with DAG(
     )
 
     @task_group
-    def load_run(snowplow_run_id: str, archive_url: str, output_url: str, table_name: str) -> None:
+    def load_run(snowplow_run_id: str, archive_url: str, output_url: str) -> None:
         """One Snowplow run: transform it, then record it as loaded."""
         transform = SnowplowTransformRunOperator(
             task_id="transform",
             snowplow_run_id=snowplow_run_id,
             archive_url=archive_url,
             output_url=output_url,
-            table_name=table_name,
+            table_name=MANIFEST_TABLE,
+            aws_conn_id=AWS_CONN_ID,
             retries=2,
             retry_delay=timedelta(seconds=5),
         )
         mark_loaded = SnowplowMarkRunLoadedOperator(
             task_id="mark_loaded",
             snowplow_run_id=snowplow_run_id,
-            table_name=table_name,
-            outlets=[loaded_runs_asset(MANIFEST_TABLE)],
+            table_name=MANIFEST_TABLE,
+            aws_conn_id=AWS_CONN_ID,
+            outlets=[LOADED_RUNS],
             retries=2,
             retry_delay=timedelta(seconds=5),
         )
@@ -97,5 +124,4 @@ with DAG(
     load_run.partial(
         archive_url="{{ params.archive_url }}",
         output_url="{{ params.output_url }}",
-        table_name="{{ params.table_name }}",
     ).expand(snowplow_run_id=wait_for_runs.output)

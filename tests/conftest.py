@@ -15,6 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests are deterministic (the same examples on every run and machine) and never fail on
+# a slow example: the machine is shared, and the examples talk to a local server.
+settings.register_profile("snowplow", derandomize=True, deadline=None, print_blob=True)
+settings.load_profile("snowplow")
 
 REPO = Path(__file__).resolve().parents[1]
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="snowplow-airflow-home-"))
@@ -46,7 +52,13 @@ sys.path.insert(0, str(REPO))
 from airflow_provider_snowplow.testing.archive import Archive  # noqa: E402
 from airflow_provider_snowplow.testing.local_aws import LocalAws  # noqa: E402
 from tests.fault_proxy import FaultProxy  # noqa: E402
-from tests.support import ARCHIVE_URL, BUCKET, TABLE  # noqa: E402
+from tests.support import ARCHIVE_URL, BUCKET, OUTPUT_URL, TABLE  # noqa: E402
+
+# The example DAGs refuse to parse without their required settings; every test that parses the DAGs
+# folder gets the fixtures' places, and the tests that run the DAGs set them again (dag_env).
+os.environ.update(
+    {"SNOWPLOW_ARCHIVE_URL": ARCHIVE_URL, "SNOWPLOW_OUTPUT_URL": OUTPUT_URL, "SNOWPLOW_MANIFEST_TABLE": TABLE}
+)
 
 # Every test under these directories carries the marker, so ``-m "not integration"`` selects by layout.
 _MARKERS_BY_DIRECTORY = {

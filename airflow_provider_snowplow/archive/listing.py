@@ -6,9 +6,10 @@ Every listing is one :func:`~airflow_provider_snowplow.aws.pagination.paginate` 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_provider_snowplow.archive.run_ids import sort_run_ids
+from airflow_provider_snowplow.archive.run_ids import run_stamp, sort_run_ids, why_not_a_run
 from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.aws.pagination import S3_LISTING, paginate
 from airflow_provider_snowplow.aws.plans import AwsCall, Plan
@@ -24,19 +25,81 @@ def run_resource(bucket: str, run_id: str) -> str:
     return f"run {run_id!r} in bucket {bucket!r}"
 
 
+_SHOWN_FOLDERS = 8
+
+
+@dataclass(frozen=True)
+class ArchiveListing:
+    """The folders directly under an archive prefix.
+
+    Attributes:
+        run_ids: the valid run folders, oldest first.
+        ignored: folders named like runs that are not (``run=2026-13-01-00-00-00/``), each with
+            the reason; they are never pending, and are named so that nobody loses them silently.
+    """
+
+    run_ids: list[str]
+    ignored: dict[str, str] = field(default_factory=dict)
+
+
+def list_archive(archive: S3Url) -> Plan[ArchiveListing]:
+    """The run folders directly under the archive prefix, and the run-like folders that are not runs."""
+    prefixes: list[str] = []
+    yield from paginate(
+        _folders_call(archive.bucket, archive.prefix, f"bucket {archive.bucket!r} (archive {archive})"),
+        S3_LISTING,
+        lambda page: prefixes.extend(f["Prefix"] for f in page.get("CommonPrefixes", [])),
+    )
+    ignored = {p: reason for p in prefixes if (reason := why_not_a_run(p)) is not None}
+    return ArchiveListing(sort_run_ids(prefixes), ignored)
+
+
 def list_run_ids(archive: S3Url) -> Plan[list[str]]:
     """Every valid run folder directly under the archive prefix, oldest first."""
-    prefixes: list[str] = []
-    call = AwsCall(
-        "s3",
-        "list_objects_v2",
-        {"Bucket": archive.bucket, "Prefix": archive.prefix, "Delimiter": "/"},
-        f"bucket {archive.bucket!r} (archive {archive})",
-    )
-    yield from paginate(
-        call, S3_LISTING, lambda page: prefixes.extend(f["Prefix"] for f in page.get("CommonPrefixes", []))
-    )
-    return sort_run_ids(prefixes)
+    return (yield from list_archive(archive)).run_ids
+
+
+def explain_no_runs(archive: S3Url) -> Plan[str]:
+    """A hint for an archive without runs: what its prefix holds instead, or what its parent holds.
+
+    Costs one or two ``ListObjectsV2`` requests; asked only when a listing found no run, where a
+    typo in the archive URL is the likely cause.
+    """
+    parent = archive.prefix.rstrip("/").rpartition("/")[0]
+    parent_url = S3Url(archive.bucket, parent + "/" if parent else "")
+    if run_stamp(archive.prefix) is not None:
+        return f"{archive} is itself a run folder: the archive is {parent_url}"
+    folders, objects = yield from _one_page(archive.bucket, archive.prefix, f"bucket {archive.bucket!r}")
+    if folders:
+        return f"{archive} holds no run=YYYY-MM-DD-HH-MM-SS/ folder, but {_some(folders)}"
+    if objects:
+        return f"{archive} holds {objects} object(s) but no run=YYYY-MM-DD-HH-MM-SS/ folder"
+    if not archive.prefix:
+        return f"bucket {archive.bucket!r} is empty"
+    folders, _ = yield from _one_page(archive.bucket, parent_url.prefix, f"bucket {archive.bucket!r}")
+    if folders:
+        return (
+            f"nothing is stored under {archive}; {parent_url} holds {_some(folders)}: check the archive URL"
+        )
+    return f"nothing is stored under {archive} nor under {parent_url}: check the archive URL and the bucket"
+
+
+def _folders_call(bucket: str, prefix: str, resource: str) -> AwsCall:
+    return AwsCall("s3", "list_objects_v2", {"Bucket": bucket, "Prefix": prefix, "Delimiter": "/"}, resource)
+
+
+def _one_page(bucket: str, prefix: str, resource: str) -> Plan[tuple[list[str], int]]:
+    """The sub-folder names and the number of objects on the first listing page of ``prefix``."""
+    page = yield _folders_call(bucket, prefix, resource)
+    assert page is not None
+    names = [f["Prefix"][len(prefix) :] for f in page.get("CommonPrefixes", [])]
+    return names, len(page.get("Contents", []))
+
+
+def _some(folders: list[str]) -> str:
+    shown = ", ".join(folders[:_SHOWN_FOLDERS])
+    more = f" and {len(folders) - _SHOWN_FOLDERS} more" if len(folders) > _SHOWN_FOLDERS else ""
+    return f"the folder{'s' if len(folders) > 1 else ''} {shown}{more}"
 
 
 def list_readable_run_ids(archive: S3Url) -> Plan[list[str]]:
@@ -74,6 +137,18 @@ def list_part_objects(bucket: str, run_id: str) -> Plan[list[dict[str, Any]]]:
         ),
     )
     return sorted(objects, key=lambda o: o["Key"])
+
+
+def run_exists(bucket: str, run_id: str) -> Plan[bool]:
+    """Whether the run folder holds at least one object (one ``ListObjectsV2`` of one key)."""
+    page = yield AwsCall(
+        "s3",
+        "list_objects_v2",
+        {"Bucket": bucket, "Prefix": run_id, "MaxKeys": 1},
+        run_resource(bucket, run_id),
+    )
+    assert page is not None
+    return bool(page.get("Contents"))
 
 
 def is_archived(bucket: str, run_id: str) -> Plan[bool]:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 
-from airflow_provider_snowplow.archive.urls import S3_URL_SCHEMES
+from airflow_provider_snowplow.archive.urls import S3_URL_SCHEMES, S3Url
 from airflow_provider_snowplow.errors import RunIdError
 
 _RUN_FOLDER = re.compile(r"run=(\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})")
@@ -54,18 +54,62 @@ def run_timestamp(run_id: str) -> datetime | None:
 def validate_run_id(run_id: str) -> str:
     """Return ``run_id`` unchanged if it is a run folder prefix, else raise.
 
+    A run id that could never match a listed run is refused too, with what to change: a leading
+    slash, an empty segment (``//``) or whitespace (a pasted space) would otherwise be written to
+    the manifest as a record no archive listing ever produces.
+
     Raises:
         RunIdError: with the value and the expected shape.
     """
-    if run_timestamp(run_id) is None or run_id.startswith(S3_URL_SCHEMES):
-        hint = ""
-        if isinstance(run_id, str) and run_id.startswith(S3_URL_SCHEMES):
-            hint = " (drop the s3://bucket/ part: run ids are relative to the bucket)"
-        elif isinstance(run_id, str) and run_timestamp(run_id + "/") is not None:
-            hint = " (add the trailing slash)"
+    problem = _unmatchable(run_id) if isinstance(run_id, str) else None
+    is_text = isinstance(run_id, str)
+    if is_text and problem is None and not run_id.startswith(S3_URL_SCHEMES) and run_timestamp(run_id):
+        return run_id
+    hint = ""
+    if not isinstance(run_id, str):
+        hint = f" (got {type(run_id).__name__})"
+    elif run_id.startswith(S3_URL_SCHEMES):
+        hint = " (drop the s3://bucket/ part: run ids are relative to the bucket)"
+    elif problem is not None:
+        hint = f" ({problem})"
+    elif run_timestamp(run_id + "/") is not None:
+        hint = " (add the trailing slash)"
+    elif (name := run_id.rstrip("/").rpartition("/")[2]).startswith("run="):
+        hint = f" ({name!r} is not a valid run timestamp)"
+    raise RunIdError(
+        f"{run_id!r} is not a Snowplow run id: expected a run folder prefix like "
+        f"'enriched/archive/run=2017-04-07-10-00-00/'{hint}"
+    )
+
+
+def _unmatchable(run_id: str) -> str | None:
+    """What makes ``run_id`` a key no S3 listing of an archive returns, or None."""
+    if run_id != run_id.strip():
+        return "remove the whitespace around it"
+    if any(ch.isspace() for ch in run_id):
+        return "it has whitespace in it"
+    if run_id.startswith("/"):
+        return "drop the leading slash: run ids are relative to the bucket"
+    if "//" in run_id:
+        return "it has an empty path segment '//'"
+    return None
+
+
+def validate_run_in_archive(run_id: str, archive: S3Url) -> str:
+    """Return ``run_id`` if it is a run folder directly under ``archive``'s prefix, else raise.
+
+    The archive's listing only ever returns such runs, so any other run id (another archive, a
+    typo in the prefix) can never be pending, loaded or processed from this archive.
+
+    Raises:
+        RunIdError: naming the run, the archive and the shape of its runs.
+    """
+    validate_run_id(run_id)
+    folder = run_id.removeprefix(archive.prefix)
+    if not run_id.startswith(archive.prefix) or "/" in folder[:-1]:
         raise RunIdError(
-            f"{run_id!r} is not a Snowplow run id: expected a run folder prefix like "
-            f"'enriched/archive/run=2017-04-07-10-00-00/'{hint}"
+            f"run {run_id!r} is not in archive {archive}: its runs are "
+            f"'{archive.prefix}run=YYYY-MM-DD-HH-MM-SS/' (check the run id, or the archive URL)"
         )
     return run_id
 
@@ -73,6 +117,17 @@ def validate_run_id(run_id: str) -> str:
 def run_folder_name(run_id: str) -> str:
     """The run folder's own name, ``run=YYYY-MM-DD-HH-MM-SS``: what output folders are named after."""
     return run_id.rstrip("/").rpartition("/")[2]
+
+
+def why_not_a_run(folder: str) -> str | None:
+    """Why a folder named like a run (``.../run=...``) is not one; None for runs and other folders.
+
+    Such folders are left out of every listing, and named where a listing is shown, so that a
+    run written with a wrong timestamp (``run=2026-13-01-00-00-00/``) is seen, not silently lost.
+    """
+    if run_stamp(folder) is not None or not folder.rstrip("/").rpartition("/")[2].startswith("run="):
+        return None
+    return "not a valid run timestamp (run=YYYY-MM-DD-HH-MM-SS)"
 
 
 def sort_run_ids(run_ids: Iterable[str]) -> list[str]:

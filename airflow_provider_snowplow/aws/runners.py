@@ -72,7 +72,7 @@ def _steps(plan: Plan[T], clients: Mapping[str, Any]) -> Generator[AwsCall | Pau
                 step = plan.throw(exc)
             except Exception as unhandled:
                 if unhandled is exc:
-                    raise describe_failure(call, exc, _region(clients, call.service)) from exc
+                    raise describe_failure(call, exc, *_place(clients, call.service)) from exc
                 raise
     except StopIteration as done:  # the plan's return value (a generator may not let it through)
         result: T = done.value
@@ -101,6 +101,7 @@ async def _perform_async(clients: Mapping[str, Any], step: AwsCall | Pause) -> O
     return response
 
 
-def _region(clients: Mapping[str, Any], service: str) -> str | None:
+def _place(clients: Mapping[str, Any], service: str) -> tuple[str | None, str | None]:
+    """The region and endpoint URL of the client for ``service``, for error messages."""
     meta = getattr(clients[service], "meta", None)
-    return getattr(meta, "region_name", None)
+    return getattr(meta, "region_name", None), getattr(meta, "endpoint_url", None)

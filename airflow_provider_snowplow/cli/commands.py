@@ -8,7 +8,8 @@ a traceback. Exit codes are :class:`~airflow_provider_snowplow.cli.definition.Ex
 * 1 ``pending --exit-code`` found no pending run, or a named run was left as it was because it has
   a conflicting record (``mark-loaded`` on a skipped run, ``skip`` on a loaded one) or a live claim
   (``skip``), or a claim changed under ``release``;
-* 2 usage error: bad option, archive URL or run id (checked before anything is written);
+* 2 usage error: bad option, archive URL or run id, or a run that is not in ``--archive-url``
+  (checked before anything is written);
 * 3 AWS, manifest table or Airflow connection error;
 * 4 the confirmation was declined (nothing was changed);
 * 130 interrupted.
@@ -18,9 +19,11 @@ JSON (``--json``), keys stable:
 * ``status``: ``archive_url``, ``table``, ``runs``, ``loaded``, ``skipped``, ``pending``, ``claimed``,
   ``archived`` (counts; the last five add up to ``runs``), ``oldest_pending`` (run id or null),
   ``claims`` (list of ``run_id``, ``owner``, ``claimed_at``, ``lease_expires_at``, ISO 8601 UTC),
-  ``archived_runs`` (run ids).
+  ``archived_runs`` (run ids), ``expired_claims`` (as ``claims``: pending runs whose claim ran out),
+  ``ignored`` (list of ``folder``, ``reason``: folders named like runs that are not),
+  ``hint`` (what the archive URL holds instead, when it has no run; else null).
 * ``pending``: ``archive_url``, ``table``, ``pending`` (run ids, oldest first), ``more_pending``
-  (true when ``--max`` cut the list).
+  (true when ``--max`` cut the list), ``ignored`` and ``hint`` as for ``status``.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from airflow_provider_snowplow.archive.run_ids import validate_run_id
+from airflow_provider_snowplow.archive.listing import explain_no_runs, run_exists
+from airflow_provider_snowplow.archive.run_ids import validate_run_id, validate_run_in_archive
 from airflow_provider_snowplow.archive.urls import ArchiveUrl, parse_archive_url
 from airflow_provider_snowplow.aws.plans import AwsCall
 from airflow_provider_snowplow.aws.runners import run_sync
@@ -48,7 +52,12 @@ from airflow_provider_snowplow.cli.connect import (
 )
 from airflow_provider_snowplow.cli.definition import ExitCode
 from airflow_provider_snowplow.cli.terminal import Progress, confirm, observe
-from airflow_provider_snowplow.errors import ArchiveUrlError, RunIdError, SnowplowProviderError
+from airflow_provider_snowplow.errors import (
+    ArchiveUrlError,
+    InvalidValueError,
+    RunIdError,
+    SnowplowProviderError,
+)
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.backfill import select_runs_to_skip
 from airflow_provider_snowplow.manifest.discovery import RunDiscovery, find_pending_runs
@@ -84,7 +93,7 @@ def run(handler: str, args: argparse.Namespace, front_end: FrontEnd) -> int:
     """Run the subcommand ``handler`` (its name with ``_`` for ``-``); returns the exit code."""
     try:
         return int(HANDLERS[handler](Invocation(args, front_end)))
-    except (UsageError, ArchiveUrlError, RunIdError) as exc:
+    except (UsageError, ArchiveUrlError, RunIdError, InvalidValueError) as exc:
         return _fail(exc, ExitCode.USAGE)
     except (SnowplowProviderError, ConnectionSetupError) as exc:
         return _fail(exc, ExitCode.AWS)
@@ -127,6 +136,8 @@ def status(inv: Invocation) -> int:
         "oldest_pending": found.pending[0] if found.pending else None,
         "claims": [_claim_json(claim) for claim in found.claimed],
         "archived_runs": found.archived,
+        "expired_claims": [_claim_json(claim) for claim in found.expired_claims],
+        **_emptiness(inv, archive, found),
     }
     if inv.args.json:
         print(json.dumps(report, indent=2))
@@ -134,13 +145,21 @@ def status(inv: Invocation) -> int:
     rows = [("archive", report["archive_url"]), ("manifest table", report["table"])]
     rows += [(name, str(report[name])) for name in ("runs", "loaded", "skipped")]
     oldest = f"  oldest: {report['oldest_pending']}" if found.pending else ""
-    rows += [("pending", f"{report['pending']}{oldest}"), ("claimed", str(report["claimed"]))]
-    rows += [(f"  {c.run_id}", _describe_claim(c, inv.manifest.clock())) for c in found.claimed]
+    rows.append(("pending", f"{report['pending']}{oldest}"))
+    now = inv.manifest.clock()
+    rows += [(f"  {c.run_id}", f"{_describe_claim(c, now)}: pending again") for c in found.expired_claims]
+    rows.append(("claimed", str(report["claimed"])))
+    rows += [(f"  {c.run_id}", _describe_claim(c, now)) for c in found.claimed]
     restore = "  in GLACIER or DEEP_ARCHIVE: restore before loading" if found.archived else ""
     rows.append(("archived", f"{report['archived']}{restore}"))
     rows += [(f"  {run_id}", "") for run_id in found.archived[:_SHOWN_ARCHIVED]]
     if len(found.archived) > _SHOWN_ARCHIVED:
         rows.append((f"  ... and {len(found.archived) - _SHOWN_ARCHIVED} more (--json lists all)", ""))
+    if found.ignored:
+        rows.append(("ignored", f"{len(found.ignored)}  folders named like runs that are not runs"))
+        rows += [(f"  {folder}", reason) for folder, reason in found.ignored.items()]
+    if report["hint"]:
+        rows.append(("note", f"no runs: {report['hint']}"))
     width = max(len(name) for name, _ in rows if not name.startswith("  "))
     for name, value in rows:
         print(f"{name:<{width}}  {value}".rstrip())
@@ -157,6 +176,7 @@ def pending(inv: Invocation) -> int:
             "table": inv.manifest.table_name,
             "pending": found.pending,
             "more_pending": found.more_pending,
+            **_emptiness(inv, archive, found),
         }
         print(json.dumps(report, indent=2))
     else:
@@ -164,12 +184,16 @@ def pending(inv: Invocation) -> int:
             print(run_id)
         if found.more_pending:
             print(f"(more runs are pending beyond --max {inv.args.max_runs})", file=sys.stderr)
+        for folder, reason in found.ignored.items():
+            print(f"note: ignored {folder}: {reason}", file=sys.stderr)
+        if not found.run_count:
+            print(f"note: no runs: {_explain(inv, archive)}", file=sys.stderr)
     return ExitCode.NOT_DONE if inv.args.exit_code and not found.pending else ExitCode.OK
 
 
 def mark_loaded(inv: Invocation) -> int:
     """``mark-loaded``: record the named runs as loaded; a run with another record is left alone."""
-    run_ids = _run_ids(inv)
+    run_ids = _runs_of_archive(inv)
     left = 0
     for run_id in run_ids:
         if inv.manifest.mark_loaded(run_id, loaded_by=inv.by):
@@ -183,7 +207,7 @@ def mark_loaded(inv: Invocation) -> int:
             print(
                 f"left {record.status:<10} {run_id}{_provenance(record)}: unmark it first to mark it loaded"
             )
-    return ExitCode.NOT_DONE if left else ExitCode.OK
+    return _note_unchecked(inv, ExitCode.NOT_DONE if left else ExitCode.OK)
 
 
 def unmark(inv: Invocation) -> int:
@@ -218,12 +242,10 @@ def skip(inv: Invocation) -> int:
         if not args.archive_url:
             raise UsageError("--before needs --archive-url: the archive whose runs to skip")
         return _skip_before(inv, parse_archive_url(args.archive_url), args.before)
-    if args.archive_url:
-        raise UsageError("--archive-url goes with --before; named runs need no archive")
     if not args.run_ids:
         raise UsageError("name the runs to skip, or give --before DATE --archive-url ARCHIVE_URL")
     left = 0
-    for run_id in _run_ids(inv):
+    for run_id in _runs_of_archive(inv):
         outcome = inv.manifest.mark_skipped(run_id, skipped_by=inv.by)
         if outcome == "skipped":
             print(f"skipped         {run_id}")
@@ -239,7 +261,7 @@ def skip(inv: Invocation) -> int:
             else:
                 left += 1
                 print(f"left {record.status:<10} {run_id}{_provenance(record)}: unmark it first to skip it")
-    return ExitCode.NOT_DONE if left else ExitCode.OK
+    return _note_unchecked(inv, ExitCode.NOT_DONE if left else ExitCode.OK)
 
 
 def _skip_before(inv: Invocation, archive: ArchiveUrl, before: datetime) -> int:
@@ -320,6 +342,46 @@ def _counter(progress: Progress) -> Callable[[AwsCall], None]:
 def _run_ids(inv: Invocation) -> list[str]:
     """The named runs, all validated before anything is written; duplicates dropped."""
     return [validate_run_id(run_id) for run_id in dict.fromkeys(inv.args.run_ids)]
+
+
+def _runs_of_archive(inv: Invocation) -> list[str]:
+    """The named runs, each checked to be a run folder of ``--archive-url`` before any write.
+
+    Without ``--archive-url`` nothing can tell a run of the archive from a typo that only has
+    the right shape (``other/run=.../``): :func:`_note_unchecked` says so once the work is done.
+
+    Raises:
+        RunIdError: a run that is not in the archive, or whose folder holds no object.
+    """
+    run_ids = _run_ids(inv)
+    if not inv.args.archive_url:
+        return run_ids
+    archive = parse_archive_url(inv.args.archive_url)
+    for run_id in run_ids:
+        validate_run_in_archive(run_id, archive)
+        if not run_sync(run_exists(archive.bucket, run_id), inv.manifest.clients):
+            raise RunIdError(f"run {run_id!r} is not in archive {archive}: it has no such run folder")
+    return run_ids
+
+
+def _note_unchecked(inv: Invocation, code: int) -> int:
+    """Note on stderr that the runs written were not checked against an archive; returns ``code``."""
+    if not inv.args.archive_url:
+        print("note: runs not checked against an archive (--archive-url checks them)", file=sys.stderr)
+    return code
+
+
+def _emptiness(inv: Invocation, archive: ArchiveUrl, found: RunDiscovery) -> dict[str, Any]:
+    """The JSON keys that keep a report from looking empty when it is not what it seems."""
+    return {
+        "ignored": [{"folder": folder, "reason": reason} for folder, reason in found.ignored.items()],
+        "hint": None if found.run_count else _explain(inv, archive),
+    }
+
+
+def _explain(inv: Invocation, archive: ArchiveUrl) -> str:
+    """What an archive without runs holds instead (one or two listing requests)."""
+    return run_sync(explain_no_runs(archive), inv.manifest.clients)
 
 
 def _aborted() -> int:

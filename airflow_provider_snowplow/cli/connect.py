@@ -13,10 +13,12 @@ import logging
 import os
 import sys
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from airflow_provider_snowplow.errors import ManifestTableError, SnowplowProviderError
+from airflow_provider_snowplow.errors import InvalidValueError, ManifestTableError, SnowplowProviderError
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.table import validate_table_name
+from airflow_provider_snowplow.testing.local_aws import LOCAL_CREDENTIALS
 
 FrontEnd = Literal["console", "airflow"]
 TABLE_ENVIRONMENT_VARIABLE = "SNOWPLOW_MANIFEST_TABLE"
@@ -79,14 +81,41 @@ def open_manifest(args: argparse.Namespace, front_end: FrontEnd) -> LoadManifest
     try:
         session = boto3.Session(profile_name=args.profile, region_name=args.region)
         config = Config(**BOTO3_CONFIG)
+        options = _local_endpoint_defaults(session, args.endpoint_url)
         s3, dynamodb = (
-            session.client(service, endpoint_url=args.endpoint_url, config=config)
+            session.client(service, endpoint_url=args.endpoint_url, config=config, **options)
             for service in ("s3", "dynamodb")
         )
     except BotoCoreError as exc:
         hint = " (pass --region or set AWS_DEFAULT_REGION)" if type(exc).__name__ == "NoRegionError" else ""
         raise ConnectionSetupError(f"cannot set up AWS clients: {exc}{hint}") from None
     return LoadManifest(s3, dynamodb, table)
+
+
+def is_local_endpoint(endpoint_url: str | None) -> bool:
+    """Whether ``endpoint_url`` is on this machine (moto, LocalStack, DynamoDB Local), not AWS."""
+    if endpoint_url is None:
+        return False
+    host = urlsplit(endpoint_url).hostname or ""
+    return host in {"localhost", "::1"} or host.startswith("127.")
+
+
+def _local_endpoint_defaults(session: Any, endpoint_url: str | None) -> dict[str, Any]:
+    """For a local endpoint only: a region and credentials when none are configured.
+
+    A local endpoint accepts any, and asking a person who only wants to look at a moto server for
+    AWS settings makes the first minutes harder than they need to be. Against AWS, nothing is
+    made up: a missing region or credential is an error that says how to provide it.
+    """
+    if not is_local_endpoint(endpoint_url):
+        return {}
+    options: dict[str, Any] = {}
+    if session.region_name is None:
+        options["region_name"] = LOCAL_CREDENTIALS["AWS_DEFAULT_REGION"]
+    if session.get_credentials() is None:
+        options["aws_access_key_id"] = LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"]
+        options["aws_secret_access_key"] = LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]
+    return options
 
 
 def _through_airflow(table: str, connection: str, region: str | None, must_exist: bool) -> LoadManifest:
@@ -110,6 +139,8 @@ def _through_airflow(table: str, connection: str, region: str | None, must_exist
             if must_exist:
                 hook.get_connection(connection)
             return hook.manifest
+        except InvalidValueError as unusable:  # the connection's endpoint or region: exit code 3
+            raise ConnectionSetupError(str(unusable)) from None
         except SnowplowProviderError:
             raise  # ours already says what is wrong; it is not about the connection
         except Exception as exc:

@@ -14,11 +14,17 @@ import argparse
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from enum import IntEnum
-from typing import Any
+from typing import Any, TypeVar
 
-from airflow_provider_snowplow.archive.run_ids import RUN_TIMESTAMP_FORMAT
+from airflow_provider_snowplow import validation
+from airflow_provider_snowplow.archive.run_ids import validate_run_id
+from airflow_provider_snowplow.archive.urls import parse_archive_url
+from airflow_provider_snowplow.errors import SnowplowProviderError
+from airflow_provider_snowplow.manifest.table import validate_table_name
+from airflow_provider_snowplow.validation import parse_utc_time, validate_endpoint_url, validate_region
+
+T = TypeVar("T")
 
 
 class ExitCode(IntEnum):
@@ -39,32 +45,31 @@ EXIT_CODES_HELP = (
 )
 
 
-def cut_off(value: str) -> datetime:
-    """A ``--before`` value: ``YYYY-MM-DD``, ISO 8601, or a run folder timestamp; naive UTC."""
-    try:
-        moment = datetime.strptime(value.removeprefix("run="), RUN_TIMESTAMP_FORMAT)
-    except ValueError:
+def argument_type(check: Callable[[str], T], keep: bool = False) -> Callable[[str], T]:
+    """``check`` as an argparse ``type``: its one-line error becomes a usage error (exit code 2).
+
+    The same checks run at every door (see :mod:`airflow_provider_snowplow.validation`); with
+    ``keep`` the option keeps the text as typed (an archive URL), else what ``check`` returns.
+    """
+
+    def parse(value: str) -> T:
         try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{value!r} is not a date: use YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS or a run folder "
-                "timestamp like 2017-04-07-10-00-00 (UTC)"
-            ) from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
+            checked = check(value)
+        except (ValueError, SnowplowProviderError) as invalid:
+            raise argparse.ArgumentTypeError(str(invalid)) from None
+        return value if keep else checked  # type: ignore[return-value]
+
+    parse.__name__ = check.__name__
+    return parse
 
 
-def positive_int(value: str) -> int:
-    """An argparse type: a whole number of at least 1."""
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a positive whole number")
-    return number
+cut_off = argument_type(parse_utc_time)
+positive_int = argument_type(validation.positive_int)
+archive_url = argument_type(parse_archive_url, keep=True)
+run_id = argument_type(validate_run_id)
+table_name = argument_type(validate_table_name)
+region = argument_type(validate_region)
+endpoint_url = argument_type(validate_endpoint_url)
 
 
 @dataclass(frozen=True)
@@ -98,7 +103,7 @@ class Subcommand:
 TABLE = Option(
     ("-t", "--table"),
     "manifest table name (default: $SNOWPLOW_MANIFEST_TABLE)",
-    {"metavar": "NAME"},
+    {"metavar": "NAME", "type": table_name},
 )
 CONN_ID = Option(
     ("--conn-id",),
@@ -107,11 +112,17 @@ CONN_ID = Option(
     "`airflow snowplow` uses aws_default unless --endpoint-url or --profile is given",
     {"metavar": "CONN_ID"},
 )
-REGION = Option(("--region",), "AWS region (overrides the connection's or profile's)", {"metavar": "REGION"})
+REGION = Option(
+    ("--region",),
+    "AWS region (overrides the connection's or profile's; us-east-1 for a local --endpoint-url)",
+    {"metavar": "REGION", "type": region},
+)
 ENDPOINT_URL = Option(
     ("--endpoint-url",),
-    "AWS endpoint for S3 and DynamoDB, e.g. http://localhost:4566 (not with --conn-id)",
-    {"metavar": "URL"},
+    "AWS endpoint for S3 and DynamoDB, e.g. http://localhost:4566 (not with --conn-id). Region and "
+    "credentials are still needed; for an endpoint on localhost or 127.0.0.1 without them, "
+    "us-east-1 and placeholder credentials are used",
+    {"metavar": "URL", "type": endpoint_url},
 )
 PROFILE = Option(("--profile",), "AWS shared-config profile (not with --conn-id)", {"metavar": "NAME"})
 CONNECTION = (TABLE, CONN_ID, REGION, ENDPOINT_URL, PROFILE)
@@ -119,12 +130,12 @@ CONNECTION = (TABLE, CONN_ID, REGION, ENDPOINT_URL, PROFILE)
 ARCHIVE_URL = Option(
     ("archive_url",),
     "the enriched archive, e.g. s3://acme-snowplow/enriched/archive/",
-    {"metavar": "ARCHIVE_URL"},
+    {"metavar": "ARCHIVE_URL", "type": archive_url},
 )
 RUN_IDS = Option(
     ("run_ids",),
     "run ids, relative to the bucket, e.g. enriched/archive/run=2017-04-07-10-00-00/",
-    {"nargs": "+", "metavar": "RUN"},
+    {"nargs": "+", "metavar": "RUN", "type": run_id},
 )
 JSON = Option(("--json",), "print JSON (keys documented in docs/cli.md)", {"action": "store_true"})
 YES = Option(("-y", "--yes"), "do not ask for confirmation", {"action": "store_true"})
@@ -132,6 +143,12 @@ BY = Option(
     ("--by",),
     "who is writing, stored in the record's LoadedBy (default: cli/<user>)",
     {"metavar": "WHO"},
+)
+IN_ARCHIVE = Option(
+    ("--archive-url",),
+    "refuse (exit code 2, nothing written) runs that are not run folders of this archive; without "
+    "it, runs are not checked against any archive and a note says so",
+    {"metavar": "ARCHIVE_URL", "type": archive_url},
 )
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
@@ -172,9 +189,10 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "mark-loaded",
         "record runs as loaded, so that no pipeline loads them (again)",
-        (RUN_IDS, *CONNECTION, BY),
+        (RUN_IDS, *CONNECTION, BY, IN_ARCHIVE),
         "Idempotent: a run already recorded as loaded is left as it is. A run recorded as skipped is "
-        "left as it is too, with exit code 1: unmark it first.",
+        "left as it is too, with exit code 1: unmark it first. With --archive-url, every run is checked "
+        "to be a run folder of that archive before anything is written.",
     ),
     Subcommand(
         "unmark",
@@ -189,7 +207,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             Option(
                 ("run_ids",),
                 "run ids to skip (or use --before)",
-                {"nargs": "*", "metavar": "RUN"},
+                {"nargs": "*", "metavar": "RUN", "type": run_id},
             ),
             *CONNECTION,
             BY,
@@ -200,7 +218,11 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                 "YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS or 2017-04-07-10-00-00; asks for confirmation",
                 {"metavar": "DATE", "type": cut_off},
             ),
-            Option(("--archive-url",), "the archive for --before", {"metavar": "ARCHIVE_URL"}),
+            Option(
+                ("--archive-url",),
+                "the archive for --before; with named runs, refuse (exit code 2) runs not in it",
+                {"metavar": "ARCHIVE_URL", "type": archive_url},
+            ),
         ),
         "Backfill cut-off, as Snowplow's loaders did with ToSkip. Runs that already have a record, and "
         "runs with a live claim, are left alone (exit code 1 when named explicitly).",
@@ -209,7 +231,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "release",
         "drop the claim on a run, e.g. left by a worker that died (it expires on its own too)",
         (
-            Option(("run_id",), "the claimed run", {"metavar": "RUN"}),
+            Option(("run_id",), "the claimed run", {"metavar": "RUN", "type": run_id}),
             *CONNECTION,
             YES,
         ),

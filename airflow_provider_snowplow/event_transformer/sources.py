@@ -19,6 +19,7 @@ class _Peeked(io.RawIOBase):
     def __init__(self, body: Any) -> None:
         self._body = body
         self._head = body.read(2)
+        self._ended = False
 
     def readable(self) -> bool:
         return True
@@ -29,8 +30,11 @@ class _Peeked(io.RawIOBase):
             buffer[:n] = self._head[:n]
             self._head = self._head[n:]
             return n
+        if self._ended:  # a terminal's Ctrl-D ends one read only: asking again would wait for more
+            return 0
         chunk = self._body.read(len(buffer))
         buffer[: len(chunk)] = chunk
+        self._ended = not chunk
         return len(chunk)
 
     @property

@@ -15,10 +15,12 @@ from typing import Any
 
 from airflow.exceptions import AirflowProviderDeprecationWarning
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+from asgiref.sync import sync_to_async
 from botocore.config import Config
 
 from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_output_url
 from airflow_provider_snowplow.aws.runners import run_async
+from airflow_provider_snowplow.errors import InvalidValueError
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.claims import DEFAULT_LEASE_SECONDS, ClaimOutcome
 from airflow_provider_snowplow.manifest.discovery import RunDiscovery, find_pending_runs
@@ -26,6 +28,7 @@ from airflow_provider_snowplow.manifest.items import Claim, RunRecord
 from airflow_provider_snowplow.manifest.reads import ManifestRead
 from airflow_provider_snowplow.manifest.table import BillingMode
 from airflow_provider_snowplow.processing.run import output_folder, read_summary
+from airflow_provider_snowplow.validation import validate_endpoint_url, validate_region
 
 # botocore's standard mode retries throttling, 5xx and connection errors with jittered backoff.
 DEFAULT_RETRIES = {"mode": "standard", "max_attempts": 8}
@@ -86,8 +89,32 @@ class SnowplowManifestHook(AwsBaseHook):
 
     @cached_property
     def manifest(self) -> LoadManifest:
-        """The core object, with this connection's boto3 clients."""
+        """The core object, with this connection's boto3 clients.
+
+        Raises:
+            InvalidValueError: the connection's endpoint URL or region cannot work.
+        """
+        self.check_connection()
         return LoadManifest(self.s3_hook.conn, self.conn, self.table_name)
+
+    def check_connection(self) -> None:
+        """Check the connection's endpoint URLs and region with the same checks as every door.
+
+        Without it, an endpoint without ``http://`` fails in botocore with ``Invalid endpoint``
+        deep in a traceback, and a region with a space in it only when the first call is signed.
+
+        Raises:
+            InvalidValueError: naming the connection, the value and what to write instead.
+        """
+        config = self.conn_config
+        try:
+            for service in ("s3", "dynamodb"):
+                if (url := config.get_service_endpoint_url(service_name=service)) is not None:
+                    validate_endpoint_url(url)
+            if config.region_name is not None:
+                validate_region(config.region_name)
+        except InvalidValueError as invalid:
+            raise InvalidValueError(f"Airflow connection {self.aws_conn_id!r}: {invalid}") from None
 
     def create_manifest_table(self, billing_mode: BillingMode = "PAY_PER_REQUEST") -> dict[str, Any]:
         """Create the table if it is missing and wait until it is ACTIVE (idempotent)."""
@@ -108,6 +135,7 @@ class SnowplowManifestHook(AwsBaseHook):
     ) -> RunDiscovery:
         """:meth:`find_pending_runs` with aiobotocore clients, for triggers."""
         plan = find_pending_runs(parse_archive_url(archive_url), self.table_name, now, max_runs)
+        await sync_to_async(self.check_connection)()  # reads the connection: not in the event loop
         async with contextlib.AsyncExitStack() as stack:
             clients = {
                 "dynamodb": await stack.enter_async_context(await self.get_async_conn()),  # type: ignore[no-untyped-call]

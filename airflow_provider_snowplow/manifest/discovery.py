@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from airflow_provider_snowplow.archive.listing import is_archived, list_run_ids
+from airflow_provider_snowplow.archive.listing import is_archived, list_archive
 from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.aws.plans import Plan
 from airflow_provider_snowplow.manifest.items import SKIPPED, Claim
@@ -35,6 +35,9 @@ class RunDiscovery:
             the runs examined: with ``max_runs``, discovery stops once it has enough).
         archived: not-loaded runs whose objects are in GLACIER or DEEP_ARCHIVE; restore them first.
         manifest_read: how the manifest was read, ``"scan"`` or ``"batch_get"``.
+        ignored: folders named like runs that are not (a bad timestamp), with the reason.
+        expired_claims: claims whose lease ran out on runs that are pending again (a worker died
+            or gave up); the next claimer takes them over.
     """
 
     pending: list[str]
@@ -45,6 +48,8 @@ class RunDiscovery:
     claimed: list[Claim] = field(default_factory=list)
     archived: list[str] = field(default_factory=list)
     manifest_read: str = "batch_get"
+    ignored: dict[str, str] = field(default_factory=dict)
+    expired_claims: list[Claim] = field(default_factory=list)
 
 
 def find_pending_runs(
@@ -63,7 +68,8 @@ def find_pending_runs(
         max_runs: stop after this many pending runs (None: no limit).
         how: force ``"scan"`` or ``"batch_get"``; ``"auto"`` picks the cheaper.
     """
-    run_ids = yield from list_run_ids(archive)
+    listing = yield from list_archive(archive)
+    run_ids = listing.run_ids
     manifest = yield from read_records(table_name, run_ids, how)
     statuses = list(manifest.statuses.values())
     skipped = statuses.count(SKIPPED)
@@ -71,6 +77,7 @@ def find_pending_runs(
     pending: list[str] = []
     archived: list[str] = []
     claimed: list[Claim] = []
+    expired: list[Claim] = []
     examined = 0
     # Claims and storage classes are looked up a batch at a time, only as far as max_runs needs.
     for start in range(0, len(unrecorded), BATCH_GET_KEYS):
@@ -89,6 +96,8 @@ def find_pending_runs(
                 archived.append(run_id)
             else:
                 pending.append(run_id)
+                if claim is not None:
+                    expired.append(claim)
     return RunDiscovery(
         pending=pending,
         more_pending=examined < len(unrecorded),
@@ -98,4 +107,6 @@ def find_pending_runs(
         claimed=claimed,
         archived=archived,
         manifest_read=manifest.how,
+        ignored=listing.ignored,
+        expired_claims=expired,
     )

@@ -31,10 +31,6 @@ from airflow_provider_snowplow.tasks.base import (
     CONNECTION,
     RUN_ID_MAP_INDEX_TEMPLATE,
     Argument,
-    boolean,
-    optional_string,
-    positive_int,
-    positive_number,
     template_fields,
 )
 from airflow_provider_snowplow.tasks.claimed_run import claim_or_skip
@@ -44,6 +40,7 @@ from airflow_provider_snowplow.tasks.spark_run import (
     SparkJobError,
     submission_id,
 )
+from airflow_provider_snowplow.validation import boolean, optional_string, positive_int, positive_number
 
 if TYPE_CHECKING:
     from airflow_provider_snowplow.hooks.emr_serverless import SnowplowEmrServerlessHook

@@ -13,10 +13,10 @@ from airflow_provider_snowplow.tasks.base import (
     SNOWPLOW_RUN_ID,
     Argument,
     SnowplowManifestTaskMixin,
-    boolean,
     template_fields,
 )
 from airflow_provider_snowplow.tasks.claimed_run import claim_owner, loaded_by
+from airflow_provider_snowplow.validation import boolean
 
 
 class SnowplowMarkRunLoadedOperator(SnowplowManifestTaskMixin, BaseOperator):

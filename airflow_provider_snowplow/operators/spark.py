@@ -35,7 +35,6 @@ from airflow_provider_snowplow.tasks.base import (
     CONNECTION,
     RUN_ID_MAP_INDEX_TEMPLATE,
     Argument,
-    positive_number,
     template_fields,
 )
 from airflow_provider_snowplow.tasks.claimed_run import claimed_run
@@ -45,6 +44,7 @@ from airflow_provider_snowplow.tasks.spark_run import (
     SparkJobError,
     submission_id,
 )
+from airflow_provider_snowplow.validation import positive_number
 
 
 def spark_submit_script() -> str:

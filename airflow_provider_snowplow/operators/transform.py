@@ -20,15 +20,15 @@ from airflow_provider_snowplow.tasks.base import (
     CONNECTION,
     OUTPUT_URL,
     RUN_ID_MAP_INDEX_TEMPLATE,
+    RUN_IN_ARCHIVE,
     SHAPE,
     SNOWPLOW_RUN_ID,
     Argument,
     SnowplowManifestTaskMixin,
-    boolean,
-    positive_number,
     template_fields,
 )
 from airflow_provider_snowplow.tasks.claimed_run import claimed_run
+from airflow_provider_snowplow.validation import boolean, positive_number
 
 
 class BadRowsError(SnowplowProviderError):
@@ -72,6 +72,7 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
         Argument("add_geolocation_data", boolean, converts=True),
         SHAPE,
     )
+    together = (RUN_IN_ARCHIVE,)
     template_fields = template_fields(arguments)
     ui_color = "#fff2cc"
 

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from typing import IO, Any, cast
 
 from airflow_provider_snowplow.archive.listing import list_part_objects
-from airflow_provider_snowplow.archive.run_ids import run_folder_name, validate_run_id
+from airflow_provider_snowplow.archive.run_ids import run_folder_name, validate_run_in_archive
 from airflow_provider_snowplow.archive.urls import S3Url, parse_archive_url, parse_output_url
 from airflow_provider_snowplow.aws.plans import AwsCall, Plan, Response, call_once, error_code
 from airflow_provider_snowplow.aws.runners import run_sync
@@ -95,15 +95,20 @@ def process_run(
     Args:
         s3_client: boto3 S3 client.
         archive_url: the archive the run belongs to (gives the bucket).
-        snowplow_run_id: the run folder prefix within that bucket.
+        snowplow_run_id: the run folder prefix within that bucket, directly under the archive.
         output_url: ``s3://bucket/prefix/`` under which ``run=.../`` output folders are written.
         add_geolocation_data: add ``geo_location`` (``"lat,lon"``) to events, as the SDK does.
         shape: ``"python"`` (default): the Python Analytics SDK's JSON; ``"scala"``: the Scala
             Analytics SDK's (see :func:`~airflow_provider_snowplow.event_transformer.transform`).
+
+    Raises:
+        ArchiveUrlError, OutputUrlError: a URL that is not ``s3://bucket/prefix/``.
+        RunIdError: the run is not a run folder of the archive (nothing is read or written).
+        RunInputError: a part file cannot be read (truncated gzip...); no ``_SUCCESS.json``.
     """
     archive = parse_archive_url(archive_url)
     output = parse_output_url(output_url)
-    run_id = validate_run_id(snowplow_run_id)
+    run_id = validate_run_in_archive(snowplow_run_id, archive)
     check_shape(shape)
     folder = output_folder(output, run_id)
     result = RunOutput(snowplow_run_id=run_id, output_url=f"s3://{output.bucket}/{folder}")

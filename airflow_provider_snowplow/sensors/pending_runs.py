@@ -20,9 +20,9 @@ from airflow_provider_snowplow.tasks.base import (
     CONNECTION,
     Argument,
     SnowplowManifestTaskMixin,
-    positive_int,
     template_fields,
 )
+from airflow_provider_snowplow.validation import positive_int
 
 
 class PendingRunError(SnowplowProviderError):
@@ -82,7 +82,8 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
 
     def poke(self, context: Context) -> PokeReturnValue | bool:
         """One look at the archive: done, with the pending run ids as XCom, when any is pending."""
-        found = self.hook.find_pending_runs(self.archive_url, self._checked_max_runs())
+        max_runs = self._checked_max_runs()  # before the hook: bad input never reaches AWS
+        found = self.hook.find_pending_runs(self.archive_url, max_runs)
         self._log_discovery(found)
         if not found.pending:
             return False
@@ -138,6 +139,18 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
         )
         for claim in found.claimed:
             self.log.info("Run %s is being processed by %s", claim.run_id, claim.owner)
+        for claim in found.expired_claims:
+            self.log.info(
+                "Run %s: the claim of %s expired; the run is pending again", claim.run_id, claim.owner
+            )
+        for folder, reason in found.ignored.items():
+            self.log.warning("Ignored %s: %s", folder, reason)
+        if not found.run_count:
+            self.log.warning(
+                "No run folder (run=YYYY-MM-DD-HH-MM-SS/) directly under %s: check archive_url "
+                "(`snowplow-manifest status ARCHIVE_URL` says what the prefix holds)",
+                self.archive_url,
+            )
         if found.archived:
             self.log.warning(
                 "%d run(s) are in GLACIER/DEEP_ARCHIVE and cannot be loaded until restored: %s",

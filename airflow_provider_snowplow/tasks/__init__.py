@@ -2,5 +2,6 @@
 
 * :mod:`.base`: the argument table, early checks and the lazily built hook of every Snowplow task;
 * :mod:`.claimed_run`: hold a run's claim around any processing code (``with claimed_run(...)``);
-* :mod:`.assets`: Asset events per loaded run, for downstream DAGs.
+* :mod:`.assets`: Asset events per loaded run, for downstream DAGs;
+* :mod:`.settings`: a DAG file's settings from the environment, checked when the file is parsed.
 """

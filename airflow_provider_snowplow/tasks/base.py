@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow_provider_snowplow.archive.run_ids import validate_run_id
+from airflow_provider_snowplow.archive.run_ids import validate_run_id, validate_run_in_archive
 from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_output_url
 from airflow_provider_snowplow.errors import SnowplowProviderError
 from airflow_provider_snowplow.event_transformer.shapes import check_shape
 from airflow_provider_snowplow.manifest.table import validate_table_name
+from airflow_provider_snowplow.validation import optional_region, optional_string
 
 if TYPE_CHECKING:
     from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
@@ -51,44 +52,6 @@ def _is_literal(value: object) -> bool:
     return isinstance(value, str | int | float) and not is_templated(value)
 
 
-def optional_string(value: object) -> str | None:
-    """An optional connection id or region: None or a non-empty string."""
-    if value is None or (isinstance(value, str) and value.strip()):
-        return value
-    raise ValueError(f"must be a non-empty string or None, got {value!r}")
-
-
-def positive_number(value: object) -> float:
-    """A positive number of seconds; rendered templates arrive as strings."""
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        number = 0.0
-    if isinstance(value, bool) or not number > 0:
-        raise ValueError(f"must be a positive number of seconds, got {value!r}")
-    return number
-
-
-def positive_int(value: object) -> int:
-    """A positive whole number; rendered templates arrive as strings."""
-    try:
-        number: int = int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        number = 0
-    if isinstance(value, bool | float) or number < 1:
-        raise ValueError(f"must be a positive whole number, got {value!r}")
-    return number
-
-
-def boolean(value: object) -> bool:
-    """A flag; rendered templates arrive as ``"True"``/``"false"``."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in {"true", "false"}:
-        return value.strip().lower() == "true"
-    raise ValueError(f"must be true or false, got {value!r}")
-
-
 SNOWPLOW_RUN_ID = Argument("snowplow_run_id", validate_run_id)
 ARCHIVE_URL = Argument("archive_url", parse_archive_url)
 OUTPUT_URL = Argument("output_url", parse_output_url)
@@ -96,8 +59,28 @@ SHAPE = Argument("shape", check_shape, converts=True)
 CONNECTION: tuple[Argument, ...] = (
     Argument("table_name", validate_table_name),
     Argument("aws_conn_id", optional_string),
-    Argument("region_name", optional_string),
+    Argument("region_name", optional_region),
 )
+
+
+@dataclass(frozen=True)
+class Together:
+    """A check of several arguments at once, e.g. that the run is one of the archive's.
+
+    Like an :class:`Argument`'s check, it runs at parse time when every value is a literal, and
+    after rendering always (after each argument's own check).
+    """
+
+    names: tuple[str, ...]
+    check: Callable[..., object]
+
+
+def run_in_archive(snowplow_run_id: str, archive_url: str) -> None:
+    """The run must be a run folder directly under the archive (what its listing returns)."""
+    validate_run_in_archive(snowplow_run_id, parse_archive_url(archive_url))
+
+
+RUN_IN_ARCHIVE = Together(("snowplow_run_id", "archive_url"), run_in_archive)
 
 
 def template_fields(arguments: Sequence[Argument]) -> tuple[str, ...]:
@@ -119,6 +102,7 @@ class SnowplowManifestTaskMixin:
     """
 
     arguments: ClassVar[tuple[Argument, ...]] = CONNECTION
+    together: ClassVar[tuple[Together, ...]] = ()
     task_id: str
 
     def __init__(
@@ -139,24 +123,29 @@ class SnowplowManifestTaskMixin:
         for argument in self.arguments:
             value = getattr(self, argument.name)
             if argument.check is not None and _is_literal(value):
-                self._checked(argument, value)
+                self._checked(argument.name, argument.check, value)
+        for group in self.together:
+            values = [getattr(self, name) for name in group.names]
+            if all(_is_literal(value) for value in values):
+                self._checked(", ".join(group.names), group.check, *values)
 
     def check_arguments(self) -> None:
         """Check every argument as rendered, and keep each as its check returns it."""
         for argument in self.arguments:
             if argument.check is not None:
-                checked = self._checked(argument, getattr(self, argument.name))
+                checked = self._checked(argument.name, argument.check, getattr(self, argument.name))
                 if argument.converts:
                     setattr(self, argument.name, checked)
+        for group in self.together:
+            self._checked(", ".join(group.names), group.check, *(getattr(self, n) for n in group.names))
 
-    def _checked(self, argument: Argument, value: object) -> Any:
-        """``argument.check(value)``, its error prefixed with the task (and argument) it is about."""
-        assert argument.check is not None
+    def _checked(self, name: str, check: Callable[..., Any], *values: object) -> Any:
+        """``check(*values)``, its error prefixed with the task (and argument ``name``) it is about."""
         try:
-            return argument.check(value)
+            return check(*values)
         except (ValueError, SnowplowProviderError) as exc:
-            # The value checks above say only what a value must be; the domain checks name it.
-            message = f"{argument.name} {exc}" if str(exc).startswith("must ") else str(exc)
+            # Generic checks (validation.py) say only what a value must be; domain checks name it.
+            message = f"{name} {exc}" if str(exc).startswith("must ") else str(exc)
             raise type(exc)(f"{self.task_id}: {message}") from None
 
     @cached_property

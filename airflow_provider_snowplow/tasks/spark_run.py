@@ -25,9 +25,9 @@ from airflow_provider_snowplow.tasks.base import (
     SNOWPLOW_RUN_ID,
     Argument,
     SnowplowManifestTaskMixin,
-    boolean,
 )
 from airflow_provider_snowplow.tasks.claimed_run import claim_owner, loaded_by
+from airflow_provider_snowplow.validation import boolean
 
 
 class SparkJobError(SnowplowProviderError):

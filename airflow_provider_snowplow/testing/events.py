@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TypedDict
 
 from airflow_provider_snowplow.event_transformer import fields, parsers
 
@@ -348,6 +349,39 @@ def scala_valid_lines(count: int, seed: int = 0) -> Iterator[str]:
         yield "\t".join(values)
 
 
+def realistic_lines(count: int, archived_at: datetime.datetime, seed: int = 0) -> Iterator[str]:
+    """``count`` valid lines as one batch run archived at ``archived_at`` (naive UTC) would hold.
+
+    :func:`valid_lines` spreads timestamps over years and doubles over any range, which is what
+    a parser test wants; an example a person reads wants events collected in the hour before
+    their run folder's time, a device clock a few seconds earlier, enrichment just before the
+    archive, and a latitude and longitude on Earth.
+    """
+    rng = random.Random(seed)
+    etl = archived_at - datetime.timedelta(minutes=5)
+    for _ in range(count):
+        values = valid_fields(rng)
+        collected = archived_at - datetime.timedelta(seconds=rng.uniform(600, 3600))
+        created = collected - datetime.timedelta(seconds=rng.uniform(0.2, 5))
+        sent = created + datetime.timedelta(seconds=rng.uniform(0, 0.2))
+        moments = {
+            "collector_tstamp": collected,
+            "etl_tstamp": etl,
+            "dvce_created_tstamp": created,
+            "dvce_sent_tstamp": sent,
+            "refr_device_tstamp": created,
+            "derived_tstamp": collected - (sent - created),
+            "true_tstamp": created,
+        }
+        for name, moment in moments.items():
+            if values[INDEX[name]]:
+                values[INDEX[name]] = moment.isoformat(sep=" ", timespec="milliseconds")
+        for name, limit in (("geo_latitude", 90), ("geo_longitude", 180)):
+            if values[INDEX[name]]:
+                values[INDEX[name]] = f"{rng.uniform(-limit, limit):.6f}"
+        yield "\t".join(values)
+
+
 @dataclass(frozen=True)
 class BadLine:
     """A line that must be rejected, with the field the rejection must name (None: the whole line)."""
@@ -449,8 +483,22 @@ def write_lines(path: Path, lines: Iterable[str], terminator: str = "\n") -> Pat
     return path
 
 
+# ``enriched-events.tsv``: one run's worth of realistic_lines, archived at this time.
+class SampleEvents(TypedDict):
+    """The arguments of :func:`realistic_lines` that made ``enriched-events.tsv``."""
+
+    count: int
+    archived_at: datetime.datetime
+    seed: int
+
+
+SAMPLE_EVENTS: SampleEvents = {"count": 60, "archived_at": datetime.datetime(2026, 11, 20, 10), "seed": 0}
+
+
 def sample_lines(name: str) -> list[bytes]:
     r"""The lines of one of the package's sample files (``enriched-events.tsv``, ``bad-enriched-events.tsv``).
+
+    ``enriched-events.tsv`` is ``realistic_lines(**SAMPLE_EVENTS)``.
 
     Only ``\n`` ends a line (fields may hold a ``\r``).
     """

@@ -16,6 +16,8 @@ Needs the ``local`` extra (``moto[server]``). Usage::
 
 from __future__ import annotations
 
+import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -28,6 +30,10 @@ from types import TracebackType
 from typing import Any
 
 _COUNTER_PATH = "/_snowplow/requests"
+MISSING_MOTO = (
+    "the local AWS endpoint needs moto's server, which is not installed: "
+    "pip install 'airflow-provider-snowplow[local]' (from a checkout: pip install '.[local]')"
+)
 _READY = "local AWS endpoint listening on "
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -90,13 +96,20 @@ def serialized_counting_app(app: WsgiApp) -> WsgiApp:
 
 
 def serve(port: int = 0) -> None:
-    """Run the server in this process until killed; prints the endpoint URL once listening."""
-    from moto.moto_server.werkzeug_app import (
-        DomainDispatcherApplication,
-        MotoRequestHandler,
-        create_backend_app,
-    )
-    from werkzeug.serving import make_server
+    """Run the server in this process until killed; prints the endpoint URL once listening.
+
+    Raises:
+        SystemExit: one line (not a traceback) when moto's server is not installed.
+    """
+    try:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+    except ImportError:
+        raise SystemExit(f"error: {MISSING_MOTO}") from None
 
     app = serialized_counting_app(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
@@ -121,7 +134,13 @@ class LocalAws:
         return [sys.executable, "-m", "airflow_provider_snowplow.testing.local_aws", str(self.port)]
 
     def start(self) -> LocalAws:
-        """Start the server and wait for its ready line; returns self."""
+        """Start the server and wait until it listens.
+
+        Raises:
+            RuntimeError: moto's server is not installed, or the server did not start.
+        """
+        if importlib.util.find_spec("moto") is None:
+            raise RuntimeError(MISSING_MOTO)
         env = {**os.environ, **LOCAL_CREDENTIALS}
         self._process = subprocess.Popen(
             self.server_command(),
@@ -186,5 +205,17 @@ class LocalAws:
         )
 
 
+def main(argv: list[str] | None = None) -> None:
+    """``python -m airflow_provider_snowplow.testing.local_aws [PORT]``: serve until interrupted."""
+    parser = argparse.ArgumentParser(
+        prog="python -m airflow_provider_snowplow.testing.local_aws",
+        description="An S3 + DynamoDB endpoint (moto) on 127.0.0.1, counting requests.",
+    )
+    parser.add_argument(
+        "port", nargs="?", type=int, default=0, help="port to listen on (default: a free one)"
+    )
+    serve(parser.parse_args(argv).port)
+
+
 if __name__ == "__main__":
-    serve(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+    main()

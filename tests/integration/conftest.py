@@ -8,6 +8,8 @@ import pytest
 
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.testing.archive import Archive
+from airflow_provider_snowplow.testing.local_aws import LocalAws
+from tests.integration.cli_runs import Cli
 from tests.support import OUTPUT_URL
 
 
@@ -15,6 +17,12 @@ from tests.support import OUTPUT_URL
 def manifest(s3, dynamodb, table: str) -> LoadManifest:  # type: ignore[no-untyped-def]
     """The boto3 core on the test table, with the real clock."""
     return LoadManifest(s3, dynamodb, table)
+
+
+@pytest.fixture
+def cli(aws: LocalAws, table: str) -> Cli:
+    """``snowplow-manifest`` with ``--table`` and ``--endpoint-url`` pointing at the test table."""
+    return Cli(aws.endpoint_url, table)
 
 
 @pytest.fixture

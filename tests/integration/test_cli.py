@@ -9,14 +9,12 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
+from typing import Any, cast
 
 from airflow_provider_snowplow.cli.terminal import PROGRESS_AFTER_STEPS
 from airflow_provider_snowplow.load_manifests import LoadManifest
@@ -24,8 +22,11 @@ from airflow_provider_snowplow.manifest.items import now_iso
 from airflow_provider_snowplow.testing.archive import Archive
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 from airflow_provider_snowplow.testing.sdk import run_sdk
+from tests.integration.cli_runs import CONSOLE, Cli, lines
+from tests.support import REPO
 
-CONSOLE = [sys.executable, "-m", "airflow_provider_snowplow.cli"]
+CLI_DOC = (REPO / "docs" / "cli.md").read_text()
+
 # Airflow made unimportable: the console script must not need it without --conn-id.
 WITHOUT_AIRFLOW = """
 import sys
@@ -37,53 +38,11 @@ sys.exit(code)
 """
 
 
-@dataclass
-class Cli:
-    """Runs ``snowplow-manifest`` with ``--table`` and ``--endpoint-url`` pointing at the moto server."""
-
-    endpoint_url: str
-    table: str
-
-    def __call__(
-        self,
-        *args: str,
-        stdin: str = "",
-        table: str | None = None,
-        connection: Sequence[str] | None = None,
-        program: Sequence[str] = CONSOLE,
-    ) -> subprocess.CompletedProcess[str]:
-        if connection is None:
-            connection = ["--table", table or self.table, "--endpoint-url", self.endpoint_url]
-        return subprocess.run(
-            [*program, *args, *connection],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env=os.environ.copy(),
-            timeout=120,
-            check=False,
-        )
-
-    def json(self, *args: str) -> object:
-        done = self(*args, "--json")
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)
-
-
-@pytest.fixture
-def cli(aws: LocalAws, table: str) -> Cli:
-    return Cli(aws.endpoint_url, table)
-
-
 def expired_claim(manifest: LoadManifest, run_id: str, owner: str) -> None:
     """A claim whose one-minute lease ran out an hour ago."""
     s3, dynamodb = manifest.clients["s3"], manifest.clients["dynamodb"]
     past = LoadManifest(s3, dynamodb, manifest.table_name, clock=lambda: time.time() - 3600)
     assert past.claim_run(run_id, owner, lease_seconds=60).won
-
-
-def lines(text: str) -> list[str]:
-    return text.strip().splitlines()
 
 
 def test_create_table_makes_the_sdk_layout_and_is_idempotent(aws: LocalAws, s3, dynamodb) -> None:  # type: ignore[no-untyped-def]
@@ -130,7 +89,7 @@ def test_usage_errors_exit_with_2_and_change_nothing(
         (("skip", run, "--before", "2017-02-01"), "not both"),
         (("skip", "--before", "2017-02-01"), "--before needs --archive-url"),
         (("skip", "--before", "last tuesday", "--archive-url", archive.url), "is not a date"),
-        (("pending", archive.url, "--max", "0"), "not a positive whole number"),
+        (("pending", archive.url, "--max", "0"), "must be a positive whole number"),
         (("no-such-command",), "invalid choice"),
     ]
     for args, message in cases:
@@ -139,7 +98,12 @@ def test_usage_errors_exit_with_2_and_change_nothing(
         assert message in done.stderr, (args, done.stderr)
         assert "Traceback" not in done.stderr
     assert manifest.get_record(run) is None
-    no_table = cli("status", archive.url, connection=["--endpoint-url", cli.endpoint_url])
+    no_table = cli(
+        "status",
+        archive.url,
+        connection=["--endpoint-url", cli.endpoint_url],
+        environment={"SNOWPLOW_MANIFEST_TABLE": None},
+    )
     assert no_table.returncode == 2
     assert "pass --table NAME or set $SNOWPLOW_MANIFEST_TABLE" in no_table.stderr
     bad_table = cli("status", archive.url, table="ab")
@@ -160,6 +124,8 @@ def test_status_counts_every_state(cli: Cli, archive: Archive, manifest: LoadMan
     claim = manifest.get_claim(claimed)
     assert claim is not None
     expired_claim(manifest, stale, "dead-worker")
+    dead = manifest.get_claim(stale)
+    assert dead is not None
 
     report = cli.json("status", archive.url)
     assert report == {
@@ -181,6 +147,16 @@ def test_status_counts_every_state(cli: Cli, archive: Archive, manifest: LoadMan
             }
         ],
         "archived_runs": [glacier],
+        "expired_claims": [
+            {
+                "run_id": stale,
+                "owner": "dead-worker",
+                "claimed_at": now_iso(dead.claimed_at),
+                "lease_expires_at": now_iso(dead.lease_expires_at),
+            }
+        ],
+        "ignored": [],
+        "hint": None,
     }
     done = cli("status", archive.url)
     assert done.returncode == 0 and done.stderr == ""
@@ -191,6 +167,7 @@ def test_status_counts_every_state(cli: Cli, archive: Archive, manifest: LoadMan
         "loaded          1",
         "skipped         1",
         f"pending         2  oldest: {stale}",
+        f"  {stale}  claimed by 'dead-worker', lease expired {now_iso(dead.lease_expires_at)}: pending again",
         "claimed         1",
         f"  {claimed}  claimed by 'snowplow_load/manual__1', lease expires {now_iso(claim.lease_expires_at)}",
         "archived        1  in GLACIER or DEEP_ARCHIVE: restore before loading",
@@ -214,6 +191,8 @@ def test_pending_lists_oldest_first_with_max_json_and_exit_code(
         "table": manifest.table_name,
         "pending": [runs[0], runs[2]],
         "more_pending": True,
+        "ignored": [],
+        "hint": None,
     }
     for run in (runs[0], runs[2], runs[3]):
         manifest.mark_loaded(run)
@@ -269,7 +248,9 @@ def test_unmark_asks_for_confirmation(
         f"unmarked        {skipped}\nnot recorded    {unrecorded}\n",
         "",
     )
-    assert aws.request_counts() == {"dynamodb:DeleteItem": 2}, "with --yes nothing is read first"
+    assert aws.request_counts() == {"dynamodb:DescribeTable": 1, "dynamodb:DeleteItem": 2}, (
+        "with --yes no item is read first, only the table's key schema is checked"
+    )
     assert not manifest.is_recorded(skipped)
     nothing = cli("unmark", skipped)
     assert (nothing.returncode, nothing.stdout, nothing.stderr) == (0, f"not recorded    {skipped}\n", "")
@@ -437,7 +418,9 @@ def test_console_script_with_an_airflow_connection(
     assert both.returncode == 2 and "pass one or the other" in both.stderr
     bad_table = cli("status", archive.url, connection=["--table", "ab", "--conn-id", aws_connection])
     assert bad_table.returncode == 2
-    assert lines(bad_table.stderr)[-1].startswith("error: 'ab' is not a valid DynamoDB table name")
+    assert (
+        "error: argument -t/--table: 'ab' is not a valid DynamoDB table name" in lines(bad_table.stderr)[-1]
+    )
     unknown = cli("status", archive.url, connection=["--table", cli.table, "--conn-id", "no_such_conn"])
     assert unknown.returncode == 3
     assert lines(unknown.stderr)[-1].startswith("error: Airflow connection 'no_such_conn': ")
@@ -456,3 +439,19 @@ def test_airflow_snowplow_commands(
     assert declined.returncode == 4, declined.stderr
     assert "Delete the records of 1 run? [y/N]" in declined.stderr
     assert manifest.is_loaded(run)
+
+
+def test_the_json_keys_are_the_documented_ones(cli: Cli, archive: Archive) -> None:
+    archive.add_run("2017-01-01-00-00-00")
+    documented = [
+        json.loads(block)
+        for block in re.findall(
+            r"^\$ snowplow-manifest \w+ [^\n]*--json\n(\{.*?^\})", CLI_DOC, re.MULTILINE | re.DOTALL
+        )
+    ]
+    status, pending = (cli.json(command, archive.url) for command in ("status", "pending"))
+    assert [set(example) for example in documented] == [
+        set(cast(dict[str, Any], s)) for s in (status, pending)
+    ]
+    claim_keys = set(documented[0]["claims"][0])
+    assert {"run_id", "owner", "claimed_at", "lease_expires_at"} == claim_keys

@@ -55,3 +55,16 @@ def test_each_run_is_loaded_once_across_dag_runs(dag_env: Archive, s3, dynamodb,
     newcomer = dag_env.add_run("2017-04-04-10-00-00")
     third = run_dag(DAG_ID)
     assert loaded_run_ids(third) == [newcomer]
+
+
+def test_every_param_drives_the_run(dag_env: Archive, s3) -> None:  # type: ignore[no-untyped-def]
+    """``--conf`` overrides of the params change what the run does (none is silently ignored)."""
+    runs = [dag_env.add_run(f"2017-04-0{day}-10-00-00", {"part-00000": b"a\n"}) for day in (1, 2, 3)]
+    elsewhere = f"s3://{dag_env.bucket}/elsewhere/json/"
+    first = run_dag(DAG_ID, max_runs=1, output_url=elsewhere)
+    assert loaded_run_ids(first) == [runs[0]], "max_runs"
+    written = s3.list_objects_v2(Bucket=dag_env.bucket, Prefix="elsewhere/json/")["KeyCount"]
+    assert written > 0, "output_url"
+    s3.put_object(Bucket=dag_env.bucket, Key="other/archive/run=2017-05-01-10-00-00/part-00000", Body=b"a\n")
+    second = run_dag(DAG_ID, archive_url=f"s3://{dag_env.bucket}/other/archive/")
+    assert loaded_run_ids(second) == ["other/archive/run=2017-05-01-10-00-00/"], "archive_url"

@@ -173,7 +173,7 @@ def test_missing_table_and_bucket_are_one_readable_line(s3, dynamodb, archive: A
         list_run_ids(s3, "s3://no-such-bucket/enriched/archive/")
     assert str(missing_bucket.value) == (
         "bucket 'no-such-bucket' (archive s3://no-such-bucket/enriched/archive/) does not exist in "
-        "us-east-1: check the archive URL"
+        "us-east-1: check the bucket name in the URL"
     )
     assert missing_bucket.value.code == "NoSuchBucket"
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from airflow.exceptions import AirflowProviderDeprecationWarning
@@ -138,6 +140,45 @@ def test_a_dead_endpoint_fails_with_the_call_and_the_resource(
     )
     with pytest.raises(
         AwsRequestError,
-        match=r"ListObjectsV2 on bucket 'acme-snowplow' \(archive s3://acme-snowplow/enriched/archive/\) in us-east-1 failed after retries: EndpointConnectionError",
+        match=r"cannot reach http://127.0.0.1:9 for ListObjectsV2 on bucket 'acme-snowplow' \(archive "
+        r"s3://acme-snowplow/enriched/archive/\) in us-east-1 \(EndpointConnectionError\): check the endpoint URL",
     ):
         SnowplowManifestHook(table, aws_conn_id="dead").find_pending_runs(archive.url)
+
+
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [
+        (
+            {"endpoint_url": "127.0.0.1:4566"},
+            "endpoint URL '127.0.0.1:4566' must start with http:// or https://",
+        ),
+        (
+            {"endpoint_url": "http://127.0.0.1:4566", "service_config": {"s3": {"endpoint_url": "s3.local"}}},
+            "endpoint URL 's3.local' must start with http:// or https://",
+        ),
+        ({"region_name": "EU-West-1"}, "region 'EU-West-1' is not an AWS region name"),
+    ],
+    ids=["endpoint", "service endpoint", "region"],
+)
+def test_a_connection_that_cannot_work_is_one_line_naming_it(
+    extra: dict[str, Any],
+    says: str,
+    archive: Archive,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+
+    from airflow_provider_snowplow.errors import InvalidValueError
+
+    set_connection(monkeypatch, "typo", {"region_name": "us-east-1", **extra})
+    attempts: tuple[Callable[[], object], ...] = (
+        lambda: SnowplowManifestHook("t-1", aws_conn_id="typo").find_pending_runs(archive.url),
+        lambda: asyncio.run(
+            SnowplowManifestHook("t-1", aws_conn_id="typo").find_pending_runs_async(archive.url, 5, 0.0)
+        ),
+    )
+    for attempt in attempts:
+        with pytest.raises(InvalidValueError) as raised:
+            attempt()
+        assert str(raised.value).startswith("Airflow connection 'typo': ") and says in str(raised.value)

@@ -161,3 +161,18 @@ def test_trigger_reports_errors_and_timeouts_as_events(
         SnowplowPendingRunTrigger(empty, table, max_runs=2, poke_interval=0.1, end_time=time.time() + 0.3)
     )
     assert timeout["status"] == "timeout"
+
+
+def test_a_poke_names_ignored_folders_and_an_archive_without_runs(
+    aws_connection: str, table: str, archive: Archive, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from airflow_provider_snowplow.sensors.pending_runs import SnowplowPendingRunSensor
+
+    archive.add_folder("run=2026-13-01-00-00-00/")
+    sensor = SnowplowPendingRunSensor(task_id="wait", archive_url=archive.url, table_name=table)
+    assert sensor.poke({}) is False
+    logged = capsys.readouterr().out
+    assert f"Ignored {archive.prefix}run=2026-13-01-00-00-00/: not a valid run timestamp" in logged
+    assert (
+        f"No run folder (run=YYYY-MM-DD-HH-MM-SS/) directly under {archive.url}: check archive_url" in logged
+    )

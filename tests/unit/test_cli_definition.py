@@ -15,7 +15,7 @@ from airflow_provider_snowplow.cli.terminal import PROGRESS_AFTER_STEPS, Progres
 
 RUN = "enriched/archive/run=2017-01-01-00-00-00/"
 ARCHIVE = "s3://acme-snowplow/enriched/archive/"
-CONNECTION = ["-t", "m", "--region", "eu-west-1", "--endpoint-url", "http://localhost:4566"]
+CONNECTION = ["-t", "manifests", "--region", "eu-west-1", "--endpoint-url", "http://localhost:4566"]
 ARGV = {
     "create-table": ["--billing-mode", "PROVISIONED"],
     "status": [ARCHIVE, "--json"],
@@ -56,7 +56,7 @@ def test_both_front_ends_parse_the_same_values(name: str) -> None:
     assert airflow.pop("subcommand") == name
     assert airflow.pop("func").__name__ == handler == name.replace("-", "_")
     assert console == airflow
-    assert console["table"] == "m" and console["endpoint_url"] == "http://localhost:4566"
+    assert console["table"] == "manifests" and console["endpoint_url"] == "http://localhost:4566"
 
 
 def test_option_values_are_converted() -> None:

@@ -42,6 +42,7 @@ def test_the_core_works_where_airflow_cannot_be_imported() -> None:
         core = (
             "archive", "aws", "errors", "event_transformer", "load_manifests", "manifest", "processing",
             "snowplow_analytics_sdk",
+            "validation",
         )
         for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
             if info.name.split(".")[1] in core and not info.name.endswith("__main__"):

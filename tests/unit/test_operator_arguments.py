@@ -55,7 +55,12 @@ def transform(**overrides: Any) -> Any:
         (transform, {"lease_seconds": 0}, ValueError, "transform: lease_seconds must be a positive number"),
         (transform, {"fail_on_bad_rows": "yes"}, ValueError, "fail_on_bad_rows must be true or false"),
         (transform, {"shape": "json"}, ValueError, "transform: shape must be 'python' "),
-        (mark, {"aws_conn_id": ""}, ValueError, "mark: aws_conn_id must be a non-empty string or None"),
+        (
+            mark,
+            {"aws_conn_id": ""},
+            ValueError,
+            "mark: aws_conn_id must be a non-empty string without surrounding spaces, or None",
+        ),
         (transform, {"table_name": "x" * 256}, ManifestTableError, "3-255 letters"),
     ],
 )

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import pty
+import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -95,3 +99,58 @@ def test_shape_scala_writes_the_scala_sdks_json_and_an_unknown_shape_is_a_usage_
     assert events == [json.loads(json.dumps(transform(line, shape="scala"))) for line in lines]
     wrong = run("--shape", "avro", stdin=LINES[0].encode())
     assert wrong.returncode == 2 and b"invalid choice: 'avro'" in wrong.stderr
+
+
+def test_an_unreadable_input_is_named_and_leaves_no_partial_output(tsv: Path, tmp_path: Path) -> None:
+    truncated = tmp_path / "part-00003.gz"
+    truncated.write_bytes(gzip.compress("\n".join(LINES).encode())[:2000])
+    out, bad = tmp_path / "events.jsonl", tmp_path / "bad.jsonl.gz"
+    out.write_text("from an earlier run\n")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    done = run(str(tsv), str(truncated), "-o", str(out), "--bad-rows", str(bad))
+    assert done.returncode == 2
+    assert done.stderr.decode() == (
+        f"event_transformer: {truncated}: cannot read it: truncated or corrupt gzip data (Compressed file "
+        f"ended before the end-of-stream marker was reached); nothing was written to {out} or {bad}\n"
+    )
+    assert out.read_text() == "from an earlier run\n", "an earlier output is not clobbered"
+    assert sorted(p.name for p in tmp_path.iterdir()) == before, "no partial file is left behind"
+
+
+def test_reading_stdin_from_a_terminal_says_so(tmp_path: Path) -> None:
+    controller, terminal = pty.openpty()
+    bad = tmp_path / "bad.jsonl"
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "airflow_provider_snowplow.event_transformer", "--bad-rows", str(bad)],
+            stdin=terminal,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        os.write(controller, b"typed by hand\n\x04")  # a (short) line, then end of input: Ctrl-D
+        out, err = process.communicate(timeout=60)
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert (process.returncode, out) == (0, b"")
+    assert err.decode().splitlines() == [
+        "event_transformer: reading enriched events from stdin (end with Ctrl-D; pass FILE... to read "
+        "files, --help for more)",
+        "event_transformer: 1 lines, 0 good, 1 bad",
+    ]
+    assert json.loads(bad.read_text())["line"] == "typed by hand"
+
+
+def test_output_to_a_special_file_writes_through_it(tsv: Path, tmp_path: Path) -> None:
+    """A FIFO (or /dev/null) is written to, never renamed over as a regular file would be."""
+    fifo = tmp_path / "events.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    done = run(str(tsv), "-o", str(fifo))
+    reader.join(timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert len(received[0].splitlines()) == 10
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.fifo", "part-00000.tsv"]

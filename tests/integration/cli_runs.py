@@ -1,0 +1,52 @@
+"""Running ``snowplow-manifest`` as the operator runs it: a subprocess against the moto server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+CONSOLE = [sys.executable, "-m", "airflow_provider_snowplow.cli"]
+
+
+@dataclass
+class Cli:
+    """Runs ``snowplow-manifest`` with ``--table`` and ``--endpoint-url`` pointing at the moto server."""
+
+    endpoint_url: str
+    table: str
+
+    def __call__(
+        self,
+        *args: str,
+        stdin: str = "",
+        table: str | None = None,
+        connection: Sequence[str] | None = None,
+        program: Sequence[str] = CONSOLE,
+        environment: Mapping[str, str | None] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        """Run it; ``environment`` sets variables (None: unset) on top of this process's."""
+        if connection is None:
+            connection = ["--table", table or self.table, "--endpoint-url", self.endpoint_url]
+        env = {**os.environ, **(environment or {})}
+        return subprocess.run(
+            [*program, *args, *connection],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env={name: value for name, value in env.items() if value is not None},
+            timeout=120,
+            check=False,
+        )
+
+    def json(self, *args: str) -> object:
+        done = self(*args, "--json")
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+
+def lines(text: str) -> list[str]:
+    return text.strip().splitlines()
