@@ -5,6 +5,7 @@ Every test here is marked ``spark``, so the quick loops skip them (``pytest -m "
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -44,5 +45,7 @@ def spark(local_aws: LocalAws) -> Iterator[Any]:
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
+    # py4j says goodbye at interpreter exit, when pytest has closed the streams it would log to.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     yield session
     session.stop()
