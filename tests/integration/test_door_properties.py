@@ -25,6 +25,7 @@ from airflow_provider_snowplow.archive.run_ids import validate_run_in_archive
 from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_output_url
 from airflow_provider_snowplow.cli.console import main
 from airflow_provider_snowplow.errors import SnowplowProviderError
+from airflow_provider_snowplow.event_transformer.shapes import check_shape
 from airflow_provider_snowplow.manifest.table import validate_table_name
 from airflow_provider_snowplow.tasks.base import is_templated
 from airflow_provider_snowplow.testing.archive import Archive
@@ -315,6 +316,7 @@ OPERATORS: dict[str, dict[str, Any]] = {
         "lease_seconds": 60,
         "fail_on_bad_rows": False,
         "add_geolocation_data": True,
+        "shape": "python",
     },
     "mark": {"snowplow_run_id": RUNS[0], "table_name": TABLE, "release_claim": False},
 }
@@ -340,6 +342,7 @@ IS_VALID: dict[str, Callable[[Any], bool]] = {
     "fail_on_bad_rows": _checked_by(boolean),
     "add_geolocation_data": _checked_by(boolean),
     "release_claim": _checked_by(boolean),
+    "shape": _checked_by(check_shape),
 }
 VALUES: dict[str, st.SearchStrategy[Any]] = {
     "snowplow_run_id": run_ids,
@@ -356,6 +359,9 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
     ),
     "add_geolocation_data": st.one_of(st.booleans(), st.sampled_from(["TRUE", "no"]), st.none()),
     "release_claim": st.one_of(st.booleans(), st.sampled_from(["true", "False", "maybe"]), st.none()),
+    "shape": st.one_of(
+        st.sampled_from(["python", "scala", "Scala", "json", ""]), st.none(), st.integers(0, 2)
+    ),
 }
 ARGUMENTS = [
     (kind, name) for kind, given_ in OPERATORS.items() for name in [*given_, "aws_conn_id", "region_name"]
