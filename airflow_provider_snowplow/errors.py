@@ -53,3 +53,11 @@ class ClaimLostError(SnowplowProviderError):
 
 class RunInputError(SnowplowProviderError):
     """A part file of a run cannot be read as (gzipped) text, e.g. truncated gzip data."""
+
+
+class RunChangedError(SnowplowProviderError):
+    """A run is not complete, or changed while it was processed: it must not be recorded as loaded."""
+
+
+class RunDriftError(SnowplowProviderError):
+    """Loaded runs changed in the archive after they were loaded (``verify``): their records lie."""

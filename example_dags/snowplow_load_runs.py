@@ -3,12 +3,16 @@
     wait_for_runs  ->  load_run[run=...] ( transform  ->  mark_loaded )
 
 * ``wait_for_runs`` (deferrable) waits in the triggerer until the archive has runs that are not
-  in the manifest, not claimed by another DAG run and not archived, and returns their ids.
+  in the manifest, not claimed by another DAG run, not archived and complete (their ``_SUCCESS``
+  marker is there and nothing was written to them for ``settle_seconds``), and returns their ids.
 * ``load_run`` is a task group mapped over those ids: one ``transform`` and one ``mark_loaded``
   per run, each labelled with the run id. Inside a mapped group, ``mark_loaded`` of a run waits only
   for ``transform`` of the same run, so one bad run never holds back the others.
 * ``transform`` claims its run first; a run claimed by an overlapping DAG run is skipped, so
-  correctness does not rely on ``max_active_runs=1``.
+  correctness does not rely on ``max_active_runs=1``. If the run changes while it is read, it fails
+  and releases the claim, and the run is offered again, whole, once complete.
+* ``mark_loaded`` records the run with what was processed (``processed=transform.output``), for
+  ``snowplow-manifest verify`` (see ``snowplow_audit_runs``).
 * With nothing pending the sensor times out after ``timeout`` and is skipped (``soft_fail``): the
   DAG run ends successfully.
 
@@ -16,7 +20,9 @@ Every loaded run emits an event of ``loaded_runs_asset(<table>)``, carrying the 
 extra: ``snowplow_asset_consumer`` runs after each load.
 
 Settings come from the DAG params (override per run with ``--conf``), whose defaults read the
-environment variables ``SNOWPLOW_ARCHIVE_URL``, ``SNOWPLOW_OUTPUT_URL`` and ``SNOWPLOW_MANIFEST_TABLE``.
+environment variables ``SNOWPLOW_ARCHIVE_URL``, ``SNOWPLOW_OUTPUT_URL``, ``SNOWPLOW_MANIFEST_TABLE``,
+``SNOWPLOW_READY_MARKER`` and ``SNOWPLOW_SETTLE_SECONDS`` (the demo, whose runs are written at once
+with their marker last, sets a quiet period of one second).
 """
 
 from __future__ import annotations
@@ -54,6 +60,11 @@ with DAG(
         "wait_seconds": Param(
             float(os.environ.get("SNOWPLOW_WAIT_SECONDS", "1800")), type="number", minimum=0
         ),
+        # When a run is complete: its marker exists and its newest object is settle_seconds old.
+        "ready_marker": Param(os.environ.get("SNOWPLOW_READY_MARKER", "_SUCCESS"), type="string"),
+        "settle_seconds": Param(
+            float(os.environ.get("SNOWPLOW_SETTLE_SECONDS", "900")), type="number", minimum=0
+        ),
     },
     tags=["snowplow"],
     doc_md=__doc__,
@@ -63,6 +74,8 @@ with DAG(
         archive_url="{{ params.archive_url }}",
         table_name="{{ params.table_name }}",
         max_runs="{{ params.max_runs }}",
+        ready_marker="{{ params.ready_marker }}",
+        settle_seconds="{{ params.settle_seconds }}",
         deferrable=True,
         poke_interval=float(os.environ.get("SNOWPLOW_POKE_INTERVAL", "60")),
         timeout=float(os.environ.get("SNOWPLOW_WAIT_SECONDS", "1800")),
@@ -81,6 +94,8 @@ with DAG(
             archive_url=archive_url,
             output_url=output_url,
             table_name=table_name,
+            ready_marker="{{ params.ready_marker }}",
+            settle_seconds="{{ params.settle_seconds }}",
             retries=2,
             retry_delay=timedelta(seconds=5),
         )
@@ -88,6 +103,10 @@ with DAG(
             task_id="mark_loaded",
             snowplow_run_id=snowplow_run_id,
             table_name=table_name,
+            archive_url=archive_url,
+            processed=transform.output,
+            ready_marker="{{ params.ready_marker }}",
+            settle_seconds="{{ params.settle_seconds }}",
             outlets=[loaded_runs_asset(MANIFEST_TABLE)],
             retries=2,
             retry_delay=timedelta(seconds=5),

@@ -1,4 +1,4 @@
-"""What the archive holds: its run folders, a run's part files, and whether a run is in Glacier.
+"""What the archive holds: its run folders, and each run folder's objects.
 
 Every listing is one :func:`~airflow_provider_snowplow.aws.pagination.paginate` plan over
 ``ListObjectsV2``: one request per 1,000 run folders (or part files).
@@ -8,15 +8,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_provider_snowplow.archive.contents import (
+    ARCHIVED_STORAGE_CLASSES,
+    RunContents,
+    RunObject,
+    is_part_file,
+)
 from airflow_provider_snowplow.archive.run_ids import sort_run_ids
 from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.aws.pagination import S3_LISTING, paginate
 from airflow_provider_snowplow.aws.plans import AwsCall, Plan
 
-ARCHIVED_STORAGE_CLASSES = frozenset({"GLACIER", "DEEP_ARCHIVE"})
-LIST_PAGE_KEYS = 1000
-# Hadoop and EMR leave these beside the part files; they hold no events.
-_NOT_PARTS = ("_SUCCESS", "_$folder$", ".crc")
+__all__ = [
+    "ARCHIVED_STORAGE_CLASSES",
+    "is_part_file",
+    "list_part_objects",
+    "list_run_contents",
+    "list_run_ids",
+    "run_resource",
+]
 
 
 def run_resource(bucket: str, run_id: str) -> str:
@@ -39,38 +49,26 @@ def list_run_ids(archive: S3Url) -> Plan[list[str]]:
     return sort_run_ids(prefixes)
 
 
-def is_part_file(key: str, size: int) -> bool:
-    """Whether an object of a run folder holds events (not a marker, checksum or empty file)."""
-    name = key.rpartition("/")[2]
-    return size > 0 and bool(name) and not any(name.endswith(suffix) for suffix in _NOT_PARTS)
+def list_run_contents(bucket: str, run_id: str) -> Plan[RunContents]:
+    """Every object of the run folder, in one listing (a page per 1,000 objects).
+
+    The one listing per run that discovery makes: it shows whether the run is ready (its marker,
+    its newest object) and whether it is in Glacier.
+    """
+    entries = yield from _list_run_folder(bucket, run_id)
+    return RunContents(run_id, tuple(RunObject.from_listing(entry) for entry in entries))
 
 
 def list_part_objects(bucket: str, run_id: str) -> Plan[list[dict[str, Any]]]:
     """The run's part files (``ListObjectsV2`` ``Contents`` entries), in key order."""
-    objects: list[dict[str, Any]] = []
+    entries = yield from _list_run_folder(bucket, run_id)
+    return [entry for entry in entries if is_part_file(entry["Key"], entry.get("Size", 0))]
+
+
+def _list_run_folder(bucket: str, run_id: str) -> Plan[list[dict[str, Any]]]:
+    entries: list[dict[str, Any]] = []
     call = AwsCall(
         "s3", "list_objects_v2", {"Bucket": bucket, "Prefix": run_id}, run_resource(bucket, run_id)
     )
-    yield from paginate(
-        call,
-        S3_LISTING,
-        lambda page: objects.extend(
-            o for o in page.get("Contents", []) if is_part_file(o["Key"], o.get("Size", 0))
-        ),
-    )
-    return sorted(objects, key=lambda o: o["Key"])
-
-
-def is_archived(bucket: str, run_id: str) -> Plan[bool]:
-    """Whether the run's objects sit in a storage class that must be restored before reading.
-
-    Looks at the first page only (1,000 objects): archiving moves a run's objects together.
-    """
-    page = yield AwsCall(
-        "s3",
-        "list_objects_v2",
-        {"Bucket": bucket, "Prefix": run_id, "MaxKeys": LIST_PAGE_KEYS},
-        run_resource(bucket, run_id),
-    )
-    assert page is not None
-    return any(obj.get("StorageClass") in ARCHIVED_STORAGE_CLASSES for obj in page.get("Contents", []))
+    yield from paginate(call, S3_LISTING, lambda page: entries.extend(page.get("Contents", [])))
+    return sorted(entries, key=lambda entry: entry["Key"])

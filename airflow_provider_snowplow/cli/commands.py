@@ -11,16 +11,22 @@ a traceback. Exit codes are :class:`~airflow_provider_snowplow.cli.definition.Ex
 * 2 usage error: bad option, archive URL or run id (checked before anything is written);
 * 3 AWS, manifest table or Airflow connection error;
 * 4 the confirmation was declined (nothing was changed);
+* 5 ``verify`` found loaded runs that changed after loading;
 * 130 interrupted.
 
-JSON (``--json``), keys stable:
+JSON (``--json``), keys stable (new keys may be added):
 
 * ``status``: ``archive_url``, ``table``, ``runs``, ``loaded``, ``skipped``, ``pending``, ``claimed``,
-  ``archived`` (counts; the last five add up to ``runs``), ``oldest_pending`` (run id or null),
-  ``claims`` (list of ``run_id``, ``owner``, ``claimed_at``, ``lease_expires_at``, ISO 8601 UTC),
-  ``archived_runs`` (run ids).
+  ``archived``, ``not_ready`` (counts; the last six add up to ``runs``), ``oldest_pending`` (run id
+  or null), ``claims`` (list of ``run_id``, ``owner``, ``claimed_at``, ``lease_expires_at``, ISO 8601
+  UTC), ``archived_runs`` (run ids), ``not_ready_runs`` (list of ``run_id``, ``age_seconds``,
+  ``waiting_for``), ``readiness`` (``marker``, ``settle_seconds``).
 * ``pending``: ``archive_url``, ``table``, ``pending`` (run ids, oldest first), ``more_pending``
-  (true when ``--max`` cut the list).
+  (true when ``--max`` cut the list), ``not_ready`` (as ``not_ready_runs`` above), ``readiness``.
+* ``verify``: ``archive_url``, ``table``, ``since``, ``checked``, ``unchanged``, ``gained``,
+  ``lost``, ``changed``, ``unknown`` (counts), ``drifted`` (list of ``run_id``, ``drift``,
+  ``loaded_at``, ``loaded`` and ``now`` (each ``objects``, ``bytes``, ``digest``),
+  ``modified_since``), ``unknown_runs`` (run ids).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from airflow_provider_snowplow.archive.contents import Fingerprint
 from airflow_provider_snowplow.archive.run_ids import validate_run_id
 from airflow_provider_snowplow.archive.urls import ArchiveUrl, parse_archive_url
 from airflow_provider_snowplow.aws.plans import AwsCall
@@ -51,10 +58,11 @@ from airflow_provider_snowplow.cli.terminal import Progress, confirm, observe
 from airflow_provider_snowplow.errors import ArchiveUrlError, RunIdError, SnowplowProviderError
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.backfill import select_runs_to_skip
-from airflow_provider_snowplow.manifest.discovery import RunDiscovery, find_pending_runs
+from airflow_provider_snowplow.manifest.discovery import NotReadyRun, RunDiscovery, find_pending_runs
 from airflow_provider_snowplow.manifest.items import LOADED, SKIPPED, Claim, RunRecord, now_iso
+from airflow_provider_snowplow.manifest.verify import RunCheck, verify_loaded_runs
 
-_SHOWN_ARCHIVED = 10
+_SHOWN_RUNS = 10
 
 
 @dataclass
@@ -121,9 +129,12 @@ def status(inv: Invocation) -> int:
         "pending": len(found.pending),
         "claimed": len(found.claimed),
         "archived": len(found.archived),
+        "not_ready": len(found.not_ready),
         "oldest_pending": found.pending[0] if found.pending else None,
         "claims": [_claim_json(claim) for claim in found.claimed],
         "archived_runs": found.archived,
+        "not_ready_runs": [_not_ready_json(run) for run in found.not_ready],
+        "readiness": _readiness_json(inv),
     }
     if inv.args.json:
         print(json.dumps(report, indent=2))
@@ -135,9 +146,10 @@ def status(inv: Invocation) -> int:
     rows += [(f"  {c.run_id}", _describe_claim(c, inv.manifest.clock())) for c in found.claimed]
     restore = "  in GLACIER or DEEP_ARCHIVE: restore before loading" if found.archived else ""
     rows.append(("archived", f"{report['archived']}{restore}"))
-    rows += [(f"  {run_id}", "") for run_id in found.archived[:_SHOWN_ARCHIVED]]
-    if len(found.archived) > _SHOWN_ARCHIVED:
-        rows.append((f"  ... and {len(found.archived) - _SHOWN_ARCHIVED} more (--json lists all)", ""))
+    rows += _shown([(f"  {run_id}", "") for run_id in found.archived])
+    rule = f"  still being written? ({inv.manifest.readiness.describe()})" if found.not_ready else ""
+    rows.append(("not ready", f"{report['not_ready']}{rule}"))
+    rows += _shown([(f"  {run.run_id}", _not_ready_text(run)) for run in found.not_ready])
     width = max(len(name) for name, _ in rows if not name.startswith("  "))
     for name, value in rows:
         print(f"{name:<{width}}  {value}".rstrip())
@@ -153,6 +165,8 @@ def pending(inv: Invocation) -> int:
             "table": inv.manifest.table_name,
             "pending": found.pending,
             "more_pending": found.more_pending,
+            "not_ready": [_not_ready_json(run) for run in found.not_ready],
+            "readiness": _readiness_json(inv),
         }
         print(json.dumps(report, indent=2))
     else:
@@ -160,7 +174,48 @@ def pending(inv: Invocation) -> int:
             print(run_id)
         if found.more_pending:
             print(f"(more runs are pending beyond --max {inv.args.max_runs})", file=sys.stderr)
+        for run in found.not_ready:
+            print(f"(not ready: {run.run_id} {_not_ready_text(run)})", file=sys.stderr)
     return ExitCode.NOT_DONE if inv.args.exit_code and not found.pending else ExitCode.OK
+
+
+def verify(inv: Invocation) -> int:
+    archive = parse_archive_url(inv.args.archive_url)
+    manifest = inv.manifest
+    plan = verify_loaded_runs(archive, manifest.table_name, inv.args.since)
+    with Progress("reading archive and manifest, listing loaded runs, AWS requests") as progress:
+        found = run_sync(observe(plan, _counter(progress)), manifest.clients)
+    drifted = found.drifted
+    if inv.args.json:
+        report: dict[str, Any] = {
+            "archive_url": str(archive),
+            "table": manifest.table_name,
+            "since": inv.args.since.isoformat() if inv.args.since else None,
+            "checked": len(found.runs),
+            **{drift: found.count(drift) for drift in ("unchanged", "gained", "lost", "changed", "unknown")},
+            "drifted": [_drift_json(run) for run in drifted],
+            "unknown_runs": [run.run_id for run in found.unknown],
+        }
+        print(json.dumps(report, indent=2))
+    else:
+        counts = ", ".join(
+            f"{found.count(drift)} {drift}" for drift in ("unchanged", "gained", "lost", "changed", "unknown")
+        )
+        print(f"{len(found.runs)} loaded run(s) of {archive} checked: {counts}")
+        for run in drifted:
+            print(f"  {run.describe()}")
+        if found.unknown:
+            print(
+                f"  ({len(found.unknown)} run(s) unknown: their records say nothing of what was loaded, "
+                "as Snowplow's SDKs write them)"
+            )
+        if drifted:
+            print(
+                "reload a run deliberately with `snowplow-manifest unmark RUN` (the next pipeline run loads "
+                "it again); nothing is re-queued by itself",
+                file=sys.stderr,
+            )
+    return ExitCode.DRIFT if drifted else ExitCode.OK
 
 
 def mark_loaded(inv: Invocation) -> int:
@@ -290,6 +345,7 @@ HANDLERS: dict[str, Callable[[Invocation], int]] = {
     "create_table": create_table,
     "status": status,
     "pending": pending,
+    "verify": verify,
     "mark_loaded": mark_loaded,
     "unmark": unmark,
     "skip": skip,
@@ -300,7 +356,9 @@ HANDLERS: dict[str, Callable[[Invocation], int]] = {
 def _discover(inv: Invocation, archive: ArchiveUrl, max_runs: int | None) -> RunDiscovery:
     """``LoadManifest.find_pending_runs``, with a progress counter of the AWS requests it makes."""
     manifest = inv.manifest
-    plan = find_pending_runs(archive, manifest.table_name, manifest.clock(), max_runs)
+    plan = find_pending_runs(
+        archive, manifest.table_name, manifest.clock(), max_runs, readiness=manifest.readiness
+    )
     with Progress("reading archive and manifest, AWS requests") as progress:
         return run_sync(observe(plan, _counter(progress)), manifest.clients)
 
@@ -337,6 +395,44 @@ def _provenance(record: RunRecord | None) -> str:
 def _describe_claim(claim: Claim, now: float) -> str:
     lease = "lease expires" if claim.is_live(now) else "lease expired"
     return f"claimed by {claim.owner!r}, {lease} {now_iso(claim.lease_expires_at)}"
+
+
+def _shown(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The first rows of a long list of runs, and a note of how many more ``--json`` lists."""
+    if len(rows) <= _SHOWN_RUNS:
+        return rows
+    return [*rows[:_SHOWN_RUNS], (f"  ... and {len(rows) - _SHOWN_RUNS} more (--json lists all)", "")]
+
+
+def _not_ready_text(run: NotReadyRun) -> str:
+    return run.describe().removeprefix(f"{run.run_id}: ")
+
+
+def _not_ready_json(run: NotReadyRun) -> dict[str, Any]:
+    age = None if run.age_seconds is None else round(run.age_seconds, 3)
+    return {"run_id": run.run_id, "age_seconds": age, "waiting_for": run.waiting_for}
+
+
+def _readiness_json(inv: Invocation) -> dict[str, Any]:
+    rule = inv.manifest.readiness
+    return {"marker": rule.marker, "settle_seconds": rule.settle_seconds}
+
+
+def _fingerprint_json(fingerprint: Fingerprint | None) -> dict[str, Any] | None:
+    if fingerprint is None:
+        return None
+    return {"objects": fingerprint.objects, "bytes": fingerprint.bytes, "digest": fingerprint.digest}
+
+
+def _drift_json(run: RunCheck) -> dict[str, Any]:
+    return {
+        "run_id": run.run_id,
+        "drift": run.drift,
+        "loaded_at": run.loaded_at,
+        "loaded": _fingerprint_json(run.loaded),
+        "now": _fingerprint_json(run.now),
+        "modified_since": run.modified_since,
+    }
 
 
 def _claim_json(claim: Claim) -> dict[str, str]:

@@ -14,6 +14,7 @@ import os
 import sys
 from typing import Any, Literal
 
+from airflow_provider_snowplow.archive.readiness import ReadinessRule
 from airflow_provider_snowplow.errors import ManifestTableError, SnowplowProviderError
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.table import validate_table_name
@@ -60,6 +61,13 @@ def conn_id(args: argparse.Namespace, front_end: FrontEnd) -> str | None:
     return AIRFLOW_DEFAULT_CONN_ID if front_end == "airflow" and not direct else None
 
 
+def readiness(args: argparse.Namespace) -> ReadinessRule:
+    """The readiness rule of ``--marker`` and ``--settle`` (the defaults for commands without them)."""
+    if not hasattr(args, "settle"):
+        return ReadinessRule()
+    return ReadinessRule(args.marker or None, args.settle)
+
+
 def open_manifest(args: argparse.Namespace, front_end: FrontEnd) -> LoadManifest:
     """The manifest the options point at.
 
@@ -69,8 +77,9 @@ def open_manifest(args: argparse.Namespace, front_end: FrontEnd) -> LoadManifest
     """
     table = table_name(args)
     connection = conn_id(args, front_end)
+    rule = readiness(args)
     if connection is not None:
-        return _through_airflow(table, connection, args.region, must_exist=bool(args.conn_id))
+        return _through_airflow(table, connection, args.region, rule, must_exist=bool(args.conn_id))
     import boto3
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError
@@ -85,10 +94,12 @@ def open_manifest(args: argparse.Namespace, front_end: FrontEnd) -> LoadManifest
     except BotoCoreError as exc:
         hint = " (pass --region or set AWS_DEFAULT_REGION)" if type(exc).__name__ == "NoRegionError" else ""
         raise ConnectionSetupError(f"cannot set up AWS clients: {exc}{hint}") from None
-    return LoadManifest(s3, dynamodb, table)
+    return LoadManifest(s3, dynamodb, table, readiness=rule)
 
 
-def _through_airflow(table: str, connection: str, region: str | None, must_exist: bool) -> LoadManifest:
+def _through_airflow(
+    table: str, connection: str, region: str | None, rule: ReadinessRule, must_exist: bool
+) -> LoadManifest:
     """The hook's clients. A connection named with --conn-id must exist: the Amazon provider would
     otherwise fall back to boto3's default credentials, silently reaching another account."""
     try:
@@ -101,7 +112,9 @@ def _through_airflow(table: str, connection: str, region: str | None, must_exist
     _airflow_logs_to_stderr()
     # Airflow's structlog loggers bind to sys.stdout when first used, as the connection's are here.
     with contextlib.redirect_stdout(sys.stderr):
-        hook = SnowplowManifestHook(table_name=table, aws_conn_id=connection, region_name=region)
+        hook = SnowplowManifestHook(
+            table_name=table, aws_conn_id=connection, region_name=region, readiness=rule
+        )
         try:
             if must_exist:
                 hook.get_connection(connection)

@@ -18,6 +18,12 @@ from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
 
+from airflow_provider_snowplow.archive.readiness import (
+    DEFAULT_MARKER,
+    DEFAULT_SETTLE_SECONDS,
+    check_marker,
+    check_settle_seconds,
+)
 from airflow_provider_snowplow.archive.run_ids import RUN_TIMESTAMP_FORMAT
 
 
@@ -29,13 +35,15 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad arguments, archive URL or run id; nothing was changed
     AWS = 3  # AWS, manifest table or Airflow connection error
     ABORTED = 4  # the confirmation was declined
+    DRIFT = 5  # `verify` found loaded runs that changed after loading
     INTERRUPTED = 130
 
 
 EXIT_CODES_HELP = (
     "exit codes: 0 ok; 1 nothing pending (pending --exit-code) or a run left unchanged because it has a "
     "conflicting record or claim; 2 usage error (nothing changed); 3 AWS, manifest table or Airflow "
-    "connection error; 4 aborted at the confirmation prompt; 130 interrupted"
+    "connection error; 4 aborted at the confirmation prompt; 5 verify found runs that changed after "
+    "loading; 130 interrupted"
 )
 
 
@@ -54,6 +62,22 @@ def cut_off(value: str) -> datetime:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment
+
+
+def marker(value: str) -> str:
+    """A ``--marker`` value: an object name relative to the run folder, or ``""`` for none."""
+    try:
+        return check_marker(value) or ""
+    except ValueError as invalid:
+        raise argparse.ArgumentTypeError(f"--marker {invalid}") from None
+
+
+def settle_seconds(value: str) -> float:
+    """A ``--settle`` value: seconds, zero or more."""
+    try:
+        return check_settle_seconds(value)
+    except ValueError as invalid:
+        raise argparse.ArgumentTypeError(f"--settle {invalid}") from None
 
 
 def positive_int(value: str) -> int:
@@ -121,6 +145,20 @@ RUN_IDS = Option(
     {"nargs": "+", "metavar": "RUN"},
 )
 JSON = Option(("--json",), "print JSON (keys documented in docs/cli.md)", {"action": "store_true"})
+READINESS = (
+    Option(
+        ("--marker",),
+        f"object a run folder must hold to count as complete, relative to it (default {DEFAULT_MARKER}; "
+        "'' for none)",
+        {"metavar": "NAME", "type": marker, "default": DEFAULT_MARKER},
+    ),
+    Option(
+        ("--settle",),
+        "seconds a run's newest object must be old for the run to count as complete "
+        f"(default {DEFAULT_SETTLE_SECONDS:.0f})",
+        {"metavar": "SECONDS", "type": settle_seconds, "default": DEFAULT_SETTLE_SECONDS, "dest": "settle"},
+    ),
+)
 YES = Option(("-y", "--yes"), "do not ask for confirmation", {"action": "store_true"})
 BY = Option(
     ("--by",),
@@ -143,15 +181,17 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand(
         "status",
-        "counts of an archive's runs: loaded, skipped, pending, claimed (owner, lease expiry), archived",
-        (ARCHIVE_URL, *CONNECTION, JSON),
+        "counts of an archive's runs: loaded, skipped, pending, not ready, claimed (owner, lease expiry), "
+        "archived",
+        (ARCHIVE_URL, *CONNECTION, *READINESS, JSON),
     ),
     Subcommand(
         "pending",
-        "the runs still to load, oldest first, one a line",
+        "the runs still to load, oldest first, one a line (runs not complete yet are listed on stderr)",
         (
             ARCHIVE_URL,
             *CONNECTION,
+            *READINESS,
             JSON,
             Option(
                 ("--max",), "list at most N runs", {"metavar": "N", "type": positive_int, "dest": "max_runs"}
@@ -162,6 +202,24 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                 {"action": "store_true"},
             ),
         ),
+    ),
+    Subcommand(
+        "verify",
+        "compare each loaded run's record with its folder now: runs that gained, lost or changed part "
+        "files after loading",
+        (
+            ARCHIVE_URL,
+            *CONNECTION,
+            JSON,
+            Option(
+                ("--since",),
+                "only runs whose folder time is at or after DATE (UTC): YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS "
+                "or 2017-04-07-10-00-00",
+                {"metavar": "DATE", "type": cut_off},
+            ),
+        ),
+        "Records written by Snowplow's SDKs (or without a fingerprint) are reported as unknown. Exit "
+        "code 5 when a run changed: reload it deliberately with `unmark`; nothing is re-queued by itself.",
     ),
     Subcommand(
         "mark-loaded",
@@ -232,7 +290,7 @@ def get_cli_commands() -> list[Any]:
     return [
         GroupCommand(
             name="snowplow",
-            help="Snowplow load manifest: status, pending runs, mark, unmark, skip, release claims",
+            help="Snowplow load manifest: status, pending runs, verify, mark, unmark, skip, release claims",
             description=f"Snowplow load manifest commands. {EXIT_CODES_HELP}.",
             subcommands=[
                 ActionCommand(

@@ -7,18 +7,46 @@ calls plus N ``GetItem`` plus N storage-class calls):
 * manifest: ``BatchGetItem`` (100 keys a request) for the N run keys, or a paginated ``Scan`` of the
   whole table when the table is small enough that its pages are fewer than those batches
   (decided from ``DescribeTable``, which also checks the key schema);
-* storage class: one ``ListObjectsV2`` per not-loaded run, stopping once ``max_runs`` are found.
+* per run: one listing (``ListObjectsV2``, a page per 1,000 objects) of each run that would be
+  returned, stopping once ``max_runs`` are found. It tells both whether the run is ready (the
+  :mod:`~airflow_provider_snowplow.archive.readiness` rule) and whether it is in Glacier. These
+  listings run concurrently, at most ``concurrency`` in flight, and only as many as are still
+  needed: a run that turns out not ready or archived costs its listing, nothing more.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from airflow_provider_snowplow.archive.listing import is_archived, list_run_ids
+from airflow_provider_snowplow.archive.contents import RunContents
+from airflow_provider_snowplow.archive.listing import list_run_contents, list_run_ids
+from airflow_provider_snowplow.archive.readiness import Readiness, ReadinessRule
 from airflow_provider_snowplow.archive.urls import S3Url
-from airflow_provider_snowplow.aws.plans import Plan
+from airflow_provider_snowplow.aws.plans import Plan, concurrently
 from airflow_provider_snowplow.manifest.items import SKIPPED, Claim
 from airflow_provider_snowplow.manifest.reads import BATCH_GET_KEYS, ManifestRead, read_claims, read_records
+
+# Listings in flight at once: botocore's default connection pool size, so none waits for a socket.
+DEFAULT_CONCURRENCY = 10
+
+
+@dataclass(frozen=True)
+class NotReadyRun:
+    """A run that is not loaded and not claimed, but not complete yet by the readiness rule.
+
+    Attributes:
+        run_id: the run folder prefix.
+        age_seconds: seconds since its newest object was written (None: the folder is empty).
+        waiting_for: what it waits for, e.g. ``"marker '_SUCCESS'"`` or ``"a 900 s quiet period"``.
+    """
+
+    run_id: str
+    age_seconds: float | None
+    waiting_for: str
+
+    def describe(self) -> str:
+        """``"<run id>: newest object 42 s old, waiting for a 900 s quiet period"``."""
+        return f"{self.run_id}: {Readiness(False, self.age_seconds, self.waiting_for).describe()}"
 
 
 @dataclass(frozen=True)
@@ -35,6 +63,9 @@ class RunDiscovery:
             the runs examined: with ``max_runs``, discovery stops once it has enough).
         archived: not-loaded runs whose objects are in GLACIER or DEEP_ARCHIVE; restore them first.
         manifest_read: how the manifest was read, ``"scan"`` or ``"batch_get"``.
+        not_ready: runs that are neither recorded, claimed nor archived but not complete yet (see
+            :mod:`~airflow_provider_snowplow.archive.readiness`), oldest first (among the runs
+            examined); they become pending by themselves once ready.
     """
 
     pending: list[str]
@@ -45,6 +76,7 @@ class RunDiscovery:
     claimed: list[Claim] = field(default_factory=list)
     archived: list[str] = field(default_factory=list)
     manifest_read: str = "batch_get"
+    not_ready: list[NotReadyRun] = field(default_factory=list)
 
 
 def find_pending_runs(
@@ -53,16 +85,21 @@ def find_pending_runs(
     now: float,
     max_runs: int | None = None,
     how: ManifestRead = "auto",
+    readiness: ReadinessRule | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> Plan[RunDiscovery]:
-    """The runs of ``archive`` that are neither recorded, claimed by a live owner, nor archived.
+    """The runs of ``archive`` that are neither recorded, claimed by a live owner, archived nor incomplete.
 
     Args:
         archive: the enriched archive.
         table_name: the manifest table.
-        now: epoch seconds, to tell live claims from expired ones.
+        now: epoch seconds, to tell live claims from expired ones and to judge readiness.
         max_runs: stop after this many pending runs (None: no limit).
         how: force ``"scan"`` or ``"batch_get"``; ``"auto"`` picks the cheaper.
+        readiness: when a run counts as complete; the safe defaults of :class:`ReadinessRule` if None.
+        concurrency: per-run listings in flight at once.
     """
+    rule = readiness or ReadinessRule()
     run_ids = yield from list_run_ids(archive)
     manifest = yield from read_records(table_name, run_ids, how)
     statuses = list(manifest.statuses.values())
@@ -71,24 +108,39 @@ def find_pending_runs(
     pending: list[str] = []
     archived: list[str] = []
     claimed: list[Claim] = []
+    not_ready: list[NotReadyRun] = []
     examined = 0
-    # Claims and storage classes are looked up a batch at a time, only as far as max_runs needs.
+
+    def wanted() -> int:
+        return len(unrecorded) if max_runs is None else max_runs - len(pending)
+
+    # Claims are read a batch at a time, and runs listed a wave at a time: only as many as max_runs
+    # still needs, so that a cap of 50 never costs 100 listings.
     for start in range(0, len(unrecorded), BATCH_GET_KEYS):
-        if max_runs is not None and len(pending) >= max_runs:
+        if wanted() <= 0:
             break
         batch = unrecorded[start : start + BATCH_GET_KEYS]
         yield from read_claims(table_name, manifest, batch)
-        for run_id in batch:
-            if max_runs is not None and len(pending) >= max_runs:
-                break
-            examined += 1
-            claim = manifest.claims.get(run_id)
-            if claim is not None and claim.is_live(now):
-                claimed.append(claim)
-            elif (yield from is_archived(archive.bucket, run_id)):
-                archived.append(run_id)
-            else:
-                pending.append(run_id)
+        while batch and wanted() > 0:
+            wave: list[str] = []
+            while batch and len(wave) < wanted():
+                run_id = batch.pop(0)
+                examined += 1
+                claim = manifest.claims.get(run_id)
+                if claim is not None and claim.is_live(now):
+                    claimed.append(claim)
+                else:
+                    wave.append(run_id)
+            listings = [list_run_contents(archive.bucket, run_id) for run_id in wave]
+            contents: list[RunContents] = yield from concurrently(listings, concurrency)
+            for run in contents:
+                verdict = rule.check(run, now)
+                if run.archived:
+                    archived.append(run.run_id)
+                elif verdict.ready:
+                    pending.append(run.run_id)
+                else:
+                    not_ready.append(NotReadyRun(run.run_id, verdict.age_seconds, verdict.waiting_for))
     return RunDiscovery(
         pending=pending,
         more_pending=examined < len(unrecorded),
@@ -98,4 +150,5 @@ def find_pending_runs(
         claimed=claimed,
         archived=archived,
         manifest_read=manifest.how,
+        not_ready=not_ready,
     )

@@ -8,6 +8,11 @@ Core code (boto3 only). Properties a pipeline relies on:
 * **Nothing half-written.** Each output object is uploaded only when complete (S3 makes a PUT or
   a completed multipart upload visible atomically); ``_SUCCESS.json`` with the counts is written
   last, so its presence means the whole run's output is there.
+* **Nothing read from a run that was still being written.** Just before ``_SUCCESS.json``, the run
+  is listed again (:func:`~airflow_provider_snowplow.archive.confirm.confirm_ready`): if it is not
+  complete by the readiness rule, or its part files are not exactly those read, processing stops
+  with ``RunChangedError`` and writes no ``_SUCCESS.json``. ``_SUCCESS.json`` lists the part files
+  read (``input_objects``) and their ``digest``, which the run's record keeps.
 * **Flat memory.** Objects are streamed line by line; output spools to a temporary file before
   upload, so a 1 GB run needs megabytes of RAM, not a gigabyte.
 * **Nothing lost.** Every input line is either a good event or a bad row with its reasons:
@@ -20,10 +25,14 @@ import gzip
 import io
 import json
 import tempfile
+import time
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any, cast
 
+from airflow_provider_snowplow.archive.confirm import confirm_ready
+from airflow_provider_snowplow.archive.contents import RunObject, signatures_json
 from airflow_provider_snowplow.archive.listing import list_part_objects
+from airflow_provider_snowplow.archive.readiness import ReadinessRule
 from airflow_provider_snowplow.archive.run_ids import validate_run_id
 from airflow_provider_snowplow.archive.urls import S3Url, parse_archive_url, parse_output_url
 from airflow_provider_snowplow.aws.plans import AwsCall, call_once
@@ -47,6 +56,8 @@ class RunOutput:
         bytes_read: compressed bytes read from S3.
         lines / good / bad: line counts; ``lines == good + bad``.
         good_keys / bad_keys: output objects written.
+        input_objects: the part files read, ``{"key", "size", "etag"}`` each, in key order.
+        digest: their :class:`~airflow_provider_snowplow.archive.contents.Fingerprint` digest.
     """
 
     snowplow_run_id: str
@@ -56,6 +67,8 @@ class RunOutput:
     counts: TransformStats = field(default_factory=TransformStats)
     good_keys: list[str] = field(default_factory=list)
     bad_keys: list[str] = field(default_factory=list)
+    input_objects: list[dict[str, Any]] = field(default_factory=list)
+    digest: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -75,6 +88,7 @@ def process_run(
     snowplow_run_id: str,
     output_url: str,
     add_geolocation_data: bool = True,
+    readiness: ReadinessRule | None = None,
 ) -> RunOutput:
     """Transform every part file of the run and write good events and bad rows as gzip JSON Lines.
 
@@ -84,6 +98,12 @@ def process_run(
         snowplow_run_id: the run folder prefix within that bucket.
         output_url: ``s3://bucket/prefix/`` under which ``run=.../`` output folders are written.
         add_geolocation_data: add ``geo_location`` (``"lat,lon"``) to events, as the SDK does.
+        readiness: the rule the run must still meet before ``_SUCCESS.json`` is written (the safe
+            defaults if None).
+
+    Raises:
+        RunChangedError: the run is not complete, or its part files changed while they were read;
+            no ``_SUCCESS.json`` was written.
     """
     archive = parse_archive_url(archive_url)
     output = parse_output_url(output_url)
@@ -91,7 +111,8 @@ def process_run(
     folder = output_folder(output, run_id)
     result = RunOutput(snowplow_run_id=run_id, output_url=f"s3://{output.bucket}/{folder}")
     clients = {"s3": s3_client}
-    for obj in run_sync(list_part_objects(archive.bucket, run_id), clients):
+    parts = run_sync(list_part_objects(archive.bucket, run_id), clients)
+    for obj in parts:
         name = obj["Key"][len(run_id) :].replace("/", "_").removesuffix(".gz")
         where = f"object {obj['Key']!r} in bucket {archive.bucket!r}"
         get = AwsCall("s3", "get_object", {"Bucket": archive.bucket, "Key": obj["Key"]}, where)
@@ -107,6 +128,11 @@ def process_run(
             result.good_keys.append(_upload(clients, output.bucket, f"{folder}good/{name}.jsonl.gz", good))
             if counts.bad:
                 result.bad_keys.append(_upload(clients, output.bucket, f"{folder}bad/{name}.jsonl.gz", bad))
+    read = [RunObject.from_listing(obj).signature for obj in parts]
+    confirmed = run_sync(
+        confirm_ready(archive.bucket, run_id, readiness or ReadinessRule(), time.time(), read), clients
+    )
+    result.input_objects, result.digest = signatures_json(read), confirmed.fingerprint().digest
     summary = io.BytesIO(json.dumps(result.to_dict(), indent=2).encode())
     _upload(clients, output.bucket, folder + SUCCESS_MARKER, summary, content_type="application/json")
     return result

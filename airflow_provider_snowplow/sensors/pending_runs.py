@@ -13,11 +13,13 @@ from typing import Any
 from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowSensorTimeout
 
+from airflow_provider_snowplow.archive.readiness import ReadinessRule
 from airflow_provider_snowplow.errors import SnowplowProviderError
 from airflow_provider_snowplow.manifest.discovery import RunDiscovery
 from airflow_provider_snowplow.tasks.base import (
     ARCHIVE_URL,
     CONNECTION,
+    READINESS,
     Argument,
     SnowplowManifestTaskMixin,
     positive_int,
@@ -38,7 +40,10 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
     """Succeed when at least one run is pending; return their ids (oldest first, at most ``max_runs``).
 
     A run is pending when it has no record in the manifest (loaded or skipped), no live claim (a
-    task processing it right now), and its objects are not in GLACIER or DEEP_ARCHIVE.
+    task processing it right now), its objects are not in GLACIER or DEEP_ARCHIVE, and it is
+    complete: its folder holds ``ready_marker`` and its newest object is at least ``settle_seconds``
+    old. A run still being written is logged as not ready, with what it waits for, and is offered
+    by a later poke once complete.
 
     Args:
         archive_url: ``s3://bucket/prefix/`` of the enriched archive (templated).
@@ -47,13 +52,17 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
             Airflow's ``[core] max_map_length``, so ``.expand()`` over the result cannot fail.
         aws_conn_id: the Airflow AWS connection (templated).
         region_name: overrides the connection's region (templated).
+        ready_marker: the object a run folder must hold to count as complete (``""`` or None for
+            none; templated). Default ``_SUCCESS``, which Snowplow's batch pipeline writes.
+        settle_seconds: how old a run's newest object must be (templated). Default 900: see
+            :mod:`airflow_provider_snowplow.archive.readiness` for why.
         deferrable: wait in the triggerer instead of a worker slot; defaults to
             ``[operators] default_deferrable``.
         **kwargs: anything ``BaseSensorOperator`` takes (``mode``, ``poke_interval``,
             ``timeout``, ``soft_fail``...).
     """
 
-    arguments = (ARCHIVE_URL, Argument("max_runs", _max_runs, converts=True), *CONNECTION)
+    arguments = (ARCHIVE_URL, Argument("max_runs", _max_runs, converts=True), *CONNECTION, *READINESS)
     template_fields = template_fields(arguments)
     ui_color = "#f5e6ff"
 
@@ -104,6 +113,8 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
                 max_runs=max_runs,
                 aws_conn_id=self.aws_conn_id,
                 region_name=self.region_name,
+                ready_marker=self.readiness.marker,
+                settle_seconds=self.readiness.settle_seconds,
                 poke_interval=self.poke_interval,
                 end_time=time.time() + self.timeout,
             ),
@@ -123,25 +134,34 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
 
     def _log_discovery(self, found: RunDiscovery) -> None:
         self.log.info(
-            "%s: %d runs; %d loaded, %d skipped, %d claimed, %d archived, %d pending%s (manifest read by %s)",
+            "%s: %d runs; %d loaded, %d skipped, %d claimed, %d archived, %d not ready, %d pending%s "
+            "(manifest read by %s)",
             self.archive_url,
             found.run_count,
             found.loaded,
             found.skipped,
             len(found.claimed),
             len(found.archived),
+            len(found.not_ready),
             len(found.pending),
             " (capped by max_runs)" if found.more_pending else "",
             found.manifest_read,
         )
         for claim in found.claimed:
             self.log.info("Run %s is being processed by %s", claim.run_id, claim.owner)
+        log_not_ready(self.log, found, self.readiness)
         if found.archived:
             self.log.warning(
                 "%d run(s) are in GLACIER/DEEP_ARCHIVE and cannot be loaded until restored: %s",
                 len(found.archived),
                 ", ".join(found.archived),
             )
+
+
+def log_not_ready(log: Any, found: RunDiscovery, rule: ReadinessRule) -> None:
+    """One line per run that is not complete yet: its age and what it waits for (poke and trigger)."""
+    for run in found.not_ready:
+        log.info("Run not ready (%s): %s", rule.describe(), run.describe())
 
 
 PendingRunSensor = SnowplowPendingRunSensor  # the 0.1.0 name

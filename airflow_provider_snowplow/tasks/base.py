@@ -15,6 +15,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from airflow_provider_snowplow.archive.readiness import (
+    DEFAULT_MARKER,
+    DEFAULT_SETTLE_SECONDS,
+    ReadinessRule,
+    check_marker,
+    check_settle_seconds,
+)
 from airflow_provider_snowplow.archive.run_ids import validate_run_id
 from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_output_url
 from airflow_provider_snowplow.errors import SnowplowProviderError
@@ -96,6 +103,11 @@ CONNECTION: tuple[Argument, ...] = (
     Argument("aws_conn_id", optional_string),
     Argument("region_name", optional_string),
 )
+# When a run counts as complete: see airflow_provider_snowplow.archive.readiness.
+READINESS: tuple[Argument, ...] = (
+    Argument("ready_marker", check_marker, converts=True),
+    Argument("settle_seconds", check_settle_seconds, converts=True),
+)
 
 
 def template_fields(arguments: Sequence[Argument]) -> tuple[str, ...]:
@@ -104,19 +116,23 @@ def template_fields(arguments: Sequence[Argument]) -> tuple[str, ...]:
 
 
 class SnowplowManifestTaskMixin:
-    """The manifest table and AWS connection of an operator or sensor, and its hook.
+    """The manifest table, AWS connection and readiness rule of an operator or sensor, and its hook.
 
     Put it before ``BaseOperator`` (or ``BaseSensorOperator``) in the bases, list the task's own
-    arguments plus :data:`CONNECTION` in ``arguments``, and set
+    arguments plus :data:`CONNECTION` and :data:`READINESS` in ``arguments``, and set
     ``template_fields = template_fields(arguments)``.
 
     Args:
         table_name: the manifest table (templated).
         aws_conn_id: the Airflow AWS connection (templated).
         region_name: overrides the connection's region (templated).
+        ready_marker: the object a run folder must hold before the run counts as complete, relative
+            to the folder; ``None`` or ``""`` for none (templated). Default ``_SUCCESS``.
+        settle_seconds: how old a run's newest object must be before the run counts as complete
+            (templated). Default 900. See :mod:`airflow_provider_snowplow.archive.readiness`.
     """
 
-    arguments: ClassVar[tuple[Argument, ...]] = CONNECTION
+    arguments: ClassVar[tuple[Argument, ...]] = (*CONNECTION, *READINESS)
     task_id: str
 
     def __init__(
@@ -125,12 +141,16 @@ class SnowplowManifestTaskMixin:
         table_name: str,
         aws_conn_id: str | None = "aws_default",
         region_name: str | None = None,
+        ready_marker: str | None = DEFAULT_MARKER,
+        settle_seconds: float | str = DEFAULT_SETTLE_SECONDS,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.table_name = table_name
         self.aws_conn_id = aws_conn_id
         self.region_name = region_name
+        self.ready_marker = ready_marker
+        self.settle_seconds = settle_seconds
 
     def check_literal_arguments(self) -> None:
         """Check what is known when the DAG file is parsed; call at the end of ``__init__``."""
@@ -163,5 +183,13 @@ class SnowplowManifestTaskMixin:
         from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
 
         return SnowplowManifestHook(
-            self.table_name, aws_conn_id=self.aws_conn_id, region_name=self.region_name
+            self.table_name,
+            aws_conn_id=self.aws_conn_id,
+            region_name=self.region_name,
+            readiness=self.readiness,
         )
+
+    @property
+    def readiness(self) -> ReadinessRule:
+        """The readiness rule of this task's arguments (as rendered, once checked)."""
+        return ReadinessRule(check_marker(self.ready_marker), check_settle_seconds(self.settle_seconds))

@@ -37,9 +37,16 @@ sys.exit(code)
 """
 
 
+# Runs seeded by the testing kit end with their marker: no quiet period needed to see them ready.
+READY_WHEN_SEEDED = ["--settle", "0"]
+
+
 @dataclass
 class Cli:
-    """Runs ``snowplow-manifest`` with ``--table`` and ``--endpoint-url`` pointing at the moto server."""
+    """Runs ``snowplow-manifest`` with ``--table`` and ``--endpoint-url`` pointing at the moto server.
+
+    ``status`` and ``pending`` get ``--settle 0`` unless the test gives ``--settle`` itself.
+    """
 
     endpoint_url: str
     table: str
@@ -54,8 +61,11 @@ class Cli:
     ) -> subprocess.CompletedProcess[str]:
         if connection is None:
             connection = ["--table", table or self.table, "--endpoint-url", self.endpoint_url]
+        readiness = (
+            READY_WHEN_SEEDED if args[:1] in (("status",), ("pending",)) and "--settle" not in args else []
+        )
         return subprocess.run(
-            [*program, *args, *connection],
+            [*program, *args, *connection, *readiness],
             input=stdin,
             capture_output=True,
             text=True,
@@ -154,6 +164,7 @@ def test_status_counts_every_state(cli: Cli, archive: Archive, manifest: LoadMan
     claimed = archive.add_run("2017-01-04-00-00-00")
     stale = archive.add_run("2017-01-05-00-00-00")
     pending = archive.add_run("2017-01-06-00-00-00")
+    unfinished = archive.add_run("2017-01-07-00-00-00", marker=None)
     manifest.mark_loaded(loaded)
     manifest.mark_skipped(skipped)
     assert manifest.claim_run(claimed, "snowplow_load/manual__1").won
@@ -162,15 +173,21 @@ def test_status_counts_every_state(cli: Cli, archive: Archive, manifest: LoadMan
     expired_claim(manifest, stale, "dead-worker")
 
     report = cli.json("status", archive.url)
+    assert isinstance(report, dict)
+    (not_ready,) = report.pop("not_ready_runs")
+    assert not_ready.pop("age_seconds") >= 0
+    assert not_ready == {"run_id": unfinished, "waiting_for": "marker '_SUCCESS'"}
     assert report == {
         "archive_url": archive.url,
         "table": manifest.table_name,
-        "runs": 6,
+        "runs": 7,
         "loaded": 1,
         "skipped": 1,
         "pending": 2,
         "claimed": 1,
         "archived": 1,
+        "not_ready": 1,
+        "readiness": {"marker": "_SUCCESS", "settle_seconds": 0.0},
         "oldest_pending": stale,
         "claims": [
             {
@@ -184,10 +201,13 @@ def test_status_counts_every_state(cli: Cli, archive: Archive, manifest: LoadMan
     }
     done = cli("status", archive.url)
     assert done.returncode == 0 and done.stderr == ""
-    assert lines(done.stdout) == [
+    shown = lines(done.stdout)
+    assert shown[-1].startswith(f"  {unfinished}  newest object ")
+    assert shown[-1].endswith(" s old, waiting for marker '_SUCCESS'")
+    assert shown[:-1] == [
         f"archive         {archive.url}",
         f"manifest table  {manifest.table_name}",
-        "runs            6",
+        "runs            7",
         "loaded          1",
         "skipped         1",
         f"pending         2  oldest: {stale}",
@@ -195,8 +215,36 @@ def test_status_counts_every_state(cli: Cli, archive: Archive, manifest: LoadMan
         f"  {claimed}  claimed by 'snowplow_load/manual__1', lease expires {now_iso(claim.lease_expires_at)}",
         "archived        1  in GLACIER or DEEP_ARCHIVE: restore before loading",
         f"  {glacier}",
+        "not ready       1  still being written? (marker '_SUCCESS', 0 s quiet)",
     ]
     assert pending not in done.stdout
+
+
+def test_status_and_pending_show_runs_not_ready_by_the_marker_and_quiet_period(
+    cli: Cli, archive: Archive
+) -> None:
+    complete = archive.add_run("2017-01-01-00-00-00")
+    copying = archive.add_run("2017-01-02-00-00-00", marker=None)
+    waiting = cli("pending", archive.url, "--settle", "900")  # the default: nothing is old enough
+    assert (waiting.returncode, waiting.stdout) == (0, "")
+    assert [line.split(" newest object ")[0] for line in lines(waiting.stderr)] == [
+        f"(not ready: {complete}",
+        f"(not ready: {copying}",
+    ]
+    assert "waiting for a 900 s quiet period)" in waiting.stderr
+    assert "waiting for marker '_SUCCESS')" in waiting.stderr
+    report = cli.json("pending", archive.url, "--settle", "900")
+    assert isinstance(report, dict)
+    assert [(r["run_id"], r["waiting_for"]) for r in report["not_ready"]] == [
+        (complete, "a 900 s quiet period"),
+        (copying, "marker '_SUCCESS'"),
+    ]
+    assert report["readiness"] == {"marker": "_SUCCESS", "settle_seconds": 900.0}
+    assert lines(cli("pending", archive.url).stdout) == [complete]  # --settle 0
+    assert lines(cli("pending", archive.url, "--marker", "").stdout) == [complete, copying]
+    status = cli.json("status", archive.url, "--marker", "_DONE", "--settle", "0")
+    assert isinstance(status, dict)
+    assert (status["pending"], status["not_ready"]) == (0, 2)
 
 
 def test_pending_lists_oldest_first_with_max_json_and_exit_code(
@@ -214,6 +262,8 @@ def test_pending_lists_oldest_first_with_max_json_and_exit_code(
         "table": manifest.table_name,
         "pending": [runs[0], runs[2]],
         "more_pending": True,
+        "not_ready": [],
+        "readiness": {"marker": "_SUCCESS", "settle_seconds": 0.0},
     }
     for run in (runs[0], runs[2], runs[3]):
         manifest.mark_loaded(run)
@@ -386,13 +436,14 @@ def test_release_drops_stale_claims_and_confirms_live_ones(
 
 
 def test_progress_shows_on_a_terminal_only(cli: Cli, archive: Archive) -> None:
-    runs = archive.add_runs(30)  # 30 storage-class checks: a long listing
+    runs = archive.add_runs(30)  # 30 run listings: long work
     piped = cli("pending", archive.url)
     assert (piped.returncode, lines(piped.stdout), piped.stderr) == (0, runs, "")
     controller, terminal = pty.openpty()
     try:
         done = subprocess.run(
-            [*CONSOLE, "pending", archive.url, "--table", cli.table, "--endpoint-url", cli.endpoint_url],
+            [*CONSOLE, "pending", archive.url, "--table", cli.table, "--endpoint-url", cli.endpoint_url]
+            + READY_WHEN_SEEDED,
             stdout=terminal,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,

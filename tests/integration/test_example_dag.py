@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_snowplow.load_manifests import LoadManifest
-from airflow_provider_snowplow.testing.archive import Archive
+from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive
 from tests.integration.airflow_runs import DagOutcome, run_dag
 
 DAG_ID = "snowplow_load_runs"
@@ -38,7 +38,7 @@ def test_each_run_is_loaded_once_across_dag_runs(dag_env: Archive, s3, dynamodb,
     first = run_dag(DAG_ID)
     assert first.state == "success", first
     assert loaded_run_ids(first) == runs
-    manifest = LoadManifest(s3, dynamodb, table)
+    manifest = LoadManifest(s3, dynamodb, table, readiness=READY_WHEN_SEEDED)
     assert all(manifest.is_loaded(run) for run in runs)
     assert all(manifest.get_claim(run) is None for run in runs)
     record = manifest.get_record(runs[0])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from airflow_provider_snowplow.load_manifests import LoadManifest, create_manifest_table
-from airflow_provider_snowplow.testing.archive import Archive
+from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 from airflow_provider_snowplow.testing.sdk import run_sdk
 
@@ -23,7 +23,7 @@ def test_runs_the_sdk_recorded_are_loaded_for_us(aws: LocalAws, s3, dynamodb, ar
         table="sdk-made",
         runs=runs[:2],
     )
-    manifest = LoadManifest(s3, dynamodb, "sdk-made")
+    manifest = LoadManifest(s3, dynamodb, "sdk-made", readiness=READY_WHEN_SEEDED)
     assert [manifest.is_loaded(r) for r in runs] == [True, True, False]
     assert manifest.get_record(runs[0]).status == "LOADED"  # type: ignore[union-attr]
     for how in ("batch_get", "scan"):
@@ -39,7 +39,7 @@ def test_what_we_record_reads_as_loaded_to_the_sdk_and_claims_do_not(
     loaded, skipped, claimed, failed, untouched = (
         archive.add_run(f"2017-04-0{d}-10-00-00") for d in range(1, 6)
     )
-    manifest = LoadManifest(s3, dynamodb, "ours")
+    manifest = LoadManifest(s3, dynamodb, "ours", readiness=READY_WHEN_SEEDED)
     manifest.mark_loaded(loaded, loaded_by="dag/run/task")
     manifest.mark_skipped(skipped)
     assert manifest.claim_run(claimed, "dag/run-1").won

@@ -18,8 +18,9 @@ ARCHIVE = "s3://acme-snowplow/enriched/archive/"
 CONNECTION = ["-t", "m", "--region", "eu-west-1", "--endpoint-url", "http://localhost:4566"]
 ARGV = {
     "create-table": ["--billing-mode", "PROVISIONED"],
-    "status": [ARCHIVE, "--json"],
-    "pending": [ARCHIVE, "--max", "3", "--exit-code"],
+    "status": [ARCHIVE, "--json", "--marker", "_DONE", "--settle", "60"],
+    "pending": [ARCHIVE, "--max", "3", "--exit-code", "--marker", ""],
+    "verify": [ARCHIVE, "--since", "2017-02-01", "--json"],
     "mark-loaded": [RUN, RUN.replace("01-00", "02-00"), "--by", "ops"],
     "unmark": [RUN, "--yes"],
     "skip": ["--before", "2017-02-01", "--archive-url", ARCHIVE, "-y"],
@@ -66,6 +67,31 @@ def test_option_values_are_converted() -> None:
     assert args.before == datetime(2017, 2, 1, 8, 30)
     assert args.run_ids == []
     assert console_parser().parse_args(["pending", ARCHIVE, "--max", "3"]).max_runs == 3
+    readiness = console_parser().parse_args(["status", ARCHIVE, "--marker", "done.json", "--settle", "1.5"])
+    assert (readiness.marker, readiness.settle) == ("done.json", 1.5)
+    defaults = console_parser().parse_args(["pending", ARCHIVE])
+    assert (defaults.marker, defaults.settle) == ("_SUCCESS", 900.0)
+    assert console_parser().parse_args(["verify", ARCHIVE, "--since", "2017-02-01"]).since == datetime(
+        2017, 2, 1
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--settle", "-1"], "--settle must be a number of seconds, zero or more, got '-1'"),
+        (["--settle", "soon"], "--settle must be a number of seconds, zero or more, got 'soon'"),
+        (["--marker", "/_SUCCESS"], "--marker must be an object name relative to the run folder"),
+        (["--marker", "a b"], "--marker must be an object name relative to the run folder"),
+    ],
+)
+def test_bad_readiness_options_are_usage_errors_naming_the_option(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        console_parser().parse_args(["status", ARCHIVE, *argv])
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
