@@ -439,11 +439,11 @@ def test_progress_shows_on_a_terminal_only(cli: Cli, archive: Archive) -> None:
     runs = archive.add_runs(30)  # 30 run listings: long work
     piped = cli("pending", archive.url)
     assert (piped.returncode, lines(piped.stdout), piped.stderr) == (0, runs, "")
+    command = [*CONSOLE, "pending", archive.url, "--table", cli.table, "--endpoint-url", cli.endpoint_url]
     controller, terminal = pty.openpty()
     try:
         done = subprocess.run(
-            [*CONSOLE, "pending", archive.url, "--table", cli.table, "--endpoint-url", cli.endpoint_url]
-            + READY_WHEN_SEEDED,
+            [*command, *READY_WHEN_SEEDED],
             stdout=terminal,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,

@@ -102,7 +102,15 @@ def _first_event(trigger: SnowplowPendingRunTrigger) -> dict:  # type: ignore[ty
 
 def test_trigger_serializes_to_what_rebuilds_it() -> None:
     trigger = SnowplowPendingRunTrigger(
-        "s3://b/p/", "t", 7, aws_conn_id="c", region_name="eu-west-1", poke_interval=5, end_time=9.5
+        "s3://b/p/",
+        "t",
+        7,
+        aws_conn_id="c",
+        region_name="eu-west-1",
+        ready_marker=None,
+        settle_seconds=30.0,
+        poke_interval=5,
+        end_time=9.5,
     )
     classpath, kwargs = trigger.serialize()
     assert classpath == "airflow_provider_snowplow.triggers.pending_runs.SnowplowPendingRunTrigger"
@@ -114,6 +122,8 @@ def test_trigger_serializes_to_what_rebuilds_it() -> None:
         "max_runs": 7,
         "aws_conn_id": "c",
         "region_name": "eu-west-1",
+        "ready_marker": None,
+        "settle_seconds": 30.0,
         "poke_interval": 5,
         "end_time": 9.5,
     }
@@ -125,7 +135,9 @@ def test_trigger_polls_with_the_async_client_until_runs_are_pending(
     manifest.mark_loaded(archive.add_run("2017-04-01-10-00-00"))
     later = threading.Timer(0.6, archive.add_runs, args=(3, 100))
     later.start()
-    event = _first_event(SnowplowPendingRunTrigger(archive.url, table, max_runs=2, poke_interval=0.2))
+    event = _first_event(
+        SnowplowPendingRunTrigger(archive.url, table, max_runs=2, settle_seconds=0, poke_interval=0.2)
+    )
     later.join()
     expected = [archive.run_id(hourly_timestamp(hour)) for hour in (100, 101)]
     assert event == {"status": "success", "pending_run_ids": expected}
