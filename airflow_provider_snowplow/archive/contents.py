@@ -136,9 +136,9 @@ class RunContents:
     def fingerprint(self) -> Fingerprint:
         return Fingerprint.of(self.signatures)
 
-    def newer_than(self, moment: float) -> list[str]:
-        """Names (relative to the run folder) of the part files modified after ``moment``."""
-        return [obj.key[len(self.run_id) :] for obj in self.parts if obj.last_modified > moment]
+    def written_since(self, moment: float) -> list[str]:
+        """Names (relative to the run folder) of the part files last written at or after ``moment``."""
+        return [obj.key[len(self.run_id) :] for obj in self.parts if obj.last_modified >= moment]
 
 
 def describe_changes(

@@ -14,6 +14,7 @@ SDKs, or by a load that did not list the run) cannot be compared; they are repor
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -112,7 +113,13 @@ def compare(record: RunRecord, contents: RunContents | None) -> RunCheck:
     else:
         drift = "changed"
     loaded_at = _epoch(record.loaded_at)
-    modified = contents.newer_than(loaded_at) if loaded_at is not None and drift != "unchanged" else []
+    # S3 keeps LastModified to the second: an object written in the second of loading counts as
+    # written after it (a run is loaded only once its newest object is settle_seconds old).
+    modified = (
+        contents.written_since(math.floor(loaded_at))
+        if loaded_at is not None and drift != "unchanged"
+        else []
+    )
     return RunCheck(record.run_id, drift, record.loaded_at, then, now, modified)
 
 

@@ -44,6 +44,9 @@ def test_each_run_is_loaded_once_across_dag_runs(dag_env: Archive, s3, dynamodb,
     record = manifest.get_record(runs[0])
     assert record is not None and record.loaded_by is not None
     assert record.loaded_by.startswith(f"{DAG_ID}/") and record.loaded_by.endswith("load_run.mark_loaded[0]")
+    # The record keeps what the transform read: the run's one part file, as listed now.
+    assert record.fingerprint == manifest.read_run(dag_env.url, runs[0]).fingerprint()
+    assert record.fingerprint is not None and (record.fingerprint.objects, record.fingerprint.bytes) == (1, 4)
 
     assert asset_event_runs(table) == {(run, True) for run in runs}
 
