@@ -11,8 +11,10 @@ So a run is *ready* only when both hold:
 * its **marker** object exists (``_SUCCESS`` by default; ``None`` for pipelines that write none);
 * it has been **quiet**: its newest object is at least ``settle_seconds`` old (S3 ``LastModified``).
 
-Neither is enough alone for the enriched archive: S3DistCp may copy ``_SUCCESS`` first, and a copy
-that stalls (a failed step, waiting for ``--recover``) leaves a quiet half run. The default quiet
+Neither is enough alone for the enriched archive: S3DistCp may copy ``_SUCCESS`` first, so the
+marker can be there while parts are missing; and a run without its marker is not done, however
+quiet. (Even both cannot tell a copy stalled for longer than the quiet period after copying the
+marker from a finished one; ``verify`` finds such a run after loading.) The default quiet
 period, 15 minutes, leaves a wide margin over the gap between two files of one copy, and covers
 multipart uploads: S3 gives such an object the ``LastModified`` of the upload's *start*, so a large
 part file can appear already minutes old. Where the marker is written last by the job itself (a
