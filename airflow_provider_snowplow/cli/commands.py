@@ -42,7 +42,6 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from airflow_provider_snowplow.archive.contents import Fingerprint
 from airflow_provider_snowplow.archive.run_ids import validate_run_id
 from airflow_provider_snowplow.archive.urls import ArchiveUrl, parse_archive_url
 from airflow_provider_snowplow.aws.plans import AwsCall
@@ -55,12 +54,13 @@ from airflow_provider_snowplow.cli.connect import (
 )
 from airflow_provider_snowplow.cli.definition import ExitCode
 from airflow_provider_snowplow.cli.terminal import Progress, confirm, observe
+from airflow_provider_snowplow.cli.verification import print_verification, verification_json
 from airflow_provider_snowplow.errors import ArchiveUrlError, RunIdError, SnowplowProviderError
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.backfill import select_runs_to_skip
 from airflow_provider_snowplow.manifest.discovery import NotReadyRun, RunDiscovery, find_pending_runs
 from airflow_provider_snowplow.manifest.items import LOADED, SKIPPED, Claim, RunRecord, now_iso
-from airflow_provider_snowplow.manifest.verify import RunCheck, verify_loaded_runs
+from airflow_provider_snowplow.manifest.verify import verify_loaded_runs
 
 _SHOWN_RUNS = 10
 
@@ -185,37 +185,11 @@ def verify(inv: Invocation) -> int:
     plan = verify_loaded_runs(archive, manifest.table_name, inv.args.since)
     with Progress("reading archive and manifest, listing loaded runs, AWS requests") as progress:
         found = run_sync(observe(plan, _counter(progress)), manifest.clients)
-    drifted = found.drifted
     if inv.args.json:
-        report: dict[str, Any] = {
-            "archive_url": str(archive),
-            "table": manifest.table_name,
-            "since": inv.args.since.isoformat() if inv.args.since else None,
-            "checked": len(found.runs),
-            **{drift: found.count(drift) for drift in ("unchanged", "gained", "lost", "changed", "unknown")},
-            "drifted": [_drift_json(run) for run in drifted],
-            "unknown_runs": [run.run_id for run in found.unknown],
-        }
-        print(json.dumps(report, indent=2))
+        print(json.dumps(verification_json(found, manifest.table_name, inv.args.since), indent=2))
     else:
-        counts = ", ".join(
-            f"{found.count(drift)} {drift}" for drift in ("unchanged", "gained", "lost", "changed", "unknown")
-        )
-        print(f"{len(found.runs)} loaded run(s) of {archive} checked: {counts}")
-        for run in drifted:
-            print(f"  {run.describe()}")
-        if found.unknown:
-            print(
-                f"  ({len(found.unknown)} run(s) unknown: their records say nothing of what was loaded, "
-                "as Snowplow's SDKs write them)"
-            )
-        if drifted:
-            print(
-                "reload a run deliberately with `snowplow-manifest unmark RUN` (the next pipeline run loads "
-                "it again); nothing is re-queued by itself",
-                file=sys.stderr,
-            )
-    return ExitCode.DRIFT if drifted else ExitCode.OK
+        print_verification(found)
+    return ExitCode.DRIFT if found.drifted else ExitCode.OK
 
 
 def mark_loaded(inv: Invocation) -> int:
@@ -416,23 +390,6 @@ def _not_ready_json(run: NotReadyRun) -> dict[str, Any]:
 def _readiness_json(inv: Invocation) -> dict[str, Any]:
     rule = inv.manifest.readiness
     return {"marker": rule.marker, "settle_seconds": rule.settle_seconds}
-
-
-def _fingerprint_json(fingerprint: Fingerprint | None) -> dict[str, Any] | None:
-    if fingerprint is None:
-        return None
-    return {"objects": fingerprint.objects, "bytes": fingerprint.bytes, "digest": fingerprint.digest}
-
-
-def _drift_json(run: RunCheck) -> dict[str, Any]:
-    return {
-        "run_id": run.run_id,
-        "drift": run.drift,
-        "loaded_at": run.loaded_at,
-        "loaded": _fingerprint_json(run.loaded),
-        "now": _fingerprint_json(run.now),
-        "modified_since": run.modified_since,
-    }
 
 
 def _claim_json(claim: Claim) -> dict[str, str]:
