@@ -63,11 +63,11 @@ class Archive:
         """Put an object under an arbitrary folder of the archive (not necessarily a run)."""
         self.s3.put_object(Bucket=self.bucket, Key=f"{self.prefix}{folder}part-00000", Body=b"x\n")
 
-    def add_runs(self, count: int, start_hour: int = 0) -> list[str]:
-        """``count`` runs an hour apart, oldest first (seeded concurrently)."""
+    def add_runs(self, count: int, start_hour: int = 0, marker: str | None = DEFAULT_MARKER) -> list[str]:
+        """``count`` runs an hour apart, oldest first (seeded concurrently), each ending with ``marker``."""
         stamps = [hourly_timestamp(start_hour + i) for i in range(count)]
         with ThreadPoolExecutor(SEED_THREADS) as pool:
-            return list(pool.map(self.add_run, stamps))
+            return list(pool.map(lambda stamp: self.add_run(stamp, marker=marker), stamps))
 
 
 def hourly_timestamp(hour: int) -> str:
