@@ -61,3 +61,7 @@ class RunChangedError(SnowplowProviderError):
 
 class RunDriftError(SnowplowProviderError):
     """Loaded runs changed in the archive after they were loaded (``verify``): their records lie."""
+
+
+class LayoutError(SnowplowProviderError, ValueError):
+    """A run layout or one of its options cannot work (unknown name, a format with no time token...)."""

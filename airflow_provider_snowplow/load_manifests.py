@@ -25,10 +25,10 @@ from typing import Any
 
 from airflow_provider_snowplow.archive.confirm import confirm_ready
 from airflow_provider_snowplow.archive.contents import Fingerprint, PartSignature, RunContents
+from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout, TransformerOutput
 from airflow_provider_snowplow.archive.listing import list_run_contents
-from airflow_provider_snowplow.archive.listing import list_run_ids as list_run_ids_plan
 from airflow_provider_snowplow.archive.readiness import ReadinessRule
-from airflow_provider_snowplow.archive.run_ids import validate_run_id
+from airflow_provider_snowplow.archive.seal import read_seal
 from airflow_provider_snowplow.archive.urls import parse_archive_url
 from airflow_provider_snowplow.aws.plans import Plan, T
 from airflow_provider_snowplow.aws.runners import run_sync
@@ -61,6 +61,9 @@ class LoadManifest:
         clock: returns epoch seconds; claims, record timestamps and readiness use it.
         readiness: when a run of the archive counts as complete (see
             :mod:`~airflow_provider_snowplow.archive.readiness`); the safe defaults if None.
+        layout: how the archive's runs are laid out and when one is ready (see
+            :mod:`~airflow_provider_snowplow.archive.layouts`); the enriched archive with
+            ``readiness`` if None.
 
     Raises:
         ManifestTableError: ``table_name`` breaks DynamoDB's naming rules.
@@ -73,11 +76,13 @@ class LoadManifest:
         table_name: str | None,
         clock: Any = time.time,
         readiness: ReadinessRule | None = None,
+        layout: Layout | None = None,
     ) -> None:
         self.clients = {"s3": s3_client, "dynamodb": dynamodb_client}
         self.table_name = validate_table_name(table_name) if table_name is not None else ""
         self.clock = clock
         self.readiness = readiness or ReadinessRule()
+        self.layout = layout or EnrichedArchive(self.readiness)
 
     def _run(self, plan: Plan[T]) -> T:
         return run_sync(plan, self.clients)
@@ -92,7 +97,7 @@ class LoadManifest:
 
     def list_run_ids(self, archive_url: str) -> list[str]:
         """Every run folder of the archive, oldest first, whatever its state or storage class."""
-        return self._run(list_run_ids_plan(parse_archive_url(archive_url)))
+        return self._run(self.layout.list_runs(parse_archive_url(archive_url)))
 
     def find_pending_runs(
         self, archive_url: str, max_runs: int | None = None, how: ManifestRead = "auto"
@@ -104,13 +109,16 @@ class LoadManifest:
         if max_runs is not None and max_runs < 1:
             raise ValueError(f"max_runs must be a positive number or None, got {max_runs!r}")
         archive = parse_archive_url(archive_url)
-        plan = find_pending_runs(archive, self.table_name, self.clock(), max_runs, how, self.readiness)
+        plan = find_pending_runs(
+            archive, self.table_name, self.clock(), max_runs, how, self.readiness, layout=self.layout
+        )
         return self._run(plan)
 
     def read_run(self, archive_url: str, run_id: str) -> RunContents:
         """The run folder's objects now, in one listing: what a task is about to process."""
         archive = parse_archive_url(archive_url)
-        return self._run(list_run_contents(archive.bucket, validate_run_id(run_id)))
+        run_id = self.layout.validate_run_id(run_id)
+        return self._run(list_run_contents(archive.bucket, run_id, self.layout.objects_prefix(run_id)))
 
     def confirm_ready(
         self, archive_url: str, run_id: str, since: Sequence[PartSignature] | None = None
@@ -124,8 +132,15 @@ class LoadManifest:
             RunChangedError: the run is not complete, or its part files differ from ``since``.
         """
         archive = parse_archive_url(archive_url)
-        plan = confirm_ready(archive.bucket, validate_run_id(run_id), self.readiness, self.clock(), since)
+        plan = confirm_ready(
+            archive.bucket, self.layout.validate_run_id(run_id), self.layout, self.clock(), since
+        )
         return self._run(plan)
+
+    def read_seal(self, archive_url: str, run_id: str) -> dict[str, Any]:
+        """The ``data`` of a transformer run's ``shredding_complete.json`` (see :func:`read_seal`)."""
+        archive = parse_archive_url(archive_url)
+        return self._run(read_seal(archive.bucket, TransformerOutput().validate_run_id(run_id)))
 
     def verify_loaded_runs(
         self, archive_url: str, since: datetime | None = None, how: ManifestRead = "auto"
@@ -137,16 +152,19 @@ class LoadManifest:
             since: naive UTC; only runs whose folder time is not earlier are checked (None: all).
             how: how to read the manifest, as for :meth:`find_pending_runs`.
         """
-        return self._run(verify_loaded_runs(parse_archive_url(archive_url), self.table_name, since, how))
+        plan = verify_loaded_runs(
+            parse_archive_url(archive_url), self.table_name, since, how, layout=self.layout
+        )
+        return self._run(plan)
 
     def get_record(self, run_id: str) -> RunRecord | None:
         """The run's record (strongly consistent), or None if the run is not recorded."""
-        item = self._run(get_item(self.table_name, validate_run_id(run_id), run_id))
+        item = self._run(get_item(self.table_name, self.layout.validate_run_id(run_id), run_id))
         return RunRecord.from_item(item) if item else None
 
     def get_claim(self, run_id: str) -> Claim | None:
         """The run's claim item, live or expired, or None."""
-        item = self._run(get_item(self.table_name, claim_key(validate_run_id(run_id)), run_id))
+        item = self._run(get_item(self.table_name, claim_key(self.layout.validate_run_id(run_id)), run_id))
         return Claim.from_item(item) if item else None
 
     def is_recorded(self, run_id: str) -> bool:
@@ -178,7 +196,7 @@ class LoadManifest:
         """
         plan = records.record_run(
             self.table_name,
-            validate_run_id(run_id),
+            self.layout.validate_run_id(run_id),
             LOADED,
             self.clock(),
             loaded_by,
@@ -193,17 +211,21 @@ class LoadManifest:
         A run with a record, or with a live claim (a pipeline is loading it), is left alone; the
         result says which: see :func:`~airflow_provider_snowplow.manifest.records.skip_run`.
         """
-        return self._run(records.skip_run(self.table_name, validate_run_id(run_id), self.clock(), skipped_by))
+        return self._run(
+            records.skip_run(self.table_name, self.layout.validate_run_id(run_id), self.clock(), skipped_by)
+        )
 
     def unmark(self, run_id: str) -> bool:
         """Delete the run's record so the run is loaded again. Returns False if there was none."""
-        return self._run(records.delete_record(self.table_name, validate_run_id(run_id)))
+        return self._run(records.delete_record(self.table_name, self.layout.validate_run_id(run_id)))
 
     def claim_run(
         self, run_id: str, owner: str, lease_seconds: float = DEFAULT_LEASE_SECONDS
     ) -> ClaimOutcome:
         """Try to claim the run for ``owner``; see :mod:`airflow_provider_snowplow.manifest.claims`."""
-        plan = claims.claim_run(self.table_name, validate_run_id(run_id), owner, self.clock(), lease_seconds)
+        plan = claims.claim_run(
+            self.table_name, self.layout.validate_run_id(run_id), owner, self.clock(), lease_seconds
+        )
         return self._run(plan)
 
     def renew_claim(self, claim: Claim, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Claim:
@@ -213,7 +235,9 @@ class LoadManifest:
     def release_claim(self, run_id: str, token: str | None = None, owner: str | None = None) -> bool:
         """Drop the claim (only if it has ``token``/``owner`` when given). False if held by another."""
         return self._run(
-            claims.release_claim(self.table_name, validate_run_id(run_id), token=token, owner=owner)
+            claims.release_claim(
+                self.table_name, self.layout.validate_run_id(run_id), token=token, owner=owner
+            )
         )
 
 

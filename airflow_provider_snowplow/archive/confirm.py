@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from airflow_provider_snowplow.archive.contents import PartSignature, RunContents, describe_changes
+from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout
 from airflow_provider_snowplow.archive.listing import list_run_contents, run_resource
 from airflow_provider_snowplow.archive.readiness import ReadinessRule
 from airflow_provider_snowplow.aws.plans import Plan
@@ -20,11 +21,14 @@ from airflow_provider_snowplow.errors import RunChangedError
 def confirm_ready(
     bucket: str,
     run_id: str,
-    rule: ReadinessRule,
+    rule: ReadinessRule | Layout,
     now: float,
     since: Sequence[PartSignature] | None = None,
 ) -> Plan[RunContents]:
     """List the run and check it against ``rule`` and, if given, the part files read (``since``).
+
+    ``rule`` is the run's layout (its readiness and where its objects are), or a readiness rule
+    for the enriched archive.
 
     Returns:
         The run as listed now; its part files are exactly ``since`` when that was given.
@@ -32,8 +36,9 @@ def confirm_ready(
     Raises:
         RunChangedError: the run is not ready by ``rule``, or its part files differ from ``since``.
     """
-    contents = yield from list_run_contents(bucket, run_id)
-    verdict = rule.check(contents, now)
+    layout = rule if isinstance(rule, Layout) else EnrichedArchive(rule)
+    contents = yield from list_run_contents(bucket, run_id, layout.objects_prefix(run_id))
+    verdict = layout.check(contents, now)
     changes = describe_changes(run_id, since, contents.signatures) if since is not None else None
     if changes is not None:
         problem = f"changed while it was being processed: it {changes}"

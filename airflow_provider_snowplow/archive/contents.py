@@ -17,8 +17,9 @@ from datetime import datetime
 from typing import Any
 
 ARCHIVED_STORAGE_CLASSES = frozenset({"GLACIER", "DEEP_ARCHIVE"})
-# Hadoop and EMR leave these beside the part files; they hold no events.
-_NOT_PARTS = ("_SUCCESS", "_$folder$", ".crc")
+# Hadoop and EMR leave these beside the part files, and RDB Loader's transformer seals its runs with
+# the last; they hold no events.
+_NOT_PARTS = ("_SUCCESS", "_$folder$", ".crc", "shredding_complete.json")
 # How many object names a message lists before "and N more".
 _NAMED_IN_MESSAGES = 3
 

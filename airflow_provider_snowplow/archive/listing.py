@@ -22,6 +22,7 @@ from airflow_provider_snowplow.aws.plans import AwsCall, Plan
 __all__ = [
     "ARCHIVED_STORAGE_CLASSES",
     "is_part_file",
+    "list_folders",
     "list_part_objects",
     "list_run_contents",
     "list_run_ids",
@@ -36,6 +37,12 @@ def run_resource(bucket: str, run_id: str) -> str:
 
 def list_run_ids(archive: S3Url) -> Plan[list[str]]:
     """Every valid run folder directly under the archive prefix, oldest first."""
+    prefixes = yield from list_folders(archive)
+    return sort_run_ids(prefixes)
+
+
+def list_folders(archive: S3Url) -> Plan[list[str]]:
+    """Every folder prefix directly under the archive prefix, in key order (a page per 1,000)."""
     prefixes: list[str] = []
     call = AwsCall(
         "s3",
@@ -46,29 +53,29 @@ def list_run_ids(archive: S3Url) -> Plan[list[str]]:
     yield from paginate(
         call, S3_LISTING, lambda page: prefixes.extend(f["Prefix"] for f in page.get("CommonPrefixes", []))
     )
-    return sort_run_ids(prefixes)
+    return prefixes
 
 
-def list_run_contents(bucket: str, run_id: str) -> Plan[RunContents]:
+def list_run_contents(bucket: str, run_id: str, prefix: str | None = None) -> Plan[RunContents]:
     """Every object of the run folder, in one listing (a page per 1,000 objects).
 
     The one listing per run that discovery makes: it shows whether the run is ready (its marker,
-    its newest object) and whether it is in Glacier.
+    its newest object) and whether it is in Glacier. ``prefix`` is the key prefix its objects
+    share when that is not the run id itself (a run layout's ``objects_prefix``).
     """
-    entries = yield from _list_run_folder(bucket, run_id)
+    entries = yield from _list_run_folder(bucket, run_id, prefix)
     return RunContents(run_id, tuple(RunObject.from_listing(entry) for entry in entries))
 
 
-def list_part_objects(bucket: str, run_id: str) -> Plan[list[dict[str, Any]]]:
+def list_part_objects(bucket: str, run_id: str, prefix: str | None = None) -> Plan[list[dict[str, Any]]]:
     """The run's part files (``ListObjectsV2`` ``Contents`` entries), in key order."""
-    entries = yield from _list_run_folder(bucket, run_id)
+    entries = yield from _list_run_folder(bucket, run_id, prefix)
     return [entry for entry in entries if is_part_file(entry["Key"], entry.get("Size", 0))]
 
 
-def _list_run_folder(bucket: str, run_id: str) -> Plan[list[dict[str, Any]]]:
+def _list_run_folder(bucket: str, run_id: str, prefix: str | None) -> Plan[list[dict[str, Any]]]:
     entries: list[dict[str, Any]] = []
-    call = AwsCall(
-        "s3", "list_objects_v2", {"Bucket": bucket, "Prefix": run_id}, run_resource(bucket, run_id)
-    )
+    params = {"Bucket": bucket, "Prefix": run_id if prefix is None else prefix}
+    call = AwsCall("s3", "list_objects_v2", params, run_resource(bucket, run_id))
     yield from paginate(call, S3_LISTING, lambda page: entries.extend(page.get("Contents", [])))
     return sorted(entries, key=lambda entry: entry["Key"])

@@ -20,6 +20,7 @@ from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 from botocore.config import Config
 
 from airflow_provider_snowplow.archive.contents import Fingerprint, PartSignature, RunContents
+from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout
 from airflow_provider_snowplow.archive.readiness import ReadinessRule
 from airflow_provider_snowplow.archive.urls import parse_archive_url
 from airflow_provider_snowplow.aws.runners import run_async
@@ -50,6 +51,9 @@ class SnowplowManifestHook(AwsBaseHook):
             ``{"mode": "standard", "max_attempts": 8}`` is used.
         readiness: when a run of the archive counts as complete (marker, quiet period); the safe
             defaults of :class:`~airflow_provider_snowplow.archive.readiness.ReadinessRule` if None.
+        layout: how the archive's runs are laid out and when one is ready
+            (:func:`~airflow_provider_snowplow.archive.layouts.make_layout`); the enriched archive
+            with ``readiness`` if None.
     """
 
     hook_name = "Snowplow load manifest"
@@ -62,6 +66,7 @@ class SnowplowManifestHook(AwsBaseHook):
         verify: bool | str | None = None,
         config: Config | dict[str, Any] | None = None,
         readiness: ReadinessRule | None = None,
+        layout: Layout | None = None,
     ) -> None:
         super().__init__(
             aws_conn_id=aws_conn_id,
@@ -72,6 +77,7 @@ class SnowplowManifestHook(AwsBaseHook):
         )
         self.table_name = table_name
         self.readiness = readiness or ReadinessRule()
+        self.layout = layout or EnrichedArchive(self.readiness)
 
     @property
     def config(self) -> Config:
@@ -94,7 +100,9 @@ class SnowplowManifestHook(AwsBaseHook):
     @cached_property
     def manifest(self) -> LoadManifest:
         """The core object, with this connection's boto3 clients."""
-        return LoadManifest(self.s3_hook.conn, self.conn, self.table_name, readiness=self.readiness)
+        return LoadManifest(
+            self.s3_hook.conn, self.conn, self.table_name, readiness=self.readiness, layout=self.layout
+        )
 
     def create_manifest_table(self, billing_mode: BillingMode = "PAY_PER_REQUEST") -> dict[str, Any]:
         """Create the table if it is missing and wait until it is ACTIVE (idempotent)."""
@@ -115,7 +123,9 @@ class SnowplowManifestHook(AwsBaseHook):
     ) -> RunDiscovery:
         """:meth:`find_pending_runs` with aiobotocore clients, for triggers."""
         archive = parse_archive_url(archive_url)
-        plan = find_pending_runs(archive, self.table_name, now, max_runs, readiness=self.readiness)
+        plan = find_pending_runs(
+            archive, self.table_name, now, max_runs, readiness=self.readiness, layout=self.layout
+        )
         async with contextlib.AsyncExitStack() as stack:
             clients = {
                 "dynamodb": await stack.enter_async_context(await self.get_async_conn()),  # type: ignore[no-untyped-call]
@@ -166,6 +176,14 @@ class SnowplowManifestHook(AwsBaseHook):
             RunChangedError: the run is not complete, or changed; the message says how.
         """
         return self.manifest.confirm_ready(archive_url, run_id, since)
+
+    def read_seal(self, archive_url: str, run_id: str) -> dict[str, Any]:
+        """The ``data`` of a transformer run's ``shredding_complete.json``: types, count, timestamps.
+
+        Raises:
+            RunInputError: the run has no seal, or it is not a ``shredding_complete`` message.
+        """
+        return self.manifest.read_seal(archive_url, run_id)
 
     def verify_loaded_runs(self, archive_url: str, since: datetime | None = None) -> Verification:
         """Which loaded runs of the archive changed after loading (their records against S3 now)."""

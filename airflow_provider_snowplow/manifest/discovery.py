@@ -12,19 +12,31 @@ calls plus N ``GetItem`` plus N storage-class calls):
   :mod:`~airflow_provider_snowplow.archive.readiness` rule) and whether it is in Glacier. These
   listings run concurrently, at most ``concurrency`` in flight, and only as many as are still
   needed: a run that turns out not ready or archived costs its listing, nothing more.
+
+That is the cost for folder layouts; a time-window layout (``s3-loader``) is found from the
+manifest's newest recorded window instead, at a cost independent of the archive's age: see
+:mod:`~airflow_provider_snowplow.manifest.windows`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from airflow_provider_snowplow.archive.contents import RunContents
-from airflow_provider_snowplow.archive.listing import list_run_contents, list_run_ids
+from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout, WindowLayout
+from airflow_provider_snowplow.archive.listing import list_run_contents
 from airflow_provider_snowplow.archive.readiness import Readiness, ReadinessRule
 from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.aws.plans import Plan, concurrently
 from airflow_provider_snowplow.manifest.items import SKIPPED, Claim
-from airflow_provider_snowplow.manifest.reads import BATCH_GET_KEYS, ManifestRead, read_claims, read_records
+from airflow_provider_snowplow.manifest.reads import (
+    BATCH_GET_KEYS,
+    ManifestRead,
+    ManifestView,
+    read_claims,
+    read_records,
+)
+from airflow_provider_snowplow.manifest.windows import list_window_runs, probe_start, read_window_manifest
 
 # Listings in flight at once: botocore's default connection pool size, so none waits for a socket.
 DEFAULT_CONCURRENCY = 10
@@ -87,6 +99,7 @@ def find_pending_runs(
     how: ManifestRead = "auto",
     readiness: ReadinessRule | None = None,
     concurrency: int = DEFAULT_CONCURRENCY,
+    layout: Layout | None = None,
 ) -> Plan[RunDiscovery]:
     """The runs of ``archive`` that are neither recorded, claimed by a live owner, archived nor incomplete.
 
@@ -98,9 +111,13 @@ def find_pending_runs(
         how: force ``"scan"`` or ``"batch_get"``; ``"auto"`` picks the cheaper.
         readiness: when a run counts as complete; the safe defaults of :class:`ReadinessRule` if None.
         concurrency: per-run listings in flight at once.
+        layout: how runs are laid out and when one is ready; ``enriched-archive`` with
+            ``readiness`` if None.
     """
-    rule = readiness or ReadinessRule()
-    run_ids = yield from list_run_ids(archive)
+    rule = layout or EnrichedArchive(readiness)
+    if isinstance(rule, WindowLayout):
+        return (yield from _find_window_runs(archive, table_name, now, max_runs, rule))
+    run_ids = yield from rule.list_runs(archive)
     manifest = yield from read_records(table_name, run_ids, how)
     statuses = list(manifest.statuses.values())
     skipped = statuses.count(SKIPPED)
@@ -131,7 +148,7 @@ def find_pending_runs(
                     claimed.append(claim)
                 else:
                     wave.append(run_id)
-            listings = [list_run_contents(archive.bucket, run_id) for run_id in wave]
+            listings = [list_run_contents(archive.bucket, r, rule.objects_prefix(r)) for r in wave]
             contents: list[RunContents] = yield from concurrently(listings, concurrency)
             for run in contents:
                 verdict = rule.check(run, now)
@@ -152,3 +169,38 @@ def find_pending_runs(
         manifest_read=manifest.how,
         not_ready=not_ready,
     )
+
+
+def _find_window_runs(
+    archive: S3Url, table_name: str, now: float, max_runs: int | None, layout: WindowLayout
+) -> Plan[RunDiscovery]:
+    """:func:`find_pending_runs` for a time-window layout: probe, list from the watermark, judge."""
+    view = ManifestView("batch_get", frozenset())
+    start_after = yield from probe_start(archive, table_name, now, layout, view)
+    enough = None if max_runs is None else max_runs + len(view.statuses)
+    runs, cut = yield from list_window_runs(archive, layout, start_after, enough)
+    yield from read_window_manifest(table_name, view, [run.run_id for run in runs])
+    found = RunDiscovery(pending=[], run_count=len(runs), manifest_read=view.how)
+    for run in runs:
+        status = view.statuses.get(run.run_id)
+        claim = view.claims.get(run.run_id)
+        verdict = layout.check(run, now)
+        if status is not None:
+            found = _count(found, status)
+        elif claim is not None and claim.is_live(now):
+            found.claimed.append(claim)
+        elif run.archived:
+            found.archived.append(run.run_id)
+        elif not verdict.ready:
+            found.not_ready.append(NotReadyRun(run.run_id, verdict.age_seconds, verdict.waiting_for))
+        elif max_runs is not None and len(found.pending) >= max_runs:
+            cut = True
+        else:
+            found.pending.append(run.run_id)
+    return replace(found, more_pending=cut)
+
+
+def _count(found: RunDiscovery, status: str) -> RunDiscovery:
+    if status == SKIPPED:
+        return replace(found, skipped=found.skipped + 1)
+    return replace(found, loaded=found.loaded + 1)

@@ -20,8 +20,8 @@ from datetime import datetime
 from typing import Literal
 
 from airflow_provider_snowplow.archive.contents import Fingerprint, RunContents
-from airflow_provider_snowplow.archive.listing import list_run_contents, list_run_ids
-from airflow_provider_snowplow.archive.run_ids import run_timestamp
+from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout
+from airflow_provider_snowplow.archive.listing import list_run_contents
 from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.aws.plans import Plan, concurrently
 from airflow_provider_snowplow.manifest.discovery import DEFAULT_CONCURRENCY
@@ -129,6 +129,7 @@ def verify_loaded_runs(
     since: datetime | None = None,
     how: ManifestRead = "auto",
     concurrency: int = DEFAULT_CONCURRENCY,
+    layout: Layout | None = None,
 ) -> Plan[Verification]:
     """Compare every loaded run of ``archive`` (with a folder time at or after ``since``) with S3 now.
 
@@ -138,15 +139,17 @@ def verify_loaded_runs(
         since: naive UTC; only runs whose folder time is not earlier are checked (None: all).
         how: how to read the manifest, as for discovery.
         concurrency: run listings in flight at once.
+        layout: the archive's run layout (the enriched archive if None).
     """
-    run_ids = yield from list_run_ids(archive)
+    layout = layout or EnrichedArchive()
+    run_ids = yield from layout.list_runs(archive)
     if since is not None:
-        run_ids = [r for r in run_ids if (stamp := run_timestamp(r)) is not None and stamp >= since]
+        run_ids = [r for r in run_ids if (stamp := layout.run_time(r)) is not None and stamp >= since]
     view = yield from read_records(table_name, run_ids, how, keep_records=True)
     records = view.records or {}
     loaded = [records[r] for r in run_ids if r in records and records[r].status == LOADED]
     known = [record for record in loaded if record.fingerprint is not None]
-    listings = [list_run_contents(archive.bucket, record.run_id) for record in known]
+    listings = [list_run_contents(archive.bucket, r.run_id, layout.objects_prefix(r.run_id)) for r in known]
     contents = yield from concurrently(listings, concurrency)
     now = dict(zip((record.run_id for record in known), contents, strict=True))
     return Verification(str(archive), [compare(record, now.get(record.run_id)) for record in loaded])

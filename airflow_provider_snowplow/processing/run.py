@@ -31,9 +31,9 @@ from typing import IO, Any, cast
 
 from airflow_provider_snowplow.archive.confirm import confirm_ready
 from airflow_provider_snowplow.archive.contents import RunObject, signatures_json
+from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout
 from airflow_provider_snowplow.archive.listing import list_part_objects
 from airflow_provider_snowplow.archive.readiness import ReadinessRule
-from airflow_provider_snowplow.archive.run_ids import validate_run_id
 from airflow_provider_snowplow.archive.urls import S3Url, parse_archive_url, parse_output_url
 from airflow_provider_snowplow.aws.plans import AwsCall, call_once
 from airflow_provider_snowplow.aws.runners import run_sync
@@ -77,8 +77,14 @@ class RunOutput:
         return data
 
 
-def output_folder(output: S3Url, run_id: str) -> str:
-    """``<output prefix><run folder>/``: run ``a/b/run=X/`` lands in ``<output>run=X/``."""
+def output_folder(output: S3Url, run_id: str, archive_prefix: str = "") -> str:
+    """``<output prefix><run id relative to the archive>``: run ``a/b/run=X/`` of ``a/b/`` lands in ``<output>run=X/``.
+
+    An S3 Loader partition keeps its whole path (``date=2026-11-30/hour=10/``), so two days' ``hour=10``
+    never meet; a run outside ``archive_prefix`` keeps its last folder name.
+    """
+    if archive_prefix and run_id.startswith(archive_prefix):
+        return output.prefix + run_id[len(archive_prefix) :]
     return output.prefix + run_id.rstrip("/").rpartition("/")[2] + "/"
 
 
@@ -89,6 +95,7 @@ def process_run(
     output_url: str,
     add_geolocation_data: bool = True,
     readiness: ReadinessRule | None = None,
+    layout: Layout | None = None,
 ) -> RunOutput:
     """Transform every part file of the run and write good events and bad rows as gzip JSON Lines.
 
@@ -107,13 +114,16 @@ def process_run(
     """
     archive = parse_archive_url(archive_url)
     output = parse_output_url(output_url)
-    run_id = validate_run_id(snowplow_run_id)
-    folder = output_folder(output, run_id)
+    layout = layout or EnrichedArchive(readiness)
+    run_id = layout.validate_run_id(snowplow_run_id)
+    folder = output_folder(output, run_id, archive.prefix)
     result = RunOutput(snowplow_run_id=run_id, output_url=f"s3://{output.bucket}/{folder}")
     clients = {"s3": s3_client}
-    parts = run_sync(list_part_objects(archive.bucket, run_id), clients)
+    parts = run_sync(list_part_objects(archive.bucket, run_id, layout.objects_prefix(run_id)), clients)
     for obj in parts:
-        name = obj["Key"][len(run_id) :].replace("/", "_").removesuffix(".gz")
+        key = obj["Key"]
+        name = (key[len(run_id) :] if key.startswith(run_id) else key.rpartition("/")[2]).replace("/", "_")
+        name = name.removesuffix(".gz")
         where = f"object {obj['Key']!r} in bucket {archive.bucket!r}"
         get = AwsCall("s3", "get_object", {"Bucket": archive.bucket, "Key": obj["Key"]}, where)
         body = run_sync(call_once(get), clients)["Body"]
@@ -129,9 +139,7 @@ def process_run(
             if counts.bad:
                 result.bad_keys.append(_upload(clients, output.bucket, f"{folder}bad/{name}.jsonl.gz", bad))
     read = [RunObject.from_listing(obj).signature for obj in parts]
-    confirmed = run_sync(
-        confirm_ready(archive.bucket, run_id, readiness or ReadinessRule(), time.time(), read), clients
-    )
+    confirmed = run_sync(confirm_ready(archive.bucket, run_id, layout, time.time(), read), clients)
     result.input_objects, result.digest = signatures_json(read), confirmed.fingerprint().digest
     summary = io.BytesIO(json.dumps(result.to_dict(), indent=2).encode())
     _upload(clients, output.bucket, folder + SUCCESS_MARKER, summary, content_type="application/json")
