@@ -111,6 +111,7 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
                 self.output_url,
                 self.add_geolocation_data,
                 self.readiness,
+                self.run_layout,
             )
             counts = result.counts
             self.log.info(

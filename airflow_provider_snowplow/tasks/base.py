@@ -15,6 +15,15 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from airflow_provider_snowplow.archive.layouts import (
+    DEFAULT_GRACE_SECONDS,
+    DEFAULT_LAYOUT,
+    Layout,
+    PartitionFormat,
+    check_layout_name,
+    make_layout,
+)
+from airflow_provider_snowplow.archive.layouts.s3_loader import check_grace_seconds
 from airflow_provider_snowplow.archive.readiness import (
     DEFAULT_MARKER,
     DEFAULT_SETTLE_SECONDS,
@@ -107,6 +116,10 @@ CONNECTION: tuple[Argument, ...] = (
 READINESS: tuple[Argument, ...] = (
     Argument("ready_marker", check_marker, converts=True),
     Argument("settle_seconds", check_settle_seconds, converts=True),
+    # The run layout: see airflow_provider_snowplow.archive.layouts.
+    Argument("layout", check_layout_name),
+    Argument("partition_format", lambda value: value and PartitionFormat.parse(value)),
+    Argument("grace_seconds", check_grace_seconds, converts=True),
 )
 
 
@@ -130,6 +143,10 @@ class SnowplowManifestTaskMixin:
             to the folder; ``None`` or ``""`` for none (templated). Default ``_SUCCESS``.
         settle_seconds: how old a run's newest object must be before the run counts as complete
             (templated). Default 900. See :mod:`airflow_provider_snowplow.archive.readiness`.
+        layout: ``enriched-archive`` (default), ``transformer-output`` or ``s3-loader`` (templated);
+            see :mod:`airflow_provider_snowplow.archive.layouts`.
+        partition_format: ``s3-loader``: S3 Loader's ``partitionFormat``; None for flat output (templated).
+        grace_seconds: ``s3-loader``: seconds after a window ends before its run is ready (templated).
     """
 
     arguments: ClassVar[tuple[Argument, ...]] = (*CONNECTION, *READINESS)
@@ -143,6 +160,9 @@ class SnowplowManifestTaskMixin:
         region_name: str | None = None,
         ready_marker: str | None = DEFAULT_MARKER,
         settle_seconds: float | str = DEFAULT_SETTLE_SECONDS,
+        layout: str = DEFAULT_LAYOUT,
+        partition_format: str | None = None,
+        grace_seconds: float | str = DEFAULT_GRACE_SECONDS,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -151,6 +171,9 @@ class SnowplowManifestTaskMixin:
         self.region_name = region_name
         self.ready_marker = ready_marker
         self.settle_seconds = settle_seconds
+        self.layout = layout
+        self.partition_format = partition_format
+        self.grace_seconds = grace_seconds
 
     def check_literal_arguments(self) -> None:
         """Check what is known when the DAG file is parsed; call at the end of ``__init__``."""
@@ -187,9 +210,17 @@ class SnowplowManifestTaskMixin:
             aws_conn_id=self.aws_conn_id,
             region_name=self.region_name,
             readiness=self.readiness,
+            layout=self.run_layout,
         )
 
     @property
     def readiness(self) -> ReadinessRule:
         """The readiness rule of this task's arguments (as rendered, once checked)."""
         return ReadinessRule(check_marker(self.ready_marker), check_settle_seconds(self.settle_seconds))
+
+    @property
+    def run_layout(self) -> Layout:
+        """The run layout of this task's arguments (as rendered, once checked)."""
+        return make_layout(
+            self.layout, self.readiness, self.partition_format, check_grace_seconds(self.grace_seconds)
+        )
