@@ -13,6 +13,7 @@ from typing import Any
 from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowSensorTimeout
 
+from airflow_provider_snowplow.archive.layouts import Layout
 from airflow_provider_snowplow.archive.readiness import ReadinessRule
 from airflow_provider_snowplow.errors import SnowplowProviderError
 from airflow_provider_snowplow.manifest.discovery import RunDiscovery
@@ -115,6 +116,9 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
                 region_name=self.region_name,
                 ready_marker=self.readiness.marker,
                 settle_seconds=self.readiness.settle_seconds,
+                layout=self.layout,
+                partition_format=self.partition_format,
+                grace_seconds=float(self.grace_seconds),
                 poke_interval=self.poke_interval,
                 end_time=time.time() + self.timeout,
             ),
@@ -149,7 +153,7 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
         )
         for claim in found.claimed:
             self.log.info("Run %s is being processed by %s", claim.run_id, claim.owner)
-        log_not_ready(self.log, found, self.readiness)
+        log_not_ready(self.log, found, self.run_layout)
         if found.archived:
             self.log.warning(
                 "%d run(s) are in GLACIER/DEEP_ARCHIVE and cannot be loaded until restored: %s",
@@ -158,7 +162,7 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
             )
 
 
-def log_not_ready(log: Any, found: RunDiscovery, rule: ReadinessRule) -> None:
+def log_not_ready(log: Any, found: RunDiscovery, rule: ReadinessRule | Layout) -> None:
     """One line per run that is not complete yet: its age and what it waits for (poke and trigger)."""
     for run in found.not_ready:
         log.info("Run not ready (%s): %s", rule.describe(), run.describe())

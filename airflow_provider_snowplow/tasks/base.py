@@ -23,7 +23,6 @@ from airflow_provider_snowplow.archive.layouts import (
     check_layout_name,
     make_layout,
 )
-from airflow_provider_snowplow.archive.layouts.s3_loader import check_grace_seconds
 from airflow_provider_snowplow.archive.readiness import (
     DEFAULT_MARKER,
     DEFAULT_SETTLE_SECONDS,
@@ -31,7 +30,6 @@ from airflow_provider_snowplow.archive.readiness import (
     check_marker,
     check_settle_seconds,
 )
-from airflow_provider_snowplow.archive.run_ids import validate_run_id
 from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_output_url
 from airflow_provider_snowplow.errors import SnowplowProviderError
 from airflow_provider_snowplow.manifest.table import validate_table_name
@@ -104,7 +102,8 @@ def boolean(value: object) -> bool:
     raise ValueError(f"must be true or false, got {value!r}")
 
 
-SNOWPLOW_RUN_ID = Argument("snowplow_run_id", validate_run_id)
+# A run id's shape depends on the task's layout: SnowplowManifestTaskMixin checks it against that.
+SNOWPLOW_RUN_ID = Argument("snowplow_run_id")
 ARCHIVE_URL = Argument("archive_url", parse_archive_url)
 OUTPUT_URL = Argument("output_url", parse_output_url)
 CONNECTION: tuple[Argument, ...] = (
@@ -119,7 +118,7 @@ READINESS: tuple[Argument, ...] = (
     # The run layout: see airflow_provider_snowplow.archive.layouts.
     Argument("layout", check_layout_name),
     Argument("partition_format", lambda value: value and PartitionFormat.parse(value)),
-    Argument("grace_seconds", check_grace_seconds, converts=True),
+    Argument("grace_seconds", check_settle_seconds, converts=True),
 )
 
 
@@ -181,6 +180,11 @@ class SnowplowManifestTaskMixin:
             value = getattr(self, argument.name)
             if argument.check is not None and _is_literal(value):
                 self._checked(argument, value)
+        layout_known = all(
+            _is_literal(getattr(self, a.name)) or getattr(self, a.name) is None for a in READINESS
+        )
+        if layout_known and _is_literal(getattr(self, SNOWPLOW_RUN_ID.name, None)):
+            self._check_run_id()
 
     def check_arguments(self) -> None:
         """Check every argument as rendered, and keep each as its check returns it."""
@@ -189,6 +193,15 @@ class SnowplowManifestTaskMixin:
                 checked = self._checked(argument, getattr(self, argument.name))
                 if argument.converts:
                     setattr(self, argument.name, checked)
+        if SNOWPLOW_RUN_ID in self.arguments:
+            self._check_run_id()
+
+    def _check_run_id(self) -> None:
+        """``snowplow_run_id`` against the run ids of the task's layout."""
+        layout = self.run_layout
+        self._checked(
+            Argument(SNOWPLOW_RUN_ID.name, layout.validate_run_id), getattr(self, SNOWPLOW_RUN_ID.name)
+        )
 
     def _checked(self, argument: Argument, value: object) -> Any:
         """``argument.check(value)``, its error prefixed with the task (and argument) it is about."""
@@ -222,5 +235,5 @@ class SnowplowManifestTaskMixin:
     def run_layout(self) -> Layout:
         """The run layout of this task's arguments (as rendered, once checked)."""
         return make_layout(
-            self.layout, self.readiness, self.partition_format, check_grace_seconds(self.grace_seconds)
+            self.layout, self.readiness, self.partition_format, check_settle_seconds(self.grace_seconds)
         )

@@ -14,6 +14,7 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from airflow_provider_snowplow.archive.layouts import DEFAULT_GRACE_SECONDS, DEFAULT_LAYOUT, make_layout
 from airflow_provider_snowplow.archive.readiness import DEFAULT_MARKER, DEFAULT_SETTLE_SECONDS, ReadinessRule
 from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
 from airflow_provider_snowplow.sensors.pending_runs import log_not_ready
@@ -30,6 +31,8 @@ class SnowplowPendingRunTrigger(BaseTrigger):
         region_name: overrides the connection's region.
         ready_marker: the object a run folder must hold to count as complete (None: none).
         settle_seconds: how old a run's newest object must be, in seconds.
+        layout: the run layout's name; ``partition_format`` and ``grace_seconds`` are its
+            ``s3-loader`` options (see :func:`~airflow_provider_snowplow.archive.layouts.make_layout`).
         poke_interval: seconds between discoveries.
         end_time: epoch seconds after which the trigger gives up with a ``timeout`` event; the
             scheduler enforces the sensor's timeout too, this also holds where no scheduler runs
@@ -48,6 +51,9 @@ class SnowplowPendingRunTrigger(BaseTrigger):
         "region_name",
         "ready_marker",
         "settle_seconds",
+        "layout",
+        "partition_format",
+        "grace_seconds",
         "poke_interval",
         "end_time",
     )
@@ -63,12 +69,16 @@ class SnowplowPendingRunTrigger(BaseTrigger):
         settle_seconds: float = DEFAULT_SETTLE_SECONDS,
         poke_interval: float = 60.0,
         end_time: float | None = None,
+        layout: str = DEFAULT_LAYOUT,
+        partition_format: str | None = None,
+        grace_seconds: float = DEFAULT_GRACE_SECONDS,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.archive_url, self.table_name, self.max_runs = archive_url, table_name, max_runs
         self.aws_conn_id, self.region_name = aws_conn_id, region_name
         self.ready_marker, self.settle_seconds = ready_marker, settle_seconds
         self.poke_interval, self.end_time = poke_interval, end_time
+        self.layout, self.partition_format, self.grace_seconds = layout, partition_format, grace_seconds
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         classpath = f"{type(self).__module__}.{type(self).__qualname__}"
@@ -76,8 +86,13 @@ class SnowplowPendingRunTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         rule = ReadinessRule(self.ready_marker, self.settle_seconds)
+        layout = make_layout(self.layout, rule, self.partition_format, self.grace_seconds)
         hook = SnowplowManifestHook(
-            self.table_name, aws_conn_id=self.aws_conn_id, region_name=self.region_name, readiness=rule
+            self.table_name,
+            aws_conn_id=self.aws_conn_id,
+            region_name=self.region_name,
+            readiness=rule,
+            layout=layout,
         )
         while True:
             try:
@@ -101,7 +116,7 @@ class SnowplowPendingRunTrigger(BaseTrigger):
                 len(found.not_ready),
                 self.poke_interval,
             )
-            log_not_ready(self.log, found, rule)
+            log_not_ready(self.log, found, layout)
             await asyncio.sleep(self.poke_interval)
 
 

@@ -111,6 +111,9 @@ def test_trigger_serializes_to_what_rebuilds_it() -> None:
         settle_seconds=30.0,
         poke_interval=5,
         end_time=9.5,
+        layout="s3-loader",
+        partition_format="{yyyy}/{MM}/{dd}/{HH}",
+        grace_seconds=120.0,
     )
     classpath, kwargs = trigger.serialize()
     assert classpath == "airflow_provider_snowplow.triggers.pending_runs.SnowplowPendingRunTrigger"
@@ -124,6 +127,9 @@ def test_trigger_serializes_to_what_rebuilds_it() -> None:
         "region_name": "eu-west-1",
         "ready_marker": None,
         "settle_seconds": 30.0,
+        "layout": "s3-loader",
+        "partition_format": "{yyyy}/{MM}/{dd}/{HH}",
+        "grace_seconds": 120.0,
         "poke_interval": 5,
         "end_time": 9.5,
     }

@@ -25,7 +25,7 @@ from airflow_provider_snowplow.archive.contents import RunContents
 from airflow_provider_snowplow.archive.layouts.base import Layout
 from airflow_provider_snowplow.archive.listing import list_folders
 from airflow_provider_snowplow.archive.readiness import Readiness, ReadinessRule
-from airflow_provider_snowplow.archive.run_ids import run_timestamp
+from airflow_provider_snowplow.archive.run_ids import run_timestamp, validate_run_id
 from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.aws.plans import Plan
 
@@ -73,6 +73,10 @@ class EnrichedArchive(FolderLayout):
 
     def run_time(self, run_id: str) -> datetime | None:
         return run_timestamp(run_id)
+
+    def validate_run_id(self, run_id: str) -> str:
+        """As Snowplow's SDKs expect: see :func:`~airflow_provider_snowplow.archive.run_ids.validate_run_id`."""
+        return validate_run_id(run_id)
 
 
 class TransformerOutput(FolderLayout):

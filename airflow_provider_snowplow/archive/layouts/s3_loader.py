@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from airflow_provider_snowplow.archive.layouts.base import WindowLayout
+from airflow_provider_snowplow.archive.readiness import check_settle_seconds
 from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.aws.pagination import S3_LISTING, paginate
 from airflow_provider_snowplow.aws.plans import AwsCall, Plan
@@ -113,21 +114,6 @@ class PartitionFormat:
         return _time_of(match.groups()) if match else None
 
 
-def check_grace_seconds(value: object) -> float:
-    """A grace setting: seconds, zero or more; rendered templates arrive as strings.
-
-    Raises:
-        LayoutError: the value is not such a number.
-    """
-    try:
-        seconds = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        seconds = -1.0
-    if isinstance(value, bool) or not seconds >= 0 or seconds == float("inf"):
-        raise LayoutError(f"grace must be a number of seconds, zero or more, got {value!r}")
-    return seconds
-
-
 class S3LoaderLayout(WindowLayout):
     """S3 Loader output: runs are partitions of ``partition_format``, or hours of a flat prefix.
 
@@ -137,7 +123,8 @@ class S3LoaderLayout(WindowLayout):
         filename_prefix: the loader's ``filenamePrefix`` (flat layout only: it starts each run id).
 
     Raises:
-        LayoutError: a format or grace that cannot work.
+        LayoutError: a format that cannot work.
+        ValueError: a grace that is not seconds, starting ``must ...``.
     """
 
     name = "s3-loader"
@@ -155,7 +142,7 @@ class S3LoaderLayout(WindowLayout):
         self.filename_prefix = filename_prefix
         self.format = PartitionFormat.parse(partition_format) if partition_format else None
         self.window = self.format.window if self.format else timedelta(hours=1)
-        self.grace_seconds = check_grace_seconds(grace_seconds)
+        self.grace_seconds = check_settle_seconds(grace_seconds)
         self.example = (
             "enriched/" + self.format.render(datetime(2026, 11, 30, 10))
             if self.format
