@@ -23,8 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from airflow_provider_snowplow.archive.contents import RunContents
-from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout, WindowLayout
-from airflow_provider_snowplow.archive.listing import list_run_contents
+from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout, WindowLayout, no_runs_error
+from airflow_provider_snowplow.archive.listing import list_folders, list_run_contents
 from airflow_provider_snowplow.archive.readiness import Readiness, ReadinessRule
 from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.aws.plans import Plan, concurrently
@@ -113,11 +113,18 @@ def find_pending_runs(
         concurrency: per-run listings in flight at once.
         layout: how runs are laid out and when one is ready; ``enriched-archive`` with
             ``readiness`` if None.
+
+    Raises:
+        LayoutError: the prefix holds folders or objects but no run of ``layout`` (the message
+            names the layout they look like, if any).
     """
     rule = layout or EnrichedArchive(readiness)
     if isinstance(rule, WindowLayout):
         return (yield from _find_window_runs(archive, table_name, now, max_runs, rule))
-    run_ids = yield from rule.list_runs(archive)
+    folders = yield from list_folders(archive)
+    run_ids = rule.sort(folders)
+    if folders and not run_ids:
+        raise no_runs_error(rule, archive, folders)
     manifest = yield from read_records(table_name, run_ids, how)
     statuses = list(manifest.statuses.values())
     skipped = statuses.count(SKIPPED)

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from airflow_provider_snowplow.archive.contents import RunContents, RunObject
-from airflow_provider_snowplow.archive.layouts import WindowLayout
+from airflow_provider_snowplow.archive.layouts import WindowLayout, no_runs_error
 from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.aws.pagination import S3_LISTING, paginate
 from airflow_provider_snowplow.aws.plans import AwsCall, Plan, call_once
@@ -115,11 +115,18 @@ def read_window_manifest(table_name: str, view: ManifestView, run_ids: list[str]
 
 
 def _oldest_window(archive: S3Url, layout: WindowLayout) -> Plan[datetime | None]:
-    """The window of the archive's first run, from one page of its first keys (None: no run)."""
+    """The window of the archive's first run, from one page of its first keys (None: no object).
+
+    Raises:
+        LayoutError: the archive's first objects belong to no run of ``layout``.
+    """
     params = {"Bucket": archive.bucket, "Prefix": archive.prefix, "MaxKeys": 1000}
     page = yield from call_once(AwsCall("s3", "list_objects_v2", params, f"archive {archive}"))
-    for entry in page.get("Contents", []):
-        run_id = layout.run_of_key(archive, entry["Key"])
+    keys = [entry["Key"] for entry in page.get("Contents", [])]
+    for key in keys:
+        run_id = layout.run_of_key(archive, key)
         if run_id is not None:
             return layout.run_time(run_id)
+    if keys:
+        raise no_runs_error(layout, archive, keys)
     return None

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 import pytest
 
 from airflow_provider_snowplow.archive.layouts import make_layout
-from airflow_provider_snowplow.errors import RunIdError
+from airflow_provider_snowplow.errors import LayoutError, RunIdError
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.processing.run import process_run
 from airflow_provider_snowplow.testing.events import valid_lines
@@ -171,3 +171,18 @@ def test_run_ids_of_another_layout_are_refused_in_one_line(s3, dynamodb, table) 
     manifest = LoadManifest(s3, dynamodb, table, layout=make_layout("s3-loader", partition_format=HOURLY))
     with pytest.raises(RunIdError, match=r"not a run id of the s3-loader layout.*date=2026-11-30/hour=10/"):
         manifest.get_record("enriched/archive/run=2017-04-07-10-00-00/")
+
+
+def test_a_prefix_of_another_layout_is_one_line_naming_it(s3, dynamodb, table, loader_hours) -> None:  # type: ignore[no-untyped-def]
+    transformer_run(s3, "2026-11-30-10-10-00", sealed=True)
+    enriched = LoadManifest(s3, dynamodb, table)
+    with pytest.raises(
+        LayoutError, match=r"no run of the enriched-archive layout.*set the layout to 'transformer-output'"
+    ):
+        enriched.find_pending_runs(TRANSFORMED_URL)
+    flat = loader_manifest(s3, dynamodb, table, at(12))
+    with pytest.raises(
+        LayoutError, match=r"no run of the s3-loader layout.*look like s3-loader output with other options"
+    ) as raised:
+        flat.find_pending_runs(LOADER_URL)
+    assert "\n" not in str(raised.value)

@@ -14,6 +14,8 @@ receive them; :data:`LAYOUT_NAMES` lists the names.
 
 from __future__ import annotations
 
+import re
+
 from airflow_provider_snowplow.archive.layouts.base import Layout, WindowLayout
 from airflow_provider_snowplow.archive.layouts.folders import SEAL, EnrichedArchive, TransformerOutput
 from airflow_provider_snowplow.archive.layouts.s3_loader import (
@@ -36,10 +38,13 @@ __all__ = [
     "TransformerOutput",
     "WindowLayout",
     "check_layout_name",
+    "layout_of",
     "make_layout",
+    "no_runs_error",
 ]
 
 DEFAULT_LAYOUT = EnrichedArchive.name
+_LOADER_NAME = re.compile(r".*\d{4}-\d{2}-\d{2}-\d{6}-[^/]*\.gz")
 LAYOUT_NAMES = (EnrichedArchive.name, TransformerOutput.name, S3LoaderLayout.name)
 
 
@@ -79,3 +84,34 @@ def make_layout(
     if name == S3LoaderLayout.name:
         return S3LoaderLayout(partition_format or None, grace_seconds, filename_prefix)
     return EnrichedArchive(readiness)
+
+
+def layout_of(keys: list[str]) -> str | None:
+    """The name of a layout whose runs show among these object keys or folder prefixes, if one does.
+
+    Folder layouts are recognised by any of the keys' folders; ``s3-loader`` by S3 Loader's object
+    names (``<filenamePrefix>yyyy-MM-dd-HHmmss-<uuid>.gz``), whatever its partition format.
+    """
+    folders = {key[: i + 1] for key in keys for i, ch in enumerate(key) if ch == "/"}
+    for layout in (EnrichedArchive(), TransformerOutput()):
+        if layout.sort(folders):
+            return layout.name
+    if any(_LOADER_NAME.fullmatch(key.rpartition("/")[2]) for key in keys):
+        return S3LoaderLayout.name
+    return None
+
+
+def no_runs_error(layout: Layout, archive: object, seen: list[str]) -> LayoutError:
+    """The one-line error for a prefix whose objects (``seen``) hold no run of ``layout``."""
+    other = layout_of(seen)
+    hint = ""
+    if other == layout.name:
+        hint = (
+            f"; its objects look like {other} output with other options (partition format, filename prefix)"
+        )
+    elif other:
+        hint = f"; it looks like {other} output: set the layout to {other!r}"
+    return LayoutError(
+        f"{archive} holds objects but no run of the {layout.name} layout (run ids look like "
+        f"{layout.example!r}){hint}"
+    )
