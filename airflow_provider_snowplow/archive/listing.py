@@ -17,10 +17,11 @@ from airflow_provider_snowplow.archive.contents import (
 from airflow_provider_snowplow.archive.run_ids import sort_run_ids
 from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.aws.pagination import S3_LISTING, paginate
-from airflow_provider_snowplow.aws.plans import AwsCall, Plan
+from airflow_provider_snowplow.aws.plans import AwsCall, Plan, call_once
 
 __all__ = [
     "ARCHIVED_STORAGE_CLASSES",
+    "first_keys",
     "is_part_file",
     "list_folders",
     "list_part_objects",
@@ -54,6 +55,15 @@ def list_folders(archive: S3Url) -> Plan[list[str]]:
         call, S3_LISTING, lambda page: prefixes.extend(f["Prefix"] for f in page.get("CommonPrefixes", []))
     )
     return prefixes
+
+
+def first_keys(archive: S3Url, count: int = 1000) -> Plan[list[str]]:
+    """The archive's first ``count`` object keys (at most 1,000: one request), in key order."""
+    params = {"Bucket": archive.bucket, "Prefix": archive.prefix, "MaxKeys": count}
+    page = yield from call_once(
+        AwsCall("s3", "list_objects_v2", params, f"bucket {archive.bucket!r} (archive {archive})")
+    )
+    return [str(entry["Key"]) for entry in page.get("Contents", [])]
 
 
 def list_run_contents(bucket: str, run_id: str, prefix: str | None = None) -> Plan[RunContents]:

@@ -42,7 +42,6 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from airflow_provider_snowplow.archive.run_ids import validate_run_id
 from airflow_provider_snowplow.archive.urls import ArchiveUrl, parse_archive_url
 from airflow_provider_snowplow.aws.plans import AwsCall
 from airflow_provider_snowplow.aws.runners import run_sync
@@ -55,7 +54,7 @@ from airflow_provider_snowplow.cli.connect import (
 from airflow_provider_snowplow.cli.definition import ExitCode
 from airflow_provider_snowplow.cli.terminal import Progress, confirm, observe
 from airflow_provider_snowplow.cli.verification import print_verification, verification_json
-from airflow_provider_snowplow.errors import ArchiveUrlError, RunIdError, SnowplowProviderError
+from airflow_provider_snowplow.errors import ArchiveUrlError, LayoutError, RunIdError, SnowplowProviderError
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.backfill import select_runs_to_skip
 from airflow_provider_snowplow.manifest.discovery import NotReadyRun, RunDiscovery, find_pending_runs
@@ -91,7 +90,7 @@ def run(handler: str, args: argparse.Namespace, front_end: FrontEnd) -> int:
     """Run the subcommand ``handler`` (its name with ``_`` for ``-``); returns the exit code."""
     try:
         return int(HANDLERS[handler](Invocation(args, front_end)))
-    except (UsageError, ArchiveUrlError, RunIdError) as exc:
+    except (UsageError, ArchiveUrlError, RunIdError, LayoutError) as exc:
         return _fail(exc, ExitCode.USAGE)
     except (SnowplowProviderError, ConnectionSetupError) as exc:
         return _fail(exc, ExitCode.AWS)
@@ -182,7 +181,7 @@ def pending(inv: Invocation) -> int:
 def verify(inv: Invocation) -> int:
     archive = parse_archive_url(inv.args.archive_url)
     manifest = inv.manifest
-    plan = verify_loaded_runs(archive, manifest.table_name, inv.args.since)
+    plan = verify_loaded_runs(archive, manifest.table_name, inv.args.since, layout=manifest.layout)
     with Progress("reading archive and manifest, listing loaded runs, AWS requests") as progress:
         found = run_sync(observe(plan, _counter(progress)), manifest.clients)
     if inv.args.json:
@@ -266,7 +265,7 @@ def skip(inv: Invocation) -> int:
 
 def _skip_before(inv: Invocation, archive: ArchiveUrl, before: datetime) -> int:
     manifest = inv.manifest
-    plan = select_runs_to_skip(archive, manifest.table_name, before, manifest.clock())
+    plan = select_runs_to_skip(archive, manifest.table_name, before, manifest.clock(), layout=manifest.layout)
     with Progress("reading archive and manifest, AWS requests") as progress:
         found = run_sync(observe(plan, _counter(progress)), manifest.clients)
     cut = before.isoformat(sep=" ")
@@ -296,7 +295,7 @@ def _skip_before(inv: Invocation, archive: ArchiveUrl, before: datetime) -> int:
 
 
 def release(inv: Invocation) -> int:
-    run_id = validate_run_id(inv.args.run_id)
+    run_id = inv.manifest.layout.validate_run_id(inv.args.run_id)
     claim = inv.manifest.get_claim(run_id)
     if claim is None:
         print(f"no claim on {run_id}")
@@ -331,7 +330,12 @@ def _discover(inv: Invocation, archive: ArchiveUrl, max_runs: int | None) -> Run
     """``LoadManifest.find_pending_runs``, with a progress counter of the AWS requests it makes."""
     manifest = inv.manifest
     plan = find_pending_runs(
-        archive, manifest.table_name, manifest.clock(), max_runs, readiness=manifest.readiness
+        archive,
+        manifest.table_name,
+        manifest.clock(),
+        max_runs,
+        readiness=manifest.readiness,
+        layout=manifest.layout,
     )
     with Progress("reading archive and manifest, AWS requests") as progress:
         return run_sync(observe(plan, _counter(progress)), manifest.clients)
@@ -343,7 +347,7 @@ def _counter(progress: Progress) -> Callable[[AwsCall], None]:
 
 def _run_ids(inv: Invocation) -> list[str]:
     """The named runs, all validated before anything is written; duplicates dropped."""
-    return [validate_run_id(run_id) for run_id in dict.fromkeys(inv.args.run_ids)]
+    return [inv.manifest.layout.validate_run_id(run_id) for run_id in dict.fromkeys(inv.args.run_ids)]
 
 
 def _aborted() -> int:

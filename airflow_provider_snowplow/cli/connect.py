@@ -14,6 +14,12 @@ import os
 import sys
 from typing import Any, Literal
 
+from airflow_provider_snowplow.archive.layouts import (
+    DEFAULT_GRACE_SECONDS,
+    DEFAULT_LAYOUT,
+    Layout,
+    make_layout,
+)
 from airflow_provider_snowplow.archive.readiness import ReadinessRule
 from airflow_provider_snowplow.errors import ManifestTableError, SnowplowProviderError
 from airflow_provider_snowplow.load_manifests import LoadManifest
@@ -68,6 +74,16 @@ def readiness(args: argparse.Namespace) -> ReadinessRule:
     return ReadinessRule(args.marker or None, args.settle)
 
 
+def layout(args: argparse.Namespace) -> Layout:
+    """The run layout of ``--layout``, ``--partition-format`` and ``--grace`` with the readiness rule."""
+    return make_layout(
+        getattr(args, "layout", DEFAULT_LAYOUT),
+        readiness(args),
+        getattr(args, "partition_format", None),
+        getattr(args, "grace", DEFAULT_GRACE_SECONDS),
+    )
+
+
 def open_manifest(args: argparse.Namespace, front_end: FrontEnd) -> LoadManifest:
     """The manifest the options point at.
 
@@ -78,8 +94,11 @@ def open_manifest(args: argparse.Namespace, front_end: FrontEnd) -> LoadManifest
     table = table_name(args)
     connection = conn_id(args, front_end)
     rule = readiness(args)
+    run_layout = layout(args)
     if connection is not None:
-        return _through_airflow(table, connection, args.region, rule, must_exist=bool(args.conn_id))
+        return _through_airflow(
+            table, connection, args.region, rule, run_layout, must_exist=bool(args.conn_id)
+        )
     import boto3
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError
@@ -94,11 +113,11 @@ def open_manifest(args: argparse.Namespace, front_end: FrontEnd) -> LoadManifest
     except BotoCoreError as exc:
         hint = " (pass --region or set AWS_DEFAULT_REGION)" if type(exc).__name__ == "NoRegionError" else ""
         raise ConnectionSetupError(f"cannot set up AWS clients: {exc}{hint}") from None
-    return LoadManifest(s3, dynamodb, table, readiness=rule)
+    return LoadManifest(s3, dynamodb, table, readiness=rule, layout=run_layout)
 
 
 def _through_airflow(
-    table: str, connection: str, region: str | None, rule: ReadinessRule, must_exist: bool
+    table: str, connection: str, region: str | None, rule: ReadinessRule, run_layout: Layout, must_exist: bool
 ) -> LoadManifest:
     """The hook's clients. A connection named with --conn-id must exist: the Amazon provider would
     otherwise fall back to boto3's default credentials, silently reaching another account."""
@@ -113,7 +132,7 @@ def _through_airflow(
     # Airflow's structlog loggers bind to sys.stdout when first used, as the connection's are here.
     with contextlib.redirect_stdout(sys.stderr):
         hook = SnowplowManifestHook(
-            table_name=table, aws_conn_id=connection, region_name=region, readiness=rule
+            table_name=table, aws_conn_id=connection, region_name=region, readiness=rule, layout=run_layout
         )
         try:
             if must_exist:

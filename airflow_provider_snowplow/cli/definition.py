@@ -18,6 +18,12 @@ from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
 
+from airflow_provider_snowplow.archive.layouts import (
+    DEFAULT_GRACE_SECONDS,
+    DEFAULT_LAYOUT,
+    LAYOUT_NAMES,
+    PartitionFormat,
+)
 from airflow_provider_snowplow.archive.readiness import (
     DEFAULT_MARKER,
     DEFAULT_SETTLE_SECONDS,
@@ -25,6 +31,7 @@ from airflow_provider_snowplow.archive.readiness import (
     check_settle_seconds,
 )
 from airflow_provider_snowplow.archive.run_ids import RUN_TIMESTAMP_FORMAT
+from airflow_provider_snowplow.errors import LayoutError
 
 
 class ExitCode(IntEnum):
@@ -78,6 +85,22 @@ def settle_seconds(value: str) -> float:
         return check_settle_seconds(value)
     except ValueError as invalid:
         raise argparse.ArgumentTypeError(f"--settle {invalid}") from None
+
+
+def partition_format(value: str) -> str:
+    """A ``--partition-format`` value: S3 Loader's ``partitionFormat`` with time tokens in order."""
+    try:
+        return PartitionFormat.parse(value).text
+    except LayoutError as exc:
+        raise argparse.ArgumentTypeError(f"--partition-format: {exc}") from None
+
+
+def grace_seconds(value: str) -> float:
+    """A ``--grace`` value: seconds, zero or more."""
+    try:
+        return check_settle_seconds(value)
+    except ValueError as invalid:
+        raise argparse.ArgumentTypeError(f"--grace {invalid}") from None
 
 
 def positive_int(value: str) -> int:
@@ -159,6 +182,23 @@ READINESS = (
         {"metavar": "SECONDS", "type": settle_seconds, "default": DEFAULT_SETTLE_SECONDS, "dest": "settle"},
     ),
 )
+LAYOUT = (
+    Option(
+        ("--layout",),
+        "how the archive's runs are laid out (default enriched-archive; see the README's table of layouts)",
+        {"choices": list(LAYOUT_NAMES), "default": DEFAULT_LAYOUT},
+    ),
+    Option(
+        ("--partition-format",),
+        "s3-loader: the loader's partitionFormat, e.g. 'date={yyyy}-{MM}-{dd}/hour={HH}' (default: flat, hourly)",
+        {"metavar": "FORMAT", "type": partition_format},
+    ),
+    Option(
+        ("--grace",),
+        f"s3-loader: seconds after a window ends before its run is ready (default {DEFAULT_GRACE_SECONDS:.0f})",
+        {"metavar": "SECONDS", "type": grace_seconds, "default": DEFAULT_GRACE_SECONDS},
+    ),
+)
 YES = Option(("-y", "--yes"), "do not ask for confirmation", {"action": "store_true"})
 BY = Option(
     ("--by",),
@@ -183,7 +223,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "status",
         "counts of an archive's runs: loaded, skipped, pending, not ready, claimed (owner, lease expiry), "
         "archived",
-        (ARCHIVE_URL, *CONNECTION, *READINESS, JSON),
+        (ARCHIVE_URL, *CONNECTION, *READINESS, *LAYOUT, JSON),
     ),
     Subcommand(
         "pending",
@@ -192,6 +232,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             ARCHIVE_URL,
             *CONNECTION,
             *READINESS,
+            *LAYOUT,
             JSON,
             Option(
                 ("--max",), "list at most N runs", {"metavar": "N", "type": positive_int, "dest": "max_runs"}
@@ -210,6 +251,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         (
             ARCHIVE_URL,
             *CONNECTION,
+            *LAYOUT,
             JSON,
             Option(
                 ("--since",),
@@ -224,14 +266,14 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "mark-loaded",
         "record runs as loaded, so that no pipeline loads them (again)",
-        (RUN_IDS, *CONNECTION, BY),
+        (RUN_IDS, *CONNECTION, *LAYOUT, BY),
         "Idempotent: a run already recorded as loaded is left as it is. A run recorded as skipped is "
         "left as it is too, with exit code 1: unmark it first.",
     ),
     Subcommand(
         "unmark",
         "delete runs' records so that they are loaded again (reprocessing)",
-        (RUN_IDS, *CONNECTION, YES),
+        (RUN_IDS, *CONNECTION, *LAYOUT, YES),
         "Shows each run's record, then asks for confirmation unless --yes is given.",
     ),
     Subcommand(
@@ -244,6 +286,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                 {"nargs": "*", "metavar": "RUN"},
             ),
             *CONNECTION,
+            *LAYOUT,
             BY,
             YES,
             Option(
@@ -263,6 +306,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         (
             Option(("run_id",), "the claimed run", {"metavar": "RUN"}),
             *CONNECTION,
+            *LAYOUT,
             YES,
         ),
         "An expired claim is dropped at once; for a live one (someone may be loading the run now) "

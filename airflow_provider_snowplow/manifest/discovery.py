@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 
 from airflow_provider_snowplow.archive.contents import RunContents
 from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout, WindowLayout, no_runs_error
-from airflow_provider_snowplow.archive.listing import list_folders, list_run_contents
+from airflow_provider_snowplow.archive.listing import first_keys, list_folders, list_run_contents
 from airflow_provider_snowplow.archive.readiness import Readiness, ReadinessRule
 from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.aws.plans import Plan, concurrently
@@ -124,7 +124,8 @@ def find_pending_runs(
     folders = yield from list_folders(archive)
     run_ids = rule.sort(folders)
     if folders and not run_ids:
-        raise no_runs_error(rule, archive, folders)
+        keys = yield from first_keys(archive)
+        raise no_runs_error(rule, archive, [*folders, *keys])
     manifest = yield from read_records(table_name, run_ids, how)
     statuses = list(manifest.statuses.values())
     skipped = statuses.count(SKIPPED)

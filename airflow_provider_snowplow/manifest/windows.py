@@ -9,7 +9,7 @@ end. But a window layout can name its runs from time alone, so discovery starts 
    between recorded ones inside the probe (a run whose processing failed while later ones loaded)
    moves the start back to it. Only when none of them is recorded (a first run, or a pipeline
    stopped for longer than the probe) does the probe go further back, 100 windows a request, down
-   to the archive's oldest object (one more ``ListObjectsV2`` with ``MaxKeys=1``).
+   to the archive's oldest object (one more ``ListObjectsV2`` page).
 2. **listing**: one ``ListObjectsV2`` without delimiter from ``StartAfter`` = the start window's key
    prefix, a page per 1,000 objects written since, stopping once ``max_runs`` whole runs are in hand.
    Keys sort in time order (the partition format's tokens run year to hour, the flat names begin
@@ -32,9 +32,10 @@ from typing import Any
 
 from airflow_provider_snowplow.archive.contents import RunContents, RunObject
 from airflow_provider_snowplow.archive.layouts import WindowLayout, no_runs_error
+from airflow_provider_snowplow.archive.listing import first_keys
 from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.aws.pagination import S3_LISTING, paginate
-from airflow_provider_snowplow.aws.plans import AwsCall, Plan, call_once
+from airflow_provider_snowplow.aws.plans import AwsCall, Plan
 from airflow_provider_snowplow.manifest.items import claim_key
 from airflow_provider_snowplow.manifest.reads import ManifestView, batch_get_items
 
@@ -120,9 +121,7 @@ def _oldest_window(archive: S3Url, layout: WindowLayout) -> Plan[datetime | None
     Raises:
         LayoutError: the archive's first objects belong to no run of ``layout``.
     """
-    params = {"Bucket": archive.bucket, "Prefix": archive.prefix, "MaxKeys": 1000}
-    page = yield from call_once(AwsCall("s3", "list_objects_v2", params, f"archive {archive}"))
-    keys = [entry["Key"] for entry in page.get("Contents", [])]
+    keys = yield from first_keys(archive)
     for key in keys:
         run_id = layout.run_of_key(archive, key)
         if run_id is not None:

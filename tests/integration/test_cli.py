@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from airflow_provider_snowplow.cli.terminal import PROGRESS_AFTER_STEPS
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.items import now_iso
 from airflow_provider_snowplow.testing.archive import Archive
+from airflow_provider_snowplow.testing.layouts import hourly_writes, put_loader_objects
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 from airflow_provider_snowplow.testing.sdk import run_sdk
 
@@ -507,3 +509,28 @@ def test_airflow_snowplow_commands(
     assert declined.returncode == 4, declined.stderr
     assert "Delete the records of 1 run? [y/N]" in declined.stderr
     assert manifest.is_loaded(run)
+
+
+def test_layout_options_find_s3_loader_hours_and_refuse_what_cannot_match(
+    cli: Cli, archive: Archive, manifest: LoadManifest
+) -> None:
+    """S3 Loader partitions (``DynamicPath.scala`` of snowplow-s3-loader 3.2.0, via the testing kit)."""
+    hourly = "date={yyyy}-{MM}-{dd}/hour={HH}"
+    writes = hourly_writes(datetime(2026, 11, 30, 6), 3)
+    put_loader_objects(archive.s3, archive.bucket, archive.prefix, writes, hourly)
+    runs = [f"{archive.prefix}date=2026-11-30/hour={hour:02d}/" for hour in (6, 7, 8)]
+    layout = ("--layout", "s3-loader", "--partition-format", hourly)
+    done = cli("pending", archive.url, *layout, "--max", "2")
+    assert (done.returncode, lines(done.stdout)) == (0, runs[:2]), done.stderr
+    assert cli("mark-loaded", runs[0], *layout).returncode == 0
+    assert lines(cli("pending", archive.url, *layout).stdout) == runs[1:]
+    cases = [
+        (("pending", archive.url, "--layout", "s3-loader", "--partition-format", "{HH}/x"), "in that order"),
+        (("pending", archive.url, "--layout", "s3_loader"), "invalid choice"),
+        (("pending", archive.url), "it looks like s3-loader output: set the layout to 's3-loader'"),
+        (("mark-loaded", runs[1]), "not a Snowplow run id"),
+    ]
+    for args, message in cases:
+        failed = cli(*args)
+        assert failed.returncode == 2, (args, failed.stderr)
+        assert message in failed.stderr and "Traceback" not in failed.stderr, (args, failed.stderr)
