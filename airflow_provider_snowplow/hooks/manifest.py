@@ -23,7 +23,8 @@ from airflow_provider_snowplow.archive.contents import Fingerprint, PartSignatur
 from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout
 from airflow_provider_snowplow.archive.readiness import ReadinessRule
 from airflow_provider_snowplow.archive.urls import parse_archive_url
-from airflow_provider_snowplow.aws.runners import run_async
+from airflow_provider_snowplow.aws.plans import AwsCall, call_once
+from airflow_provider_snowplow.aws.runners import run_async, run_sync
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.claims import DEFAULT_LEASE_SECONDS, ClaimOutcome
 from airflow_provider_snowplow.manifest.discovery import RunDiscovery, find_pending_runs
@@ -184,6 +185,14 @@ class SnowplowManifestHook(AwsBaseHook):
             RunInputError: the run has no seal, or it is not a ``shredding_complete`` message.
         """
         return self.manifest.read_seal(archive_url, run_id)
+
+    def read_object(self, archive_url: str, key: str) -> bytes:
+        """One object of the archive's bucket, whole: a part file a load task reads (``RunObject.key``)."""
+        bucket = parse_archive_url(archive_url).bucket
+        call = AwsCall(
+            "s3", "get_object", {"Bucket": bucket, "Key": key}, f"object {key!r} in bucket {bucket!r}"
+        )
+        return bytes(run_sync(call_once(call), {"s3": self.s3_hook.conn})["Body"].read())
 
     def verify_loaded_runs(self, archive_url: str, since: datetime | None = None) -> Verification:
         """Which loaded runs of the archive changed after loading (their records against S3 now)."""

@@ -71,6 +71,9 @@ def make_layout(
     Args:
         name: one of :data:`LAYOUT_NAMES`.
         readiness: the folder layouts' rule (marker, quiet period); each layout's default if None.
+            The enriched archive's defaults (``_SUCCESS``, 900 s), which every task and command
+            starts from, also stand for the layout's default: ``transformer-output`` then waits
+            for its seal.
         partition_format: ``s3-loader``: S3 Loader's ``partitionFormat``; None for flat output.
         grace_seconds: ``s3-loader``: seconds after a window ends before its run is ready.
         filename_prefix: ``s3-loader``, flat: the loader's ``filenamePrefix``.
@@ -80,7 +83,7 @@ def make_layout(
     """
     name = check_layout_name(name)
     if name == TransformerOutput.name:
-        return TransformerOutput(readiness)
+        return TransformerOutput(None if readiness == ReadinessRule() else readiness)
     if name == S3LoaderLayout.name:
         return S3LoaderLayout(partition_format or None, grace_seconds, filename_prefix)
     return EnrichedArchive(readiness)
