@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from airflow_provider_snowplow.archive.layouts import DEFAULT_LAYOUT, LAYOUT_NAMES
 from airflow_provider_snowplow.archive.readiness import ReadinessRule
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.processing.run import SUCCESS_MARKER
@@ -118,6 +119,12 @@ def first_event(s3: Any, summary: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=4, help="run folders to seed (default 4)")
+    parser.add_argument(
+        "--layout",
+        choices=LAYOUT_NAMES,
+        default=DEFAULT_LAYOUT,
+        help="which run layout to show (default enriched-archive; see the README's table of layouts)",
+    )
     args = parser.parse_args(argv)
     if not (REPO / "example_dags" / f"{DAG_ID}.py").is_file():
         print(
@@ -126,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.layout != DEFAULT_LAYOUT:
+        return _other_layout(args.layout)
     started = time.monotonic()
     home = Path(tempfile.mkdtemp(prefix="snowplow-demo-"))
     log = home / "airflow.log"
@@ -174,6 +183,35 @@ def main(argv: list[str] | None = None) -> int:
             and not again.pending
             and transformed_lines == seeded_lines
         )
+    print(f"{'done' if ok else 'FAILED'} in {time.monotonic() - started:.0f} s")
+    return 0 if ok else 1
+
+
+def _other_layout(layout: str) -> int:
+    """``--layout s3-loader`` or ``transformer-output``: see :mod:`airflow_provider_snowplow.demo_layouts`."""
+    from airflow_provider_snowplow import demo_layouts
+
+    started = time.monotonic()
+    home = Path(tempfile.mkdtemp(prefix="snowplow-demo-"))
+    log = home / "airflow.log"
+    print(f"== airflow-provider-snowplow demo: {layout} ==")
+    with LocalAws() as aws:
+        s3, dynamodb = aws.client("s3"), aws.client("dynamodb")
+        LoadManifest(s3, dynamodb, TABLE).create_table()
+        print(f"local AWS endpoint (moto): {aws.endpoint_url}; manifest table {TABLE!r}")
+        if layout == "transformer-output":
+            ok = demo_layouts.demo_transformer_output(s3, dynamodb, BUCKET, TABLE)
+        else:
+            env = airflow_env(aws, home)
+            print(f"migrating the Airflow metadata DB (SQLite under {home}) ...")
+            airflow(["db", "migrate"], env, log)
+            ok = demo_layouts.demo_s3_loader(
+                s3,
+                dynamodb,
+                BUCKET,
+                TABLE,
+                lambda dag_id, extra: airflow(["dags", "test", dag_id], {**env, **extra}, log),
+            )
     print(f"{'done' if ok else 'FAILED'} in {time.monotonic() - started:.0f} s")
     return 0 if ok else 1
 

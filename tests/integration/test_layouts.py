@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 import pytest
 
 from airflow_provider_snowplow.archive.layouts import make_layout
+from airflow_provider_snowplow.demo_layouts import demo_transformer_output
 from airflow_provider_snowplow.errors import LayoutError, RunIdError
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.processing.run import process_run
@@ -156,3 +157,7 @@ def test_a_prefix_of_another_layout_is_one_line_naming_it(s3, dynamodb, table, l
     ) as raised:
         flat.find_pending_runs(LOADER_URL)
     assert "\n" not in str(raised.value)
+
+
+def test_the_transformer_demo_offers_sealed_runs_only(s3, dynamodb, table) -> None:  # type: ignore[no-untyped-def]
+    assert demo_transformer_output(s3, dynamodb, BUCKET, table) is True
