@@ -26,7 +26,6 @@ from airflow_provider_snowplow.tasks.base import (
     template_fields,
 )
 
-
 # A poke logs this many not-ready runs by name; an archive with thousands must not flood the log.
 _LOGGED_NOT_READY = 10
 
