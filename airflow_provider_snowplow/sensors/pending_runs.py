@@ -27,6 +27,9 @@ from airflow_provider_snowplow.tasks.base import (
     template_fields,
 )
 
+# A poke logs this many not-ready runs by name; an archive with thousands must not flood the log.
+_LOGGED_NOT_READY = 10
+
 
 class PendingRunError(SnowplowProviderError):
     """The trigger reported a failure; the message is the trigger's."""
@@ -163,9 +166,14 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
 
 
 def log_not_ready(log: Any, found: RunDiscovery, rule: ReadinessRule | Layout) -> None:
-    """One line per run that is not complete yet: its age and what it waits for (poke and trigger)."""
-    for run in found.not_ready:
+    """A line per run not complete yet, its age and what it waits for, the first few (poke and trigger)."""
+    for run in found.not_ready[:_LOGGED_NOT_READY]:
         log.info("Run not ready (%s): %s", rule.describe(), run.describe())
+    if len(found.not_ready) > _LOGGED_NOT_READY:
+        log.info(
+            "... and %d more runs not ready (`snowplow-manifest status` lists them all)",
+            len(found.not_ready) - _LOGGED_NOT_READY,
+        )
 
 
 PendingRunSensor = SnowplowPendingRunSensor  # the 0.1.0 name

@@ -18,7 +18,7 @@ RUN_ID = os.environ.get("SNOWPLOW_RUN_ID", "enriched/archive/run=2017-04-01-10-0
 LATE_PART = "part-99999"
 SETTINGS: dict[str, Any] = {
     "snowplow_run_id": RUN_ID,
-    "table_name": os.environ.get("SNOWPLOW_MANIFEST_TABLE", "t"),
+    "table_name": os.environ.get("SNOWPLOW_MANIFEST_TABLE", "snowplow-load-manifests"),
     "settle_seconds": 0,
 }
 

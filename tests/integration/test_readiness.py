@@ -22,9 +22,11 @@ DEADLINE_SECONDS = 60.0
 class SlowCopy(threading.Thread):
     """Writes a run's objects one at a time, as S3DistCp does, each once a poke has seen the last.
 
-    A poke has seen an object once the server counted the listings of one discovery after it was
-    written. ``started_last`` is set just before the last object is written: if the sensor offered
-    the run before then, it offered it in part.
+    The copy starts once the sensor is polling (it has listed the archive), and a poke has seen an
+    object once the server counted the listings of one discovery after it was written: the gaps
+    between writes are a poke long, whatever the machine's load before the sensor started.
+    ``started_last`` is set just before the last object is written: if the sensor offered the run
+    before then, it offered it in part.
     """
 
     def __init__(self, aws: LocalAws, archive: Archive, timestamp: str, names: list[str]) -> None:
@@ -36,6 +38,10 @@ class SlowCopy(threading.Thread):
         self.error: str | None = None
 
     def run(self) -> None:
+        if not self._wait_for_listings(1):  # the sensor is looking: the copy starts
+            self.error = f"the sensor did not list the archive within {DEADLINE_SECONDS:.0f} s"
+            return
+        self.pokes_between_writes = 0
         for index, name in enumerate(self.names):
             if index == len(self.names) - 1:
                 self.started_last.set()
@@ -66,53 +72,39 @@ def sensor_env(
     return archive
 
 
+# How a run folder gets written, and what the sensor must wait for: a job whose committer writes
+# the marker last (the marker alone decides), or S3DistCp copying the marker first (the parts still
+# arrive, each a poke, a fraction of a second, after the last; the quiet period outlasts that by far).
+COPIES = {
+    "marker-last": ("0", ["part-00000", "part-00001", "part-00002", "_SUCCESS"], "marker '_SUCCESS'"),
+    "marker-first": ("8", ["_SUCCESS", "part-00000", "part-00001", "part-00002"], "a 8 s quiet period"),
+}
+
+
+@pytest.mark.parametrize("copy_kind", sorted(COPIES))
 @pytest.mark.parametrize("mode", ["poke", "deferrable"])
-def test_a_run_is_offered_only_once_its_marker_is_written_last(
+def test_a_run_being_copied_is_offered_only_once_complete_and_whole(
     mode: str,
+    copy_kind: str,
     sensor_env: Archive,
     aws: LocalAws,
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("SNOWPLOW_SETTLE_SECONDS", "0")  # the marker alone decides
-    copy = SlowCopy(
-        aws, sensor_env, "2017-04-01-10-00-00", ["part-00000", "part-00001", "part-00002", "_SUCCESS"]
-    )
+    settle, names, waits_for = COPIES[copy_kind]
+    monkeypatch.setenv("SNOWPLOW_SETTLE_SECONDS", settle)
+    copy = SlowCopy(aws, sensor_env, "2017-04-01-10-00-00", names)
     copy.start()
     outcome = run_dag(f"snowplow_sensor_{mode}")
-    assert copy.started_last.is_set(), "the run was offered before its marker was written"
+    assert copy.started_last.is_set(), "the run was offered while it was still being copied"
     copy.join(DEADLINE_SECONDS)
     assert copy.error is None
-    assert copy.pokes_between_writes == 3
+    assert copy.pokes_between_writes == len(names) - 1, "the sensor poked while the objects arrived"
     assert outcome.xcoms[("wait_for_runs", -1)] == [copy.run_id]
     logs = "".join(capfd.readouterr())
-    assert f"{copy.run_id}: newest object" in logs and "waiting for marker '_SUCCESS'" in logs
-
-
-@pytest.mark.parametrize("mode", ["poke", "deferrable"])
-def test_a_run_is_offered_only_after_its_quiet_period(
-    mode: str,
-    sensor_env: Archive,
-    aws: LocalAws,
-    monkeypatch: pytest.MonkeyPatch,
-    capfd: pytest.CaptureFixture[str],
-) -> None:
-    # S3DistCp may copy _SUCCESS first: the marker is there while the parts still arrive, each a
-    # poke (a fraction of a second) after the last; the quiet period outlasts that by far.
-    monkeypatch.setenv("SNOWPLOW_SETTLE_SECONDS", "8")
-    copy = SlowCopy(
-        aws, sensor_env, "2017-04-01-10-00-00", ["_SUCCESS", "part-00000", "part-00001", "part-00002"]
-    )
-    copy.start()
-    outcome = run_dag(f"snowplow_sensor_{mode}")
-    assert copy.started_last.is_set(), "the run was offered while its part files were still arriving"
-    copy.join(DEADLINE_SECONDS)
-    assert copy.error is None
-    assert outcome.xcoms[("wait_for_runs", -1)] == [copy.run_id]
-    assert "waiting for a 8 s quiet period" in "".join(capfd.readouterr())
-    s3 = sensor_env.s3
-    listed = s3.list_objects_v2(Bucket=sensor_env.bucket, Prefix=copy.run_id)["Contents"]
-    assert len(listed) == 4, "offered whole"
+    assert f"{copy.run_id}: newest object" in logs and f"waiting for {waits_for}" in logs
+    listed = sensor_env.s3.list_objects_v2(Bucket=sensor_env.bucket, Prefix=copy.run_id)["Contents"]
+    assert len(listed) == len(names), "offered whole"
 
 
 def test_discovery_judges_the_quiet_period_by_the_clock_it_is_given(

@@ -8,7 +8,8 @@ from datetime import datetime
 
 import pytest
 
-from airflow_provider_snowplow.aws.plans import AwsCall, Plan
+from airflow_provider_snowplow.aws.plans import AwsCall, Concurrently, Plan, concurrently
+from airflow_provider_snowplow.aws.runners import run_sync
 from airflow_provider_snowplow.cli.console import parser as console_parser
 from airflow_provider_snowplow.cli.definition import SUBCOMMANDS, cut_off, get_cli_commands
 from airflow_provider_snowplow.cli.terminal import PROGRESS_AFTER_STEPS, Progress, observe
@@ -171,3 +172,24 @@ def test_observe_passes_unhandled_errors_through_unchanged() -> None:
     with pytest.raises(RuntimeError) as raised:
         plan.throw(error)
     assert raised.value is error
+
+
+def test_observe_reports_the_calls_of_concurrent_sub_plans_too() -> None:
+    def listing(prefix: str) -> Plan[str]:
+        yield AwsCall("s3", "list_objects_v2", {"Prefix": prefix})
+        return prefix
+
+    def listings() -> Plan[list[str]]:
+        return (yield from concurrently([listing("a/"), listing("b/")], 2))
+
+    seen: list[str] = []
+    plan = observe(listings(), lambda call: seen.append(call.params["Prefix"]))
+    step = next(plan)
+    assert isinstance(step, Concurrently) and step.limit == 2
+    results = [
+        run_sync(sub, {"s3": type("S3", (), {"list_objects_v2": lambda self, **_: {}})()})
+        for sub in step.plans
+    ]
+    with pytest.raises(StopIteration) as done:
+        plan.send(results)  # type: ignore[arg-type]
+    assert (done.value.value, sorted(seen)) == (["a/", "b/"], ["a/", "b/"])

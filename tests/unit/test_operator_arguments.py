@@ -56,6 +56,22 @@ def transform(**overrides: Any) -> Any:
         (transform, {"fail_on_bad_rows": "yes"}, ValueError, "fail_on_bad_rows must be true or false"),
         (mark, {"aws_conn_id": ""}, ValueError, "mark: aws_conn_id must be a non-empty string or None"),
         (transform, {"table_name": "x" * 256}, ManifestTableError, "3-255 letters"),
+        (
+            sensor,
+            {"settle_seconds": -5},
+            ValueError,
+            "wait: settle_seconds must be a number of seconds, zero",
+        ),
+        (transform, {"settle_seconds": "soon"}, ValueError, "transform: settle_seconds must be a number"),
+        (
+            sensor,
+            {"ready_marker": "/_SUCCESS"},
+            ValueError,
+            "wait: ready_marker must be an object name relative",
+        ),
+        (mark, {"ready_marker": "has space"}, ValueError, "mark: ready_marker must be an object name"),
+        (mark, {"archive_url": "acme/archive"}, ArchiveUrlError, "must start with s3://"),
+        (mark, {"processed": "everything"}, ValueError, "mark: processed must be the transform's XCom"),
     ],
 )
 def test_bad_literals_fail_at_parse_time(
@@ -70,7 +86,9 @@ def test_templates_and_good_literals_are_accepted_until_rendered() -> None:
     sensor(
         archive_url="{{ params.archive_url }}", table_name="{{ var.value.table }}", max_runs="{{ params.n }}"
     )
-    mark(snowplow_run_id="{{ ti.xcom_pull('x') }}")
+    mark(snowplow_run_id="{{ ti.xcom_pull('x') }}", processed="{{ ti.xcom_pull('transform') }}")
+    sensor(ready_marker="{{ params.marker }}", settle_seconds="{{ params.settle }}")
+    assert sensor(ready_marker="", settle_seconds="0").readiness.marker is None
     assert mark().map_index_template == "{{ task.snowplow_run_id }}"
 
 
