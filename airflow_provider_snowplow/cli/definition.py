@@ -79,12 +79,16 @@ def marker(value: str) -> str:
         raise argparse.ArgumentTypeError(f"--marker {invalid}") from None
 
 
-def settle_seconds(value: str) -> float:
-    """A ``--settle`` value: seconds, zero or more."""
-    try:
-        return check_settle_seconds(value)
-    except ValueError as invalid:
-        raise argparse.ArgumentTypeError(f"--settle {invalid}") from None
+def seconds(flag: str) -> Callable[[str], float]:
+    """The argparse type of a seconds option (``--settle``, ``--grace``): zero or more."""
+
+    def parse(value: str) -> float:
+        try:
+            return check_settle_seconds(value)
+        except ValueError as invalid:
+            raise argparse.ArgumentTypeError(f"{flag} {invalid}") from None
+
+    return parse
 
 
 def partition_format(value: str) -> str:
@@ -93,14 +97,6 @@ def partition_format(value: str) -> str:
         return PartitionFormat.parse(value).text
     except LayoutError as exc:
         raise argparse.ArgumentTypeError(f"--partition-format: {exc}") from None
-
-
-def grace_seconds(value: str) -> float:
-    """A ``--grace`` value: seconds, zero or more."""
-    try:
-        return check_settle_seconds(value)
-    except ValueError as invalid:
-        raise argparse.ArgumentTypeError(f"--grace {invalid}") from None
 
 
 def positive_int(value: str) -> int:
@@ -179,7 +175,12 @@ READINESS = (
         ("--settle",),
         "seconds a run's newest object must be old for the run to count as complete "
         f"(default {DEFAULT_SETTLE_SECONDS:.0f})",
-        {"metavar": "SECONDS", "type": settle_seconds, "default": DEFAULT_SETTLE_SECONDS, "dest": "settle"},
+        {
+            "metavar": "SECONDS",
+            "type": seconds("--settle"),
+            "default": DEFAULT_SETTLE_SECONDS,
+            "dest": "settle",
+        },
     ),
 )
 LAYOUT = (
@@ -196,7 +197,7 @@ LAYOUT = (
     Option(
         ("--grace",),
         f"s3-loader: seconds after a window ends before its run is ready (default {DEFAULT_GRACE_SECONDS:.0f})",
-        {"metavar": "SECONDS", "type": grace_seconds, "default": DEFAULT_GRACE_SECONDS},
+        {"metavar": "SECONDS", "type": seconds("--grace"), "default": DEFAULT_GRACE_SECONDS},
     ),
 )
 YES = Option(("-y", "--yes"), "do not ask for confirmation", {"action": "store_true"})
