@@ -54,18 +54,23 @@ def test_s3_loader_hours_are_transformed_and_marked_once(layout_env: None, s3, d
     put_loader_objects(s3, BUCKET, "enriched/", hourly_writes(this_hour - timedelta(hours=3), 2), HOURLY)
     put_loader_objects(s3, BUCKET, "enriched/", [this_hour], HOURLY)  # still open: held back
     hours = [f"enriched/{this_hour - timedelta(hours=h):date=%Y-%m-%d/hour=%H}/" for h in (3, 2)]
+    manifest = LoadManifest(s3, dynamodb, table, layout=make_layout("s3-loader", partition_format=HOURLY))
+    # An overlapping DAG run is loading the second hour: this one must leave it alone.
+    assert manifest.claim_run(hours[1], "snowplow_load_s3_loader/overlapping").won
     first = run_dag("snowplow_load_s3_loader")
     assert first.state == "success", first
-    assert first.labels("load_hour.mark_loaded") == hours
-    manifest = LoadManifest(s3, dynamodb, table, layout=make_layout("s3-loader", partition_format=HOURLY))
-    assert all(manifest.is_loaded(hour) for hour in hours)
+    assert first.labels("load_hour.mark_loaded") == hours[:1]
     record = manifest.get_record(hours[0])
     assert record is not None and record.fingerprint is not None and record.fingerprint.objects == 2
     transformed = first.xcoms[("load_hour.transform", hours[0])]
     assert transformed["output_url"] == OUTPUT_URL + hours[0].removeprefix("enriched/")
+    # The overlapping run failed and released its claim: the next DAG run loads the hour, once.
+    assert manifest.release_claim(hours[1], owner="snowplow_load_s3_loader/overlapping")
     second = run_dag("snowplow_load_s3_loader")
     assert second.state == "success"
-    assert second.labels("load_hour.mark_loaded") == []
+    assert second.labels("load_hour.mark_loaded") == hours[1:]
+    assert all(manifest.is_loaded(hour) for hour in hours)
+    assert manifest.find_pending_runs(LOADER_URL).pending == []
 
 
 def test_transformer_runs_are_loaded_into_postgres_once(  # type: ignore[no-untyped-def]
