@@ -161,3 +161,17 @@ def test_a_prefix_of_another_layout_is_one_line_naming_it(s3, dynamodb, table, l
 
 def test_the_transformer_demo_offers_sealed_runs_only(s3, dynamodb, table) -> None:  # type: ignore[no-untyped-def]
     assert demo_transformer_output(s3, dynamodb, BUCKET, table) is True
+
+
+def test_the_hook_finds_s3_loader_hours_with_the_async_clients_as_with_the_sync_ones(  # type: ignore[no-untyped-def]
+    aws_connection: str, table: str, loader_hours
+) -> None:
+    """The trigger's path: the same window plan run by aiobotocore."""
+    import asyncio
+
+    from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
+
+    hook = SnowplowManifestHook(table, layout=make_layout("s3-loader", partition_format=HOURLY))
+    hook.mark_loaded(loader_hours[0])
+    found = asyncio.run(hook.find_pending_runs_async(LOADER_URL, None, at(12)))
+    assert found.pending == loader_hours[1:]
