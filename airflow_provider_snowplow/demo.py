@@ -7,6 +7,10 @@ lines), prints the pending runs, then runs ``example_dags/snowplow_load_runs.py`
 second finds nothing pending. Airflow's own log goes to a file; while Airflow works, this reports
 each step as it shows in S3 and DynamoDB (claimed, transformed, marked loaded). The temporary
 Airflow home is removed at the end (its log's tail is printed if a step fails).
+
+Each seeded run ends with its ``_SUCCESS`` marker, written last as a Hadoop job writes it, so the
+demo sets a quiet period of :data:`SETTLE_SECONDS` instead of the default 15 minutes: right after
+seeding, the runs show as not ready; by the time the DAG's sensor looks, they are.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from airflow_provider_snowplow.archive.layouts import DEFAULT_LAYOUT, LAYOUT_NAMES
+from airflow_provider_snowplow.archive.readiness import ReadinessRule
 from airflow_provider_snowplow.aws.runners import run_sync
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.reads import read_manifest
@@ -37,6 +43,7 @@ ARCHIVE_URL = f"s3://{BUCKET}/enriched/archive/"
 OUTPUT_URL = f"s3://{BUCKET}/enriched/json/"
 TABLE = "snowplow-load-manifests"
 DAG_ID = "snowplow_load_runs"
+SETTLE_SECONDS = 1
 REPO = Path(__file__).resolve().parents[1]
 FIRST_RUN = datetime(2026, 11, 20, 10)
 EVENTS_PER_RUN = 20
@@ -91,6 +98,7 @@ def airflow_env(aws: LocalAws, home: Path) -> dict[str, str]:
         "SNOWPLOW_MANIFEST_TABLE": TABLE,
         "SNOWPLOW_POKE_INTERVAL": "1",
         "SNOWPLOW_WAIT_SECONDS": str(WAIT_SECONDS),
+        "SNOWPLOW_SETTLE_SECONDS": str(SETTLE_SECONDS),
     }
 
 
@@ -211,6 +219,12 @@ def main(argv: list[str] | None = None) -> int:
     """Run the demo; returns the process exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=positive_int, default=4, help="run folders to seed (default 4)")
+    parser.add_argument(
+        "--layout",
+        choices=LAYOUT_NAMES,
+        default=DEFAULT_LAYOUT,
+        help="which run layout to show (default enriched-archive; see the README's table of layouts)",
+    )
     args = parser.parse_args(argv)
     if not (REPO / "example_dags" / f"{DAG_ID}.py").is_file():
         print(
@@ -219,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.layout != DEFAULT_LAYOUT:
+        return _other_layout(args.layout)
     started = time.monotonic()
     say("== airflow-provider-snowplow demo ==")
     with tempfile.TemporaryDirectory(prefix="snowplow-demo-") as home_dir:
@@ -237,16 +253,16 @@ def demo(home: Path, run_count: int) -> bool:
     say("starting a local AWS endpoint (moto) ...")
     with LocalAws() as aws:
         s3, dynamodb = aws.client("s3"), aws.client("dynamodb")
-        manifest = LoadManifest(s3, dynamodb, TABLE)
+        manifest = LoadManifest(s3, dynamodb, TABLE, readiness=ReadinessRule(settle_seconds=SETTLE_SECONDS))
         say(f"local AWS endpoint: {aws.endpoint_url}")
         manifest.create_table()
         say(f"created manifest table {TABLE!r} (hash key RunId, on-demand)")
         runs, seeded_lines = seed_archive(s3, run_count)
         say(f"seeded {ARCHIVE_URL} with {len(runs)} runs ({seeded_lines} enriched events)")
         found = manifest.find_pending_runs(ARCHIVE_URL)
-        say(f"pending runs ({len(found.pending)}):")
-        for run_id in found.pending:
-            say(f"  {run_id}")
+        say(f"right after seeding: {len(found.pending)} pending, {len(found.not_ready)} not ready yet:")
+        for run in found.not_ready:
+            say(f"  {run.describe()}")
 
         env = airflow_env(aws, home)
         say("migrating a throwaway Airflow metadata DB (SQLite) ...")
@@ -256,7 +272,7 @@ def demo(home: Path, run_count: int) -> bool:
         summaries = output_summaries(s3)
         loaded = [r for r in runs if manifest.is_loaded(r)]
         say(
-            f"  found {len(found.pending)} runs, transformed {len(summaries)} "
+            f"  transformed {len(summaries)} runs "
             f"({sum(s['good'] for s in summaries)} events, {sum(s['bad'] for s in summaries)} bad rows), "
             f"marked loaded {len(loaded)}"
         )
@@ -279,6 +295,35 @@ def demo(home: Path, run_count: int) -> bool:
             and not again.pending
             and transformed_lines == seeded_lines
         )
+
+
+def _other_layout(layout: str) -> int:
+    """``--layout s3-loader`` or ``transformer-output``: see :mod:`airflow_provider_snowplow.demo_layouts`."""
+    from airflow_provider_snowplow import demo_layouts
+
+    started = time.monotonic()
+    home = Path(tempfile.mkdtemp(prefix="snowplow-demo-"))
+    log = home / "airflow.log"
+    say(f"== airflow-provider-snowplow demo: {layout} ==")
+    with LocalAws() as aws:
+        s3, dynamodb = aws.client("s3"), aws.client("dynamodb")
+        LoadManifest(s3, dynamodb, TABLE).create_table()
+        say(f"local AWS endpoint (moto): {aws.endpoint_url}; manifest table {TABLE!r}")
+        if layout == "transformer-output":
+            ok = demo_layouts.demo_transformer_output(s3, dynamodb, BUCKET, TABLE)
+        else:
+            env = airflow_env(aws, home)
+            say(f"migrating the Airflow metadata DB (SQLite under {home}) ...")
+            airflow(["db", "migrate"], env, log, lambda: [])
+            ok = demo_layouts.demo_s3_loader(
+                s3,
+                dynamodb,
+                BUCKET,
+                TABLE,
+                lambda dag_id, extra: airflow(["dags", "test", dag_id], {**env, **extra}, log, lambda: []),
+            )
+    say(f"{'done' if ok else 'FAILED'} in {time.monotonic() - started:.0f} s")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

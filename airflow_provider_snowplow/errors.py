@@ -82,3 +82,15 @@ class ClaimLostError(SnowplowProviderError):
 
 class RunInputError(SnowplowProviderError):
     """A part file of a run cannot be read as (gzipped) text, e.g. truncated gzip data."""
+
+
+class RunChangedError(SnowplowProviderError):
+    """A run is not complete, or changed while it was processed: it must not be recorded as loaded."""
+
+
+class RunDriftError(SnowplowProviderError):
+    """Loaded runs changed in the archive after they were loaded (``verify``): their records lie."""
+
+
+class LayoutError(SnowplowProviderError, ValueError):
+    """A run layout or one of its options cannot work (unknown name, a format with no time token...)."""

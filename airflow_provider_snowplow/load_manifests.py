@@ -20,10 +20,16 @@ Example::
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from airflow_provider_snowplow.archive.listing import list_run_ids as list_run_ids_plan
-from airflow_provider_snowplow.archive.run_ids import validate_run_id
+from airflow_provider_snowplow.archive.confirm import confirm_ready
+from airflow_provider_snowplow.archive.contents import Fingerprint, PartSignature, RunContents
+from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout, TransformerOutput
+from airflow_provider_snowplow.archive.listing import list_run_contents
+from airflow_provider_snowplow.archive.readiness import ReadinessRule
+from airflow_provider_snowplow.archive.seal import read_seal
 from airflow_provider_snowplow.archive.urls import parse_archive_url
 from airflow_provider_snowplow.aws.plans import Plan, T
 from airflow_provider_snowplow.aws.runners import run_sync
@@ -34,6 +40,7 @@ from airflow_provider_snowplow.manifest.items import LOADED, Claim, RunRecord, c
 from airflow_provider_snowplow.manifest.reads import ManifestRead, get_item
 from airflow_provider_snowplow.manifest.records import SkipOutcome
 from airflow_provider_snowplow.manifest.table import BillingMode, validate_table_name
+from airflow_provider_snowplow.manifest.verify import Verification, verify_loaded_runs
 
 # Tables whose key schema this process has checked: (endpoint URL, region, table name).
 _CHECKED_TABLES: set[tuple[str | None, str | None, str]] = set()
@@ -55,18 +62,31 @@ class LoadManifest:
         dynamodb_client: a boto3 DynamoDB client.
         table_name: the manifest table (hash key ``RunId``, type S); None when only the archive
             is listed.
-        clock: returns epoch seconds; claims and record timestamps use it.
+        clock: returns epoch seconds; claims, record timestamps and readiness use it.
+        readiness: when a run of the archive counts as complete (see
+            :mod:`~airflow_provider_snowplow.archive.readiness`); the safe defaults if None.
+        layout: how the archive's runs are laid out and when one is ready (see
+            :mod:`~airflow_provider_snowplow.archive.layouts`); the enriched archive with
+            ``readiness`` if None.
 
     Raises:
         ManifestTableError: ``table_name`` breaks DynamoDB's naming rules.
     """
 
     def __init__(
-        self, s3_client: Any, dynamodb_client: Any, table_name: str | None, clock: Any = time.time
+        self,
+        s3_client: Any,
+        dynamodb_client: Any,
+        table_name: str | None,
+        clock: Any = time.time,
+        readiness: ReadinessRule | None = None,
+        layout: Layout | None = None,
     ) -> None:
         self.clients = {"s3": s3_client, "dynamodb": dynamodb_client}
         self.table_name = validate_table_name(table_name) if table_name is not None else ""
         self.clock = clock
+        self.readiness = readiness or ReadinessRule()
+        self.layout = layout or EnrichedArchive(self.readiness)
 
     def _run(self, plan: Plan[T]) -> T:
         return run_sync(plan, self.clients)
@@ -100,25 +120,82 @@ class LoadManifest:
 
     def list_run_ids(self, archive_url: str) -> list[str]:
         """Every run folder of the archive, oldest first, whatever its state or storage class."""
-        return self._run(list_run_ids_plan(parse_archive_url(archive_url)))
+        return self._run(self.layout.list_runs(parse_archive_url(archive_url)))
 
     def find_pending_runs(
         self, archive_url: str, max_runs: int | None = None, how: ManifestRead = "auto"
     ) -> RunDiscovery:
-        """Runs not recorded, not claimed by a live owner and not archived, oldest first."""
+        """Runs not recorded, not claimed by a live owner, not archived and ready, oldest first.
+
+        Runs that are not ready yet by :attr:`readiness` are in ``RunDiscovery.not_ready``.
+        """
         if max_runs is not None and max_runs < 1:
             raise ValueError(f"max_runs must be a positive number or None, got {max_runs!r}")
         archive = parse_archive_url(archive_url)
-        return self._run(find_pending_runs(archive, self.table_name, self.clock(), max_runs, how))
+        plan = find_pending_runs(
+            archive, self.table_name, self.clock(), max_runs, how, self.readiness, layout=self.layout
+        )
+        return self._run(plan)
+
+    def read_run(self, archive_url: str, run_id: str) -> RunContents:
+        """The run folder's objects now, in one listing: what a task is about to process."""
+        archive = parse_archive_url(archive_url)
+        run_id = self.layout.validate_run_in_archive(run_id, archive)
+        return self._run(list_run_contents(archive.bucket, run_id, self.layout.objects_prefix(run_id)))
+
+    def confirm_ready(
+        self, archive_url: str, run_id: str, since: Sequence[PartSignature] | None = None
+    ) -> RunContents:
+        """List the run and check it is complete by :attr:`readiness`, and unchanged since ``since``.
+
+        Call it under the run's claim just before publishing what was made of it, with the part
+        files that were read (``RunContents.signatures`` of :meth:`read_run`).
+
+        Raises:
+            RunChangedError: the run is not complete, or its part files differ from ``since``.
+        """
+        archive = parse_archive_url(archive_url)
+        plan = confirm_ready(
+            archive.bucket,
+            self.layout.validate_run_in_archive(run_id, archive),
+            self.layout,
+            self.clock(),
+            since,
+        )
+        return self._run(plan)
+
+    def read_seal(self, archive_url: str, run_id: str) -> dict[str, Any]:
+        """The ``data`` of a transformer run's ``shredding_complete.json`` (see :func:`read_seal`)."""
+        archive = parse_archive_url(archive_url)
+        return self._run(
+            read_seal(archive.bucket, TransformerOutput().validate_run_in_archive(run_id, archive))
+        )
+
+    def verify_loaded_runs(
+        self, archive_url: str, since: datetime | None = None, how: ManifestRead = "auto"
+    ) -> Verification:
+        """Each loaded run's record against its folder now: which runs changed after loading.
+
+        Args:
+            archive_url: the enriched archive.
+            since: naive UTC; only runs whose folder time is not earlier are checked (None: all).
+            how: how to read the manifest, as for :meth:`find_pending_runs`.
+        """
+        plan = verify_loaded_runs(
+            parse_archive_url(archive_url), self.table_name, since, how, layout=self.layout
+        )
+        return self._run(plan)
 
     def get_record(self, run_id: str) -> RunRecord | None:
         """The run's record (strongly consistent), or None if the run is not recorded."""
-        item = self._on_checked_table(get_item(self.table_name, validate_run_id(run_id), run_id))
+        item = self._on_checked_table(get_item(self.table_name, self.layout.validate_run_id(run_id), run_id))
         return RunRecord.from_item(item) if item else None
 
     def get_claim(self, run_id: str) -> Claim | None:
         """The run's claim item, live or expired, or None."""
-        item = self._on_checked_table(get_item(self.table_name, claim_key(validate_run_id(run_id)), run_id))
+        item = self._on_checked_table(
+            get_item(self.table_name, claim_key(self.layout.validate_run_id(run_id)), run_id)
+        )
         return Claim.from_item(item) if item else None
 
     def is_recorded(self, run_id: str) -> bool:
@@ -136,10 +213,26 @@ class LoadManifest:
         record = self.get_record(run_id)
         return record is not None and record.status == LOADED
 
-    def mark_loaded(self, run_id: str, loaded_by: str | None = None, claim_owner: str | None = None) -> bool:
-        """Record the run as loaded, once. Returns False if it already was (nothing is written)."""
+    def mark_loaded(
+        self,
+        run_id: str,
+        loaded_by: str | None = None,
+        claim_owner: str | None = None,
+        fingerprint: Fingerprint | None = None,
+    ) -> bool:
+        """Record the run as loaded, once. Returns False if it already was (nothing is written).
+
+        ``fingerprint`` is what was loaded (``RunContents.fingerprint()``); ``verify_loaded_runs``
+        compares it with the archive later. Without it the record cannot be verified.
+        """
         plan = records.record_run(
-            self.table_name, validate_run_id(run_id), LOADED, self.clock(), loaded_by, claim_owner
+            self.table_name,
+            self.layout.validate_run_id(run_id),
+            LOADED,
+            self.clock(),
+            loaded_by,
+            claim_owner,
+            fingerprint,
         )
         return self._on_checked_table(plan)
 
@@ -150,18 +243,22 @@ class LoadManifest:
         result says which: see :func:`~airflow_provider_snowplow.manifest.records.skip_run`.
         """
         return self._on_checked_table(
-            records.skip_run(self.table_name, validate_run_id(run_id), self.clock(), skipped_by)
+            records.skip_run(self.table_name, self.layout.validate_run_id(run_id), self.clock(), skipped_by)
         )
 
     def unmark(self, run_id: str) -> bool:
         """Delete the run's record so the run is loaded again. Returns False if there was none."""
-        return self._on_checked_table(records.delete_record(self.table_name, validate_run_id(run_id)))
+        return self._on_checked_table(
+            records.delete_record(self.table_name, self.layout.validate_run_id(run_id))
+        )
 
     def claim_run(
         self, run_id: str, owner: str, lease_seconds: float = DEFAULT_LEASE_SECONDS
     ) -> ClaimOutcome:
         """Try to claim the run for ``owner``; see :mod:`airflow_provider_snowplow.manifest.claims`."""
-        plan = claims.claim_run(self.table_name, validate_run_id(run_id), owner, self.clock(), lease_seconds)
+        plan = claims.claim_run(
+            self.table_name, self.layout.validate_run_id(run_id), owner, self.clock(), lease_seconds
+        )
         return self._on_checked_table(plan)
 
     def renew_claim(self, claim: Claim, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Claim:
@@ -171,7 +268,9 @@ class LoadManifest:
     def release_claim(self, run_id: str, token: str | None = None, owner: str | None = None) -> bool:
         """Drop the claim (only if it has ``token``/``owner`` when given). False if held by another."""
         return self._on_checked_table(
-            claims.release_claim(self.table_name, validate_run_id(run_id), token=token, owner=owner)
+            claims.release_claim(
+                self.table_name, self.layout.validate_run_id(run_id), token=token, owner=owner
+            )
         )
 
 

@@ -24,6 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from s3_costs import S3_COSTS_PATH, with_s3_costs
+
+from airflow_provider_snowplow.archive.readiness import ReadinessRule
 from airflow_provider_snowplow.archive.run_ids import sort_run_ids
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.testing import local_aws
@@ -39,6 +42,9 @@ RUN_OBJECT = "part-00000"
 RUN_OBJECT_BODY = b"x\n"
 BULK_PUT_CHUNK = 20_000
 BUCKET = "acme-snowplow"
+# Every seeded run is complete: the benchmarks measure what readiness costs (the run listings it
+# reads), not waiting for it.
+BENCH_READINESS = ReadinessRule(marker=None, settle_seconds=0)
 ARCHIVE_PREFIX = "enriched/archive/"
 TABLE = "snowplow-load-manifests"
 
@@ -75,9 +81,10 @@ def with_bulk_puts(app: WsgiApp) -> WsgiApp:
 
 
 def serve_with_bulk_puts(port: int) -> None:
-    """The core's ``local_aws.serve`` with :func:`with_bulk_puts` in front (in the server process)."""
+    """The core's ``local_aws.serve`` with :func:`with_bulk_puts` in front, and the switchable cost
+    model of :mod:`s3_costs` in front of that (in the server process)."""
     counting = local_aws.serialized_counting_app
-    local_aws.serialized_counting_app = lambda app: with_bulk_puts(counting(app))
+    local_aws.serialized_counting_app = lambda app: with_s3_costs(with_bulk_puts(counting(app)))
     local_aws.serve(port)
 
 
@@ -94,6 +101,13 @@ class BenchAws(LocalAws):
     def __enter__(self) -> BenchAws:
         self.start()
         return self
+
+    def set_s3_costs(self, indexed: bool, latency_ms: float) -> None:
+        """Switch the endpoint's cost model (see :mod:`s3_costs`); moto's own: ``False, 0``."""
+        payload = json.dumps({"indexed": indexed, "latency_ms": latency_ms}).encode()
+        request = urllib.request.Request(self.endpoint_url + S3_COSTS_PATH, data=payload, method="POST")
+        with urllib.request.urlopen(request, timeout=60) as response:
+            response.read()
 
     def put_objects(self, bucket: str, keys: Sequence[str], storage_class: str = "STANDARD") -> None:
         """Put one small object per key through the bulk endpoint (not counted as requests)."""
@@ -166,11 +180,12 @@ def spread(run_ids: Sequence[str], count: int) -> list[str]:
 def seed_archive(aws: BenchAws, archive: Archive, count: int, via: str) -> list[str]:
     """Put one tiny object in each of ``count`` run folders: ``via`` ``"http"`` or ``"bulk"``.
 
-    ``http`` is boto3 ``PutObject`` from 8 threads (``tests.support.Archive.add_runs``); ``bulk``
-    is :meth:`BenchAws.put_objects`. Both leave the same keys.
+    ``http`` is boto3 ``PutObject`` from 8 threads (``Archive.add_runs`` of the testing kit); ``bulk``
+    is :meth:`BenchAws.put_objects`. Both leave the same keys, and no marker: the benchmarks judge
+    readiness by :data:`BENCH_READINESS`.
     """
     if via == "http":
-        return archive.add_runs(count)
+        return archive.add_runs(count, marker=None)
     run_ids = hourly_run_ids(archive, count)
     aws.put_objects(archive.bucket, [run_id + RUN_OBJECT for run_id in run_ids])
     return run_ids
@@ -299,7 +314,7 @@ def sdk_pending_runs(aws: LocalAws, scenario: Scenario) -> tuple[list[str], floa
 
 
 def request_bound(run_count: int, pending: int, slack: int = 5) -> int:
-    """What discovery may cost: list pages + manifest batches + a storage-class check a pending run."""
+    """What discovery may cost: list pages + manifest batches + a run listing a returned run."""
     return math.ceil(run_count / 1000) + math.ceil(run_count / 100) + pending + slack
 
 

@@ -23,6 +23,7 @@ import time
 from typing import Any
 
 from common import (
+    BENCH_READINESS,
     BenchAws,
     Measurement,
     Scenario,
@@ -59,7 +60,9 @@ def all_but_some_loaded(run_ids: list[str]) -> tuple[list[dict[str, Any]], list[
 
 def measure_ours(aws: BenchAws, scenario: Scenario, how: str, repeat: int) -> Measurement:
     """Our discovery with one manifest strategy; asserts it finds exactly the pending runs."""
-    manifest = LoadManifest(aws.client("s3"), aws.client("dynamodb"), scenario.table_name)
+    manifest = LoadManifest(
+        aws.client("s3"), aws.client("dynamodb"), scenario.table_name, readiness=BENCH_READINESS
+    )
     found: RunDiscovery
     found, measured = measure(
         aws,

@@ -19,40 +19,43 @@ Then a backlog: the records of 2,000 runs are deleted (2,010 runs pending) and d
 with ``max_runs`` 1024 (the sensor's default: Airflow's ``[core] max_map_length``) and 50, to
 size the sensor's XCom: its ``return_value`` is exactly this ``pending`` list, stored as JSON.
 
-Usage: ``.venv/bin/python bench/scale.py [--runs 100000] [--seed bulk|http] [--backlog 2000]``
+Last, the per-run checks: with that backlog and ``max_runs=1024``, discovery lists 1,024 run
+folders (readiness and storage class, one listing each). Their wall time (the ``Concurrently``
+steps of the plan) is measured with the listings made one at a time (``concurrency=1``, as before
+they ran concurrently) and ten at a time, interleaved, under three cost models of the endpoint
+(:mod:`s3_costs`): moto's own (every prefix listing walks all 100,000 keys, one request at a time:
+no client can overlap them), prefix listings that cost what S3's do (indexed), and those plus a
+20 ms round trip per request, as on S3. Requests are counted for each, and must be the same.
+
+Usage: ``.venv/bin/python bench/scale.py [--runs 100000] [--seed bulk|http] [--backlog 2000]
+[--phases steady,backlog,checks]``
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import time
-import tracemalloc
-from dataclasses import dataclass
 from typing import Any
 
+from child import ChildRun, discover_in_child
 from common import (
     BenchAws,
     Measurement,
     Scenario,
-    attach,
     check,
     delete_items,
     format_requests,
-    measure,
     print_footer,
     print_header,
     print_table,
     request_bound,
     seed_scenario,
     spread,
-    timed,
 )
 
 from airflow_provider_snowplow.archive.run_ids import sort_run_ids
-from airflow_provider_snowplow.load_manifests import LoadManifest
+from airflow_provider_snowplow.manifest.discovery import DEFAULT_CONCURRENCY
 from airflow_provider_snowplow.manifest.items import LOADED, SKIPPED, Claim, run_record
 from airflow_provider_snowplow.testing.archive import sdk_record
 
@@ -64,6 +67,14 @@ SENSOR_DEFAULT_MAX_RUNS = 1024  # Airflow's [core] max_map_length, the sensor's 
 SMALL_MAX_RUNS = 50
 MEMORY_LIMIT_MB = 200.0
 LEASE_SECONDS = 3 * 3600
+# The per-run checks of 1,024 candidates took ~100 s before they ran concurrently: discovery with
+# max_runs=1024 took 194 s against 92 s with max_runs=50 (bench/RESULTS.md, 2026-11-26).
+CHECKS_BEFORE_SECONDS = 100.0
+COST_MODELS = (
+    ("moto's own", False, 0.0),
+    ("S3-like: indexed", True, 0.0),
+    ("S3-like: indexed, 20 ms", True, 20.0),
+)
 
 
 # --- the scenario -------------------------------------------------------------------------------
@@ -101,115 +112,7 @@ def recorded_runs(scenario: Scenario) -> list[str]:
     return [r for r in scenario.run_ids if r not in unrecorded]
 
 
-# --- discovery in a fresh process ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChildRun:
-    """What one discovering process reports about itself."""
-
-    pending: list[str]
-    more_pending: bool
-    manifest_read: str
-    seconds: float
-    baseline_rss_mb: float
-    peak_rss_mb: float
-    heap_peak_mb: float | None
-    xcom_bytes: int
-    failed_attempts: list[str]
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set size (``VmHWM``), in MB.
-
-    Not ``ru_maxrss``: Linux carries the parent's high-water mark across ``fork``/``exec`` into
-    it, so a child of this (large) benchmark process would report the parent's peak.
-    """
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
-
-
-def record_failed_attempts(client: Any, failed: list[str]) -> Any:
-    """Note every attempt that failed (error status, timeout): botocore retries it, so the server
-    counts that call more than once. Registered first, so botocore's retry handler cannot hide it."""
-
-    def on_needs_retry(
-        operation: Any, attempts: int, response: Any = None, caught_exception: Any = None, **_: Any
-    ) -> None:
-        if caught_exception is not None:
-            failed.append(f"{operation.name} attempt {attempts}: {type(caught_exception).__name__}")
-        elif response is not None and response[0].status_code >= 400:
-            failed.append(f"{operation.name} attempt {attempts}: HTTP {response[0].status_code}")
-
-    client.meta.events.register_first("needs-retry", on_needs_retry)
-    return client
-
-
-def discover_here(spec: dict[str, Any]) -> dict[str, Any]:
-    """Run one discovery in this process and report its time and memory (the child's side).
-
-    Peak RSS is read after boto3, the core and the clients are loaded (baseline) and after
-    discovery (peak); with ``trace``, ``tracemalloc`` gives the Python heap's peak during discovery.
-    """
-    aws = attach(spec["endpoint_url"])
-    failed: list[str] = []
-    s3, dynamodb = (record_failed_attempts(aws.client(name), failed) for name in ("s3", "dynamodb"))
-    manifest = LoadManifest(s3, dynamodb, spec["table_name"])
-    baseline = peak_rss_mb()
-    if spec["trace"]:
-        tracemalloc.start()
-    found, seconds = timed(
-        lambda: manifest.find_pending_runs(spec["archive_url"], spec["max_runs"], spec["how"])
-    )
-    heap_peak = tracemalloc.get_traced_memory()[1] / 2**20 if spec["trace"] else None
-    return {
-        "pending": found.pending,
-        "more_pending": found.more_pending,
-        "manifest_read": found.manifest_read,
-        "seconds": seconds,
-        "baseline_rss_mb": baseline,
-        "peak_rss_mb": peak_rss_mb(),
-        "heap_peak_mb": heap_peak,
-        "xcom_bytes": len(json.dumps(found.pending).encode()),
-        "failed_attempts": failed,
-    }
-
-
-def discover_in_child(
-    aws: BenchAws, scenario: Scenario, how: str, max_runs: int | None, trace: bool
-) -> tuple[ChildRun, Measurement]:
-    """Discovery in a fresh ``python bench/scale.py --child`` process, its requests counted."""
-    spec = {
-        "endpoint_url": aws.endpoint_url,
-        "archive_url": scenario.archive_url,
-        "table_name": scenario.table_name,
-        "how": how,
-        "max_runs": max_runs,
-        "trace": trace,
-    }
-
-    def run() -> tuple[ChildRun, float]:
-        done = subprocess.run(
-            [sys.executable, __file__, "--child", json.dumps(spec)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert done.returncode == 0, f"discovery child failed:\n{done.stderr}"
-        child = ChildRun(**json.loads(done.stdout.strip().splitlines()[-1]))
-        if child.failed_attempts:
-            print(f"NOTE: {len(child.failed_attempts)} failed attempt(s), retried: {child.failed_attempts}")
-        return child, child.seconds
-
-    label = f"{how}{', max_runs=' + str(max_runs) if max_runs else ''}{', tracemalloc' if trace else ''}"
-    result: tuple[ChildRun, Any] = measure(aws, label, 1, run)
-    return result
-
-
-# --- the two phases -----------------------------------------------------------------------------
+# --- the phases ---------------------------------------------------------------------------------
 
 
 def steady_state(aws: BenchAws, scenario: Scenario) -> bool:
@@ -259,15 +162,18 @@ def steady_state(aws: BenchAws, scenario: Scenario) -> bool:
     return ok
 
 
-def backlog(aws: BenchAws, scenario: Scenario, count: int) -> bool:
-    """Make ``count`` more runs pending and size the sensor's XCom at two caps."""
-    if count <= 0:
-        return True
+def open_backlog(aws: BenchAws, scenario: Scenario, count: int) -> list[str]:
+    """Delete the records of ``count`` runs; every run pending now, oldest first."""
     reopened = spread(recorded_runs(scenario), count)
     delete_items(aws.client("dynamodb"), scenario.table_name, reopened)
     aws.request_counts(reset=True)
     every_pending = sort_run_ids(scenario.pending + reopened)
     print(f"Backlog: deleted {count:,} records, {len(every_pending):,} runs pending.\n")
+    return every_pending
+
+
+def backlog(aws: BenchAws, scenario: Scenario, every_pending: list[str]) -> bool:
+    """Size the sensor's XCom at two caps, with the backlog open."""
     size = len(scenario.run_ids)
     rows: list[list[object]] = []
     ok = True
@@ -317,6 +223,67 @@ def backlog(aws: BenchAws, scenario: Scenario, count: int) -> bool:
     return ok
 
 
+def per_run_checks(aws: BenchAws, scenario: Scenario, every_pending: list[str]) -> bool:
+    """The 1,024 per-run listings of ``max_runs=1024``, one at a time and concurrently, per cost model."""
+    max_runs = SENSOR_DEFAULT_MAX_RUNS
+    bound = request_bound(len(scenario.run_ids), max_runs)
+    rows: list[list[object]] = []
+    ok = True
+    concurrent: dict[str, float] = {}
+    for name, indexed, latency_ms in COST_MODELS:
+        aws.set_s3_costs(indexed, latency_ms)
+        by_concurrency: dict[int, tuple[ChildRun, Measurement]] = {}
+        for concurrency in (1, DEFAULT_CONCURRENCY):  # interleaved: the load of the moment hits both
+            child, measured = discover_in_child(aws, scenario, "auto", max_runs, False, concurrency)
+            assert child.pending == every_pending[:max_runs], f"{name}, concurrency={concurrency}"
+            by_concurrency[concurrency] = (child, measured)
+        (one, one_measured), (many, many_measured) = by_concurrency[1], by_concurrency[DEFAULT_CONCURRENCY]
+        assert one_measured.requests == many_measured.requests, "concurrency changed the requests"
+        concurrent[name] = many.check_seconds
+        rows.append(
+            [
+                name,
+                f"{one.check_seconds:.1f}",
+                f"{many.check_seconds:.1f}",
+                f"{one.check_seconds / many.check_seconds:.1f}x",
+                f"{one.seconds:.1f} / {many.seconds:.1f}",
+                format_requests(many_measured.requests),
+                f"{many_measured.total_requests:,} / {bound:,}",
+            ]
+        )
+        ok &= check(
+            f"per-run checks, {name}: requests",
+            many_measured.total_requests <= bound,
+            f"{many_measured.total_requests:,} <= {bound:,} (the same with concurrency 1 and {DEFAULT_CONCURRENCY})",
+        )
+    aws.set_s3_costs(False, 0.0)
+    print()
+    print_table(
+        [
+            "endpoint cost model",
+            "checks s, 1 at a time",
+            f"checks s, {DEFAULT_CONCURRENCY} at a time",
+            "speed-up",
+            "discovery s (1 / 10)",
+            "requests by operation",
+            "total / bound",
+        ],
+        rows,
+    )
+    target = CHECKS_BEFORE_SECONDS / 10
+    for name, *_ in COST_MODELS[1:]:
+        ok &= check(
+            f"per-run checks of {max_runs:,} candidates, {name}",
+            concurrent[name] < target,
+            f"{concurrent[name]:.1f} s < {target:.0f} s (a tenth of the ~{CHECKS_BEFORE_SECONDS:.0f} s before)",
+        )
+    print(
+        f"NOTE: on moto's own costs each run listing walks all {len(scenario.run_ids):,} keys of the bucket, "
+        "on a server that answers one request at a time: concurrency overlaps only the client's share."
+    )
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -331,18 +298,23 @@ def main() -> int:
     parser.add_argument(
         "--backlog", type=int, default=2000, help="records deleted for the XCom phase (0: skip)"
     )
-    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--phases",
+        default="steady,backlog,checks",
+        help="comma-separated: steady, backlog, checks (the last two need --backlog > 0)",
+    )
     args = parser.parse_args()
-    if args.child:
-        print(json.dumps(discover_here(json.loads(args.child))))
-        return 0
+    phases = set(args.phases.split(","))
     started = time.perf_counter()
     print_header(f"Discovery at scale: {args.runs:,} runs, {args.runs:,} manifest items")
     with BenchAws() as aws:
         scenario = seed_scenario(aws, args.runs, args.seed, full_manifest)
         print(scenario.describe_seeding() + "\n")
-        passed = steady_state(aws, scenario)
-        passed &= backlog(aws, scenario, args.backlog)
+        passed = steady_state(aws, scenario) if "steady" in phases else True
+        if args.backlog > 0 and phases & {"backlog", "checks"}:
+            every_pending = open_backlog(aws, scenario, args.backlog)
+            passed &= backlog(aws, scenario, every_pending) if "backlog" in phases else True
+            passed &= per_run_checks(aws, scenario, every_pending) if "checks" in phases else True
     print_footer(started)
     print(f"{'PASS' if passed else 'FAIL'}: overall")
     return 0 if passed else 1

@@ -3,12 +3,16 @@
     wait_for_runs  ->  load_run[run=...] ( transform  ->  mark_loaded )
 
 * ``wait_for_runs`` (deferrable) waits in the triggerer until the archive has runs that are not
-  in the manifest, not claimed by another DAG run and not archived, and returns their ids.
+  in the manifest, not claimed by another DAG run, not archived and complete (their ``_SUCCESS``
+  marker is there and nothing was written to them for ``settle_seconds``), and returns their ids.
 * ``load_run`` is a task group mapped over those ids: one ``transform`` and one ``mark_loaded``
   per run, each labelled with the run id. Inside a mapped group, ``mark_loaded`` of a run waits only
   for ``transform`` of the same run, so one bad run never holds back the others.
 * ``transform`` claims its run first; a run claimed by an overlapping DAG run is skipped, so
-  correctness does not rely on ``max_active_runs=1``.
+  correctness does not rely on ``max_active_runs=1``. If the run changes while it is read, it fails
+  and releases the claim, and the run is offered again, whole, once complete.
+* ``mark_loaded`` records the run with what was processed (``processed=transform.output``), for
+  ``snowplow-manifest verify`` (see ``snowplow_audit_runs``).
 * With nothing pending the sensor gives up after ``SNOWPLOW_WAIT_SECONDS`` and is skipped
   (``soft_fail``): the DAG run ends successfully.
 
@@ -30,11 +34,14 @@ SNOWPLOW_MAX_RUNS          50           runs one DAG run takes on at most
 SNOWPLOW_PARALLEL_TASKS    8            tasks of one DAG run that run at once
 SNOWPLOW_POKE_INTERVAL     60           seconds between looks at the archive while waiting
 SNOWPLOW_WAIT_SECONDS      1800         how long a DAG run waits for a run before it is skipped
+SNOWPLOW_READY_MARKER      _SUCCESS     the object a run folder holds once it is complete
+SNOWPLOW_SETTLE_SECONDS    900          how old a run's newest object must be before it is loaded
 =========================  ===========  ====================================================
 
 Per DAG run, ``--conf`` may override ``archive_url``, ``output_url`` and ``max_runs`` (the params
 below, which the tasks read). The table is not a param: the Asset event of every load names it,
-so it is fixed when the file is parsed.
+so it is fixed when the file is parsed. The demo, whose runs are written at once with their
+marker last, sets a quiet period of one second.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, Param, task_group
 
+from airflow_provider_snowplow.archive.readiness import check_marker, check_settle_seconds
 from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_output_url
 from airflow_provider_snowplow.manifest.table import validate_table_name
 from airflow_provider_snowplow.operators.manifest import SnowplowMarkRunLoadedOperator
@@ -64,6 +72,8 @@ MAX_RUNS = int(setting("SNOWPLOW_MAX_RUNS", positive_int, default="50"))
 PARALLEL_TASKS = int(setting("SNOWPLOW_PARALLEL_TASKS", positive_int, default="8"))
 POKE_INTERVAL = float(setting("SNOWPLOW_POKE_INTERVAL", positive_number, default="60"))
 WAIT_SECONDS = float(setting("SNOWPLOW_WAIT_SECONDS", positive_number, default="1800"))
+READY_MARKER = setting("SNOWPLOW_READY_MARKER", check_marker, default="_SUCCESS")
+SETTLE_SECONDS = float(setting("SNOWPLOW_SETTLE_SECONDS", check_settle_seconds, default="900"))
 # -----------------------------------------------------------------------------------------------
 
 LOADED_RUNS = loaded_runs_asset(MANIFEST_TABLE)
@@ -88,6 +98,8 @@ with DAG(
         table_name=MANIFEST_TABLE,
         aws_conn_id=AWS_CONN_ID,
         max_runs="{{ params.max_runs }}",
+        ready_marker=READY_MARKER,
+        settle_seconds=SETTLE_SECONDS,
         deferrable=True,
         poke_interval=POKE_INTERVAL,
         timeout=WAIT_SECONDS,
@@ -107,6 +119,8 @@ with DAG(
             output_url=output_url,
             table_name=MANIFEST_TABLE,
             aws_conn_id=AWS_CONN_ID,
+            ready_marker=READY_MARKER,
+            settle_seconds=SETTLE_SECONDS,
             retries=2,
             retry_delay=timedelta(seconds=5),
         )
@@ -115,6 +129,10 @@ with DAG(
             snowplow_run_id=snowplow_run_id,
             table_name=MANIFEST_TABLE,
             aws_conn_id=AWS_CONN_ID,
+            archive_url=archive_url,
+            processed=transform.output,
+            ready_marker=READY_MARKER,
+            settle_seconds=SETTLE_SECONDS,
             outlets=[LOADED_RUNS],
             retries=2,
             retry_delay=timedelta(seconds=5),

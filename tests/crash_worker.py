@@ -12,6 +12,7 @@ import boto3
 
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.processing.run import process_run
+from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED
 
 
 def main() -> int:
@@ -21,7 +22,7 @@ def main() -> int:
     manifest = LoadManifest(s3, dynamodb, table)
     if not manifest.claim_run(run_id, owner, lease_seconds=float(lease)).won:
         return 3
-    process_run(s3, archive_url, run_id, output_url)
+    process_run(s3, archive_url, run_id, output_url, readiness=READY_WHEN_SEEDED)
     manifest.mark_loaded(run_id, loaded_by=owner, claim_owner=owner)
     return 0
 

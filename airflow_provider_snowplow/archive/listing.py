@@ -1,4 +1,4 @@
-"""What the archive holds: its run folders, a run's part files, and whether a run is in Glacier.
+"""What the archive holds: its run folders, and each run folder's objects.
 
 Every listing is one :func:`~airflow_provider_snowplow.aws.pagination.paginate` plan over
 ``ListObjectsV2``: one request per 1,000 run folders (or part files).
@@ -9,15 +9,35 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from airflow_provider_snowplow.archive.contents import (
+    ARCHIVED_STORAGE_CLASSES,
+    RunContents,
+    RunObject,
+    is_part_file,
+)
 from airflow_provider_snowplow.archive.run_ids import run_stamp, sort_run_ids, why_not_a_run
 from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.aws.pagination import S3_LISTING, paginate
-from airflow_provider_snowplow.aws.plans import AwsCall, Plan
+from airflow_provider_snowplow.aws.plans import AwsCall, Plan, call_once
 
-ARCHIVED_STORAGE_CLASSES = frozenset({"GLACIER", "DEEP_ARCHIVE"})
-LIST_PAGE_KEYS = 1000
-# Hadoop and EMR leave these beside the part files; they hold no events.
-_NOT_PARTS = ("_SUCCESS", "_$folder$", ".crc")
+__all__ = [
+    "ARCHIVED_STORAGE_CLASSES",
+    "ArchiveListing",
+    "explain_no_runs",
+    "first_keys",
+    "is_archived",
+    "is_part_file",
+    "list_archive",
+    "list_folders",
+    "list_part_objects",
+    "list_readable_run_ids",
+    "list_run_contents",
+    "list_run_ids",
+    "run_exists",
+    "run_resource",
+]
+
+LIST_PAGE_KEYS = 1000  # the most S3 returns in one ListObjectsV2 page
 
 
 def run_resource(bucket: str, run_id: str) -> str:
@@ -44,12 +64,7 @@ class ArchiveListing:
 
 def list_archive(archive: S3Url) -> Plan[ArchiveListing]:
     """The run folders directly under the archive prefix, and the run-like folders that are not runs."""
-    prefixes: list[str] = []
-    yield from paginate(
-        _folders_call(archive.bucket, archive.prefix, f"bucket {archive.bucket!r} (archive {archive})"),
-        S3_LISTING,
-        lambda page: prefixes.extend(f["Prefix"] for f in page.get("CommonPrefixes", [])),
-    )
+    prefixes = yield from list_folders(archive)
     ignored = {p: reason for p in prefixes if (reason := why_not_a_run(p)) is not None}
     return ArchiveListing(sort_run_ids(prefixes), ignored)
 
@@ -117,34 +132,35 @@ def list_readable_run_ids(archive: S3Url) -> Plan[list[str]]:
     return readable
 
 
-def is_part_file(key: str, size: int) -> bool:
-    """Whether an object of a run folder holds events (not a marker, checksum or empty file)."""
-    name = key.rpartition("/")[2]
-    return size > 0 and bool(name) and not any(name.endswith(suffix) for suffix in _NOT_PARTS)
-
-
-def list_part_objects(bucket: str, run_id: str) -> Plan[list[dict[str, Any]]]:
-    """The run's part files (``ListObjectsV2`` ``Contents`` entries), in key order."""
-    objects: list[dict[str, Any]] = []
-    call = AwsCall(
-        "s3", "list_objects_v2", {"Bucket": bucket, "Prefix": run_id}, run_resource(bucket, run_id)
-    )
+def list_folders(archive: S3Url) -> Plan[list[str]]:
+    """Every folder prefix directly under the archive prefix, in key order (a page per 1,000)."""
+    prefixes: list[str] = []
     yield from paginate(
-        call,
+        _folders_call(archive.bucket, archive.prefix, f"bucket {archive.bucket!r} (archive {archive})"),
         S3_LISTING,
-        lambda page: objects.extend(
-            o for o in page.get("Contents", []) if is_part_file(o["Key"], o.get("Size", 0))
-        ),
+        lambda page: prefixes.extend(f["Prefix"] for f in page.get("CommonPrefixes", [])),
     )
-    return sorted(objects, key=lambda o: o["Key"])
+    return prefixes
 
 
-def run_exists(bucket: str, run_id: str) -> Plan[bool]:
-    """Whether the run folder holds at least one object (one ``ListObjectsV2`` of one key)."""
+def first_keys(archive: S3Url, count: int = 1000) -> Plan[list[str]]:
+    """The archive's first ``count`` object keys (at most 1,000: one request), in key order."""
+    params = {"Bucket": archive.bucket, "Prefix": archive.prefix, "MaxKeys": count}
+    page = yield from call_once(
+        AwsCall("s3", "list_objects_v2", params, f"bucket {archive.bucket!r} (archive {archive})")
+    )
+    return [str(entry["Key"]) for entry in page.get("Contents", [])]
+
+
+def run_exists(bucket: str, run_id: str, prefix: str | None = None) -> Plan[bool]:
+    """Whether the run holds at least one object (one ``ListObjectsV2`` of one key).
+
+    ``prefix`` is the key prefix its objects share when that is not the run id (``objects_prefix``).
+    """
     page = yield AwsCall(
         "s3",
         "list_objects_v2",
-        {"Bucket": bucket, "Prefix": run_id, "MaxKeys": 1},
+        {"Bucket": bucket, "Prefix": run_id if prefix is None else prefix, "MaxKeys": 1},
         run_resource(bucket, run_id),
     )
     assert page is not None
@@ -164,3 +180,28 @@ def is_archived(bucket: str, run_id: str) -> Plan[bool]:
     )
     assert page is not None
     return any(obj.get("StorageClass") in ARCHIVED_STORAGE_CLASSES for obj in page.get("Contents", []))
+
+
+def list_run_contents(bucket: str, run_id: str, prefix: str | None = None) -> Plan[RunContents]:
+    """Every object of the run folder, in one listing (a page per 1,000 objects).
+
+    The one listing per run that discovery makes: it shows whether the run is ready (its marker,
+    its newest object) and whether it is in Glacier. ``prefix`` is the key prefix its objects
+    share when that is not the run id itself (a run layout's ``objects_prefix``).
+    """
+    entries = yield from _list_run_folder(bucket, run_id, prefix)
+    return RunContents(run_id, tuple(RunObject.from_listing(entry) for entry in entries))
+
+
+def list_part_objects(bucket: str, run_id: str, prefix: str | None = None) -> Plan[list[dict[str, Any]]]:
+    """The run's part files (``ListObjectsV2`` ``Contents`` entries), in key order."""
+    entries = yield from _list_run_folder(bucket, run_id, prefix)
+    return [entry for entry in entries if is_part_file(entry["Key"], entry.get("Size", 0))]
+
+
+def _list_run_folder(bucket: str, run_id: str, prefix: str | None) -> Plan[list[dict[str, Any]]]:
+    entries: list[dict[str, Any]] = []
+    params = {"Bucket": bucket, "Prefix": run_id if prefix is None else prefix}
+    call = AwsCall("s3", "list_objects_v2", params, run_resource(bucket, run_id))
+    yield from paginate(call, S3_LISTING, lambda page: entries.extend(page.get("Contents", [])))
+    return sorted(entries, key=lambda entry: entry["Key"])

@@ -23,12 +23,19 @@ S3_LISTING = Cursor("NextContinuationToken", "ContinuationToken")
 DYNAMODB_SCAN = Cursor("LastEvaluatedKey", "ExclusiveStartKey")
 
 
-def paginate(call: AwsCall, cursor: Cursor, on_page: Callable[[Response], None]) -> Plan[None]:
-    """Make ``call``, then again with each next-page token, until a page has none."""
+def paginate(
+    call: AwsCall,
+    cursor: Cursor,
+    on_page: Callable[[Response], None],
+    enough: Callable[[], bool] | None = None,
+) -> Plan[None]:
+    """Make ``call``, then again with each next-page token, until a page has none or ``enough()``."""
     while True:
         page = yield call
         assert page is not None
         on_page(page)
+        if enough is not None and enough():
+            return
         token = page.get(cursor.response_key)
         if not token or page.get("IsTruncated") is False:
             return

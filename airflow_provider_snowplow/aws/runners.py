@@ -1,5 +1,10 @@
 """Carry out plans: :func:`run_sync` with boto3 clients, :func:`run_async` with aiobotocore ones.
 
+Both drive a plan through the one step loop :func:`_steps` and differ only in how they perform a
+step: a call, a pause, or :class:`~airflow_provider_snowplow.aws.plans.Concurrently` sub-plans,
+which :func:`run_sync` runs on threads (boto3 clients are thread-safe) and :func:`run_async` as
+asyncio tasks, each with at most ``limit`` sub-plans under way.
+
 AWS errors are thrown back into the plan at the point of the call, so a plan handles the errors it
 expects (``ConditionalCheckFailed``...); any other error leaves the runner as one readable
 :class:`~airflow_provider_snowplow.errors.AwsRequestError` or
@@ -11,11 +16,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Generator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_snowplow.aws.failures import describe_failure, is_botocore_error
-from airflow_provider_snowplow.aws.plans import AwsCall, Pause, Plan, Response, T
+from airflow_provider_snowplow.aws.plans import AwsCall, Concurrently, Pause, Plan, Response, T
+
+Step = AwsCall | Pause | Concurrently
 
 
 def run_sync(plan: Plan[T], clients: Mapping[str, Any]) -> T:
@@ -49,10 +57,10 @@ class _Failed:
     error: Exception
 
 
-Outcome = Response | _Failed | None
+Outcome = Response | list[Any] | _Failed | None
 
 
-def _steps(plan: Plan[T], clients: Mapping[str, Any]) -> Generator[AwsCall | Pause, Outcome, T]:
+def _steps(plan: Plan[T], clients: Mapping[str, Any]) -> Generator[Step, Outcome, T]:
     """``plan``, with each call's failure thrown into it, or raised readably if it does not handle it.
 
     What the runners share: they only perform each step and send back its outcome.
@@ -62,11 +70,11 @@ def _steps(plan: Plan[T], clients: Mapping[str, Any]) -> Generator[AwsCall | Pau
         while True:
             outcome = yield step
             if not isinstance(outcome, _Failed):
-                step = plan.send(outcome)
+                step = plan.send(outcome)  # type: ignore[arg-type]  # a list for Concurrently
                 continue
             call, exc = step, outcome.error
-            assert isinstance(call, AwsCall)
-            if not is_botocore_error(exc):  # bugs and interrupts pass through untouched
+            # Bugs, interrupts and sub-plans' errors (already readable) pass through untouched.
+            if not isinstance(call, AwsCall) or not is_botocore_error(exc):
                 raise exc
             try:
                 step = plan.throw(exc)
@@ -79,26 +87,62 @@ def _steps(plan: Plan[T], clients: Mapping[str, Any]) -> Generator[AwsCall | Pau
         return result
 
 
-def _perform(clients: Mapping[str, Any], step: AwsCall | Pause) -> Outcome:
+def _perform(clients: Mapping[str, Any], step: Step) -> Outcome:
     if isinstance(step, Pause):
         time.sleep(step.seconds)
         return None
     try:
+        if isinstance(step, Concurrently):
+            return _run_on_threads(step, clients)
         response: Response = getattr(clients[step.service], step.method)(**step.params)
     except Exception as exc:
         return _Failed(exc)
     return response
 
 
-async def _perform_async(clients: Mapping[str, Any], step: AwsCall | Pause) -> Outcome:
+def _run_on_threads(step: Concurrently, clients: Mapping[str, Any]) -> list[Any]:
+    """The sub-plans on at most ``step.limit`` threads; on a failure, those not started never start."""
+    if step.limit == 1 or len(step.plans) <= 1:
+        return [run_sync(plan, clients) for plan in step.plans]
+    with ThreadPoolExecutor(min(step.limit, len(step.plans)), thread_name_prefix="snowplow-aws") as pool:
+        futures = [pool.submit(run_sync, plan, clients) for plan in step.plans]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+async def _perform_async(clients: Mapping[str, Any], step: Step) -> Outcome:
     if isinstance(step, Pause):
         await asyncio.sleep(step.seconds)
         return None
     try:
+        if isinstance(step, Concurrently):
+            return await _run_as_tasks(step, clients)
         response: Response = await getattr(clients[step.service], step.method)(**step.params)
     except Exception as exc:
         return _Failed(exc)
     return response
+
+
+async def _run_as_tasks(step: Concurrently, clients: Mapping[str, Any]) -> list[Any]:
+    """The sub-plans as asyncio tasks, at most ``step.limit`` under way; on a failure, the rest stop."""
+    slots = asyncio.Semaphore(step.limit)
+
+    async def one(plan: Plan[Any]) -> Any:
+        async with slots:
+            return await run_async(plan, clients)
+
+    tasks = [asyncio.ensure_future(one(plan)) for plan in step.plans]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def _place(clients: Mapping[str, Any], service: str) -> tuple[str | None, str | None]:

@@ -12,18 +12,25 @@ a traceback. Exit codes are :class:`~airflow_provider_snowplow.cli.definition.Ex
   (checked before anything is written);
 * 3 AWS, manifest table or Airflow connection error;
 * 4 the confirmation was declined (nothing was changed);
+* 5 ``verify`` found loaded runs that changed after loading;
 * 130 interrupted.
 
-JSON (``--json``), keys stable:
+JSON (``--json``), keys stable (new keys may be added):
 
 * ``status``: ``archive_url``, ``table``, ``runs``, ``loaded``, ``skipped``, ``pending``, ``claimed``,
-  ``archived`` (counts; the last five add up to ``runs``), ``oldest_pending`` (run id or null),
-  ``claims`` (list of ``run_id``, ``owner``, ``claimed_at``, ``lease_expires_at``, ISO 8601 UTC),
-  ``archived_runs`` (run ids), ``expired_claims`` (as ``claims``: pending runs whose claim ran out),
-  ``ignored`` (list of ``folder``, ``reason``: folders named like runs that are not),
-  ``hint`` (what the archive URL holds instead, when it has no run; else null).
+  ``archived``, ``not_ready`` (counts; the last six add up to ``runs``), ``oldest_pending`` (run id
+  or null), ``claims`` (list of ``run_id``, ``owner``, ``claimed_at``, ``lease_expires_at``, ISO 8601
+  UTC), ``archived_runs`` (run ids), ``expired_claims`` (as ``claims``: pending runs whose claim ran
+  out), ``not_ready_runs`` (list of ``run_id``, ``age_seconds``, ``waiting_for``), ``readiness``
+  (``marker``, ``settle_seconds``), ``ignored`` (list of ``folder``, ``reason``: folders named like
+  runs that are not), ``hint`` (what the archive URL holds instead, when it has no run; else null).
 * ``pending``: ``archive_url``, ``table``, ``pending`` (run ids, oldest first), ``more_pending``
-  (true when ``--max`` cut the list), ``ignored`` and ``hint`` as for ``status``.
+  (true when ``--max`` cut the list), ``not_ready`` (as ``not_ready_runs`` above), ``readiness``,
+  ``ignored`` and ``hint`` as for ``status``.
+* ``verify``: ``archive_url``, ``table``, ``since``, ``checked``, ``unchanged``, ``gained``,
+  ``lost``, ``changed``, ``unknown`` (counts), ``drifted`` (list of ``run_id``, ``drift``,
+  ``loaded_at``, ``loaded`` and ``now`` (each ``objects``, ``bytes``, ``digest``),
+  ``modified_since``), ``unknown_runs`` (run ids).
 """
 
 from __future__ import annotations
@@ -40,7 +47,6 @@ from functools import cached_property
 from typing import Any
 
 from airflow_provider_snowplow.archive.listing import explain_no_runs, run_exists
-from airflow_provider_snowplow.archive.run_ids import validate_run_id, validate_run_in_archive
 from airflow_provider_snowplow.archive.urls import ArchiveUrl, parse_archive_url
 from airflow_provider_snowplow.aws.plans import AwsCall
 from airflow_provider_snowplow.aws.runners import run_sync
@@ -52,18 +58,21 @@ from airflow_provider_snowplow.cli.connect import (
 )
 from airflow_provider_snowplow.cli.definition import ExitCode
 from airflow_provider_snowplow.cli.terminal import Progress, confirm, observe
+from airflow_provider_snowplow.cli.verification import print_verification, verification_json
 from airflow_provider_snowplow.errors import (
     ArchiveUrlError,
     InvalidValueError,
+    LayoutError,
     RunIdError,
     SnowplowProviderError,
 )
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.backfill import select_runs_to_skip
-from airflow_provider_snowplow.manifest.discovery import RunDiscovery, find_pending_runs
+from airflow_provider_snowplow.manifest.discovery import NotReadyRun, RunDiscovery, find_pending_runs
 from airflow_provider_snowplow.manifest.items import LOADED, SKIPPED, Claim, RunRecord, now_iso
+from airflow_provider_snowplow.manifest.verify import verify_loaded_runs
 
-_SHOWN_ARCHIVED = 10
+_SHOWN_RUNS = 10
 
 
 @dataclass
@@ -93,7 +102,7 @@ def run(handler: str, args: argparse.Namespace, front_end: FrontEnd) -> int:
     """Run the subcommand ``handler`` (its name with ``_`` for ``-``); returns the exit code."""
     try:
         return int(HANDLERS[handler](Invocation(args, front_end)))
-    except (UsageError, ArchiveUrlError, RunIdError, InvalidValueError) as exc:
+    except (UsageError, ArchiveUrlError, RunIdError, InvalidValueError, LayoutError) as exc:
         return _fail(exc, ExitCode.USAGE)
     except (SnowplowProviderError, ConnectionSetupError) as exc:
         return _fail(exc, ExitCode.AWS)
@@ -133,10 +142,13 @@ def status(inv: Invocation) -> int:
         "pending": len(found.pending),
         "claimed": len(found.claimed),
         "archived": len(found.archived),
+        "not_ready": len(found.not_ready),
         "oldest_pending": found.pending[0] if found.pending else None,
         "claims": [_claim_json(claim) for claim in found.claimed],
         "archived_runs": found.archived,
         "expired_claims": [_claim_json(claim) for claim in found.expired_claims],
+        "not_ready_runs": [_not_ready_json(run) for run in found.not_ready],
+        "readiness": _readiness_json(inv),
         **_emptiness(inv, archive, found),
     }
     if inv.args.json:
@@ -152,9 +164,10 @@ def status(inv: Invocation) -> int:
     rows += [(f"  {c.run_id}", _describe_claim(c, now)) for c in found.claimed]
     restore = "  in GLACIER or DEEP_ARCHIVE: restore before loading" if found.archived else ""
     rows.append(("archived", f"{report['archived']}{restore}"))
-    rows += [(f"  {run_id}", "") for run_id in found.archived[:_SHOWN_ARCHIVED]]
-    if len(found.archived) > _SHOWN_ARCHIVED:
-        rows.append((f"  ... and {len(found.archived) - _SHOWN_ARCHIVED} more (--json lists all)", ""))
+    rows += _shown([(f"  {run_id}", "") for run_id in found.archived])
+    rule = f"  still being written? ({inv.manifest.readiness.describe()})" if found.not_ready else ""
+    rows.append(("not ready", f"{report['not_ready']}{rule}"))
+    rows += _shown([(f"  {run.run_id}", _not_ready_text(run)) for run in found.not_ready])
     if found.ignored:
         rows.append(("ignored", f"{len(found.ignored)}  folders named like runs that are not runs"))
         rows += [(f"  {folder}", reason) for folder, reason in found.ignored.items()]
@@ -176,6 +189,8 @@ def pending(inv: Invocation) -> int:
             "table": inv.manifest.table_name,
             "pending": found.pending,
             "more_pending": found.more_pending,
+            "not_ready": [_not_ready_json(run) for run in found.not_ready],
+            "readiness": _readiness_json(inv),
             **_emptiness(inv, archive, found),
         }
         print(json.dumps(report, indent=2))
@@ -184,11 +199,27 @@ def pending(inv: Invocation) -> int:
             print(run_id)
         if found.more_pending:
             print(f"(more runs are pending beyond --max {inv.args.max_runs})", file=sys.stderr)
+        for run in found.not_ready:
+            print(f"(not ready: {run.run_id} {_not_ready_text(run)})", file=sys.stderr)
         for folder, reason in found.ignored.items():
             print(f"note: ignored {folder}: {reason}", file=sys.stderr)
-        if not found.run_count:
+        if not found.run_count and inv.manifest.layout.runs_directly_under:
             print(f"note: no runs: {_explain(inv, archive)}", file=sys.stderr)
     return ExitCode.NOT_DONE if inv.args.exit_code and not found.pending else ExitCode.OK
+
+
+def verify(inv: Invocation) -> int:
+    """``verify``: loaded runs whose part files changed after loading; exit code 5 if any."""
+    archive = parse_archive_url(inv.args.archive_url)
+    manifest = inv.manifest
+    plan = verify_loaded_runs(archive, manifest.table_name, inv.args.since, layout=manifest.layout)
+    with Progress("reading archive and manifest, listing loaded runs, AWS requests") as progress:
+        found = run_sync(observe(plan, _counter(progress)), manifest.clients)
+    if inv.args.json:
+        print(json.dumps(verification_json(found, manifest.table_name, inv.args.since), indent=2))
+    else:
+        print_verification(found)
+    return ExitCode.DRIFT if found.drifted else ExitCode.OK
 
 
 def mark_loaded(inv: Invocation) -> int:
@@ -266,7 +297,7 @@ def skip(inv: Invocation) -> int:
 
 def _skip_before(inv: Invocation, archive: ArchiveUrl, before: datetime) -> int:
     manifest = inv.manifest
-    plan = select_runs_to_skip(archive, manifest.table_name, before, manifest.clock())
+    plan = select_runs_to_skip(archive, manifest.table_name, before, manifest.clock(), layout=manifest.layout)
     with Progress("reading archive and manifest, AWS requests") as progress:
         found = run_sync(observe(plan, _counter(progress)), manifest.clients)
     cut = before.isoformat(sep=" ")
@@ -297,7 +328,7 @@ def _skip_before(inv: Invocation, archive: ArchiveUrl, before: datetime) -> int:
 
 def release(inv: Invocation) -> int:
     """``release``: drop a run's claim; a live one only after confirmation."""
-    run_id = validate_run_id(inv.args.run_id)
+    run_id = inv.manifest.layout.validate_run_id(inv.args.run_id)
     claim = inv.manifest.get_claim(run_id)
     if claim is None:
         print(f"no claim on {run_id}")
@@ -320,6 +351,7 @@ HANDLERS: dict[str, Callable[[Invocation], int]] = {
     "create_table": create_table,
     "status": status,
     "pending": pending,
+    "verify": verify,
     "mark_loaded": mark_loaded,
     "unmark": unmark,
     "skip": skip,
@@ -330,7 +362,14 @@ HANDLERS: dict[str, Callable[[Invocation], int]] = {
 def _discover(inv: Invocation, archive: ArchiveUrl, max_runs: int | None) -> RunDiscovery:
     """``LoadManifest.find_pending_runs``, with a progress counter of the AWS requests it makes."""
     manifest = inv.manifest
-    plan = find_pending_runs(archive, manifest.table_name, manifest.clock(), max_runs)
+    plan = find_pending_runs(
+        archive,
+        manifest.table_name,
+        manifest.clock(),
+        max_runs,
+        readiness=manifest.readiness,
+        layout=manifest.layout,
+    )
     with Progress("reading archive and manifest, AWS requests") as progress:
         return run_sync(observe(plan, _counter(progress)), manifest.clients)
 
@@ -341,7 +380,7 @@ def _counter(progress: Progress) -> Callable[[AwsCall], None]:
 
 def _run_ids(inv: Invocation) -> list[str]:
     """The named runs, all validated before anything is written; duplicates dropped."""
-    return [validate_run_id(run_id) for run_id in dict.fromkeys(inv.args.run_ids)]
+    return [inv.manifest.layout.validate_run_id(run_id) for run_id in dict.fromkeys(inv.args.run_ids)]
 
 
 def _runs_of_archive(inv: Invocation) -> list[str]:
@@ -357,9 +396,12 @@ def _runs_of_archive(inv: Invocation) -> list[str]:
     if not inv.args.archive_url:
         return run_ids
     archive = parse_archive_url(inv.args.archive_url)
+    layout = inv.manifest.layout
     for run_id in run_ids:
-        validate_run_in_archive(run_id, archive)
-        if not run_sync(run_exists(archive.bucket, run_id), inv.manifest.clients):
+        layout.validate_run_in_archive(run_id, archive)
+        if not run_sync(
+            run_exists(archive.bucket, run_id, layout.objects_prefix(run_id)), inv.manifest.clients
+        ):
             raise RunIdError(f"run {run_id!r} is not in archive {archive}: it has no such run folder")
     return run_ids
 
@@ -375,7 +417,9 @@ def _emptiness(inv: Invocation, archive: ArchiveUrl, found: RunDiscovery) -> dic
     """The JSON keys that keep a report from looking empty when it is not what it seems."""
     return {
         "ignored": [{"folder": folder, "reason": reason} for folder, reason in found.ignored.items()],
-        "hint": None if found.run_count else _explain(inv, archive),
+        "hint": None
+        if found.run_count or not inv.manifest.layout.runs_directly_under
+        else _explain(inv, archive),
     }
 
 
@@ -407,6 +451,27 @@ def _provenance(record: RunRecord | None) -> str:
 def _describe_claim(claim: Claim, now: float) -> str:
     lease = "lease expires" if claim.is_live(now) else "lease expired"
     return f"claimed by {claim.owner!r}, {lease} {now_iso(claim.lease_expires_at)}"
+
+
+def _shown(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The first rows of a long list of runs, and a note of how many more ``--json`` lists."""
+    if len(rows) <= _SHOWN_RUNS:
+        return rows
+    return [*rows[:_SHOWN_RUNS], (f"  ... and {len(rows) - _SHOWN_RUNS} more (--json lists all)", "")]
+
+
+def _not_ready_text(run: NotReadyRun) -> str:
+    return run.describe().removeprefix(f"{run.run_id}: ")
+
+
+def _not_ready_json(run: NotReadyRun) -> dict[str, Any]:
+    age = None if run.age_seconds is None else round(run.age_seconds, 3)
+    return {"run_id": run.run_id, "age_seconds": age, "waiting_for": run.waiting_for}
+
+
+def _readiness_json(inv: Invocation) -> dict[str, Any]:
+    rule = inv.manifest.readiness
+    return {"marker": rule.marker, "settle_seconds": rule.settle_seconds}
 
 
 def _claim_json(claim: Claim) -> dict[str, str]:

@@ -15,6 +15,13 @@ import sys
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from airflow_provider_snowplow.archive.layouts import (
+    DEFAULT_GRACE_SECONDS,
+    DEFAULT_LAYOUT,
+    Layout,
+    make_layout,
+)
+from airflow_provider_snowplow.archive.readiness import ReadinessRule
 from airflow_provider_snowplow.errors import InvalidValueError, ManifestTableError, SnowplowProviderError
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.table import validate_table_name
@@ -63,6 +70,23 @@ def conn_id(args: argparse.Namespace, front_end: FrontEnd) -> str | None:
     return AIRFLOW_DEFAULT_CONN_ID if front_end == "airflow" and not direct else None
 
 
+def readiness(args: argparse.Namespace) -> ReadinessRule:
+    """The readiness rule of ``--marker`` and ``--settle`` (the defaults for commands without them)."""
+    if not hasattr(args, "settle"):
+        return ReadinessRule()
+    return ReadinessRule(args.marker or None, args.settle)
+
+
+def layout(args: argparse.Namespace) -> Layout:
+    """The run layout of ``--layout``, ``--partition-format`` and ``--grace`` with the readiness rule."""
+    return make_layout(
+        getattr(args, "layout", DEFAULT_LAYOUT),
+        readiness(args),
+        getattr(args, "partition_format", None),
+        getattr(args, "grace", DEFAULT_GRACE_SECONDS),
+    )
+
+
 def open_manifest(args: argparse.Namespace, front_end: FrontEnd) -> LoadManifest:
     """The manifest the options point at.
 
@@ -72,8 +96,12 @@ def open_manifest(args: argparse.Namespace, front_end: FrontEnd) -> LoadManifest
     """
     table = table_name(args)
     connection = conn_id(args, front_end)
+    rule = readiness(args)
+    run_layout = layout(args)
     if connection is not None:
-        return _through_airflow(table, connection, args.region, must_exist=bool(args.conn_id))
+        return _through_airflow(
+            table, connection, args.region, rule, run_layout, must_exist=bool(args.conn_id)
+        )
     import boto3
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError
@@ -89,7 +117,7 @@ def open_manifest(args: argparse.Namespace, front_end: FrontEnd) -> LoadManifest
     except BotoCoreError as exc:
         hint = " (pass --region or set AWS_DEFAULT_REGION)" if type(exc).__name__ == "NoRegionError" else ""
         raise ConnectionSetupError(f"cannot set up AWS clients: {exc}{hint}") from None
-    return LoadManifest(s3, dynamodb, table)
+    return LoadManifest(s3, dynamodb, table, readiness=rule, layout=run_layout)
 
 
 def is_local_endpoint(endpoint_url: str | None) -> bool:
@@ -118,7 +146,9 @@ def _local_endpoint_defaults(session: Any, endpoint_url: str | None) -> dict[str
     return options
 
 
-def _through_airflow(table: str, connection: str, region: str | None, must_exist: bool) -> LoadManifest:
+def _through_airflow(
+    table: str, connection: str, region: str | None, rule: ReadinessRule, run_layout: Layout, must_exist: bool
+) -> LoadManifest:
     """The hook's clients, for a connection that must exist when named with ``--conn-id``.
 
     Otherwise the Amazon provider would fall back to boto3's default credentials, silently
@@ -134,7 +164,9 @@ def _through_airflow(table: str, connection: str, region: str | None, must_exist
     _airflow_logs_to_stderr()
     # Airflow's structlog loggers bind to sys.stdout when first used, as the connection's are here.
     with contextlib.redirect_stdout(sys.stderr):
-        hook = SnowplowManifestHook(table_name=table, aws_conn_id=connection, region_name=region)
+        hook = SnowplowManifestHook(
+            table_name=table, aws_conn_id=connection, region_name=region, readiness=rule, layout=run_layout
+        )
         try:
             if must_exist:
                 hook.get_connection(connection)

@@ -18,7 +18,18 @@ from enum import IntEnum
 from typing import Any, TypeVar
 
 from airflow_provider_snowplow import validation
-from airflow_provider_snowplow.archive.run_ids import validate_run_id
+from airflow_provider_snowplow.archive.layouts import (
+    DEFAULT_GRACE_SECONDS,
+    DEFAULT_LAYOUT,
+    LAYOUT_NAMES,
+    PartitionFormat,
+)
+from airflow_provider_snowplow.archive.readiness import (
+    DEFAULT_MARKER,
+    DEFAULT_SETTLE_SECONDS,
+    check_marker,
+    check_settle_seconds,
+)
 from airflow_provider_snowplow.archive.urls import parse_archive_url
 from airflow_provider_snowplow.errors import SnowplowProviderError
 from airflow_provider_snowplow.manifest.table import validate_table_name
@@ -35,13 +46,15 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad arguments, archive URL or run id; nothing was changed
     AWS = 3  # AWS, manifest table or Airflow connection error
     ABORTED = 4  # the confirmation was declined
+    DRIFT = 5  # `verify` found loaded runs that changed after loading
     INTERRUPTED = 130
 
 
 EXIT_CODES_HELP = (
     "exit codes: 0 ok; 1 nothing pending (pending --exit-code) or a run left unchanged because it has a "
     "conflicting record or claim; 2 usage error (nothing changed); 3 AWS, manifest table or Airflow "
-    "connection error; 4 aborted at the confirmation prompt; 130 interrupted"
+    "connection error; 4 aborted at the confirmation prompt; 5 verify found runs that changed after "
+    "loading; 130 interrupted"
 )
 
 
@@ -63,13 +76,26 @@ def argument_type(check: Callable[[str], T], keep: bool = False) -> Callable[[st
     return parse
 
 
+def _marker(value: str) -> str:
+    """A ``--marker``: an object name relative to the run folder, or ``""`` for none."""
+    return check_marker(value) or ""
+
+
+def _partition_format(value: str) -> str:
+    """A ``--partition-format``: S3 Loader's ``partitionFormat`` with time tokens in order."""
+    return PartitionFormat.parse(value).text
+
+
+# Run ids have no type here: their shape depends on --layout, and the commands check them by it.
 cut_off = argument_type(parse_utc_time)
 positive_int = argument_type(validation.positive_int)
 archive_url = argument_type(parse_archive_url, keep=True)
-run_id = argument_type(validate_run_id)
 table_name = argument_type(validate_table_name)
 region = argument_type(validate_region)
 endpoint_url = argument_type(validate_endpoint_url)
+marker = argument_type(_marker)
+seconds = argument_type(check_settle_seconds)
+partition_format = argument_type(_partition_format)
 
 
 @dataclass(frozen=True)
@@ -135,9 +161,45 @@ ARCHIVE_URL = Option(
 RUN_IDS = Option(
     ("run_ids",),
     "run ids, relative to the bucket, e.g. enriched/archive/run=2017-04-07-10-00-00/",
-    {"nargs": "+", "metavar": "RUN", "type": run_id},
+    {"nargs": "+", "metavar": "RUN"},
 )
 JSON = Option(("--json",), "print JSON (keys documented in docs/cli.md)", {"action": "store_true"})
+READINESS = (
+    Option(
+        ("--marker",),
+        f"object a run folder must hold to count as complete, relative to it (default {DEFAULT_MARKER}; "
+        "'' for none)",
+        {"metavar": "NAME", "type": marker, "default": DEFAULT_MARKER},
+    ),
+    Option(
+        ("--settle",),
+        "seconds a run's newest object must be old for the run to count as complete "
+        f"(default {DEFAULT_SETTLE_SECONDS:.0f})",
+        {
+            "metavar": "SECONDS",
+            "type": seconds,
+            "default": DEFAULT_SETTLE_SECONDS,
+            "dest": "settle",
+        },
+    ),
+)
+LAYOUT = (
+    Option(
+        ("--layout",),
+        "how the archive's runs are laid out (default enriched-archive; see the README's table of layouts)",
+        {"choices": list(LAYOUT_NAMES), "default": DEFAULT_LAYOUT},
+    ),
+    Option(
+        ("--partition-format",),
+        "s3-loader: the loader's partitionFormat, e.g. 'date={yyyy}-{MM}-{dd}/hour={HH}' (default: flat, hourly)",
+        {"metavar": "FORMAT", "type": partition_format},
+    ),
+    Option(
+        ("--grace",),
+        f"s3-loader: seconds after a window ends before its run is ready (default {DEFAULT_GRACE_SECONDS:.0f})",
+        {"metavar": "SECONDS", "type": seconds, "default": DEFAULT_GRACE_SECONDS},
+    ),
+)
 YES = Option(("-y", "--yes"), "do not ask for confirmation", {"action": "store_true"})
 BY = Option(
     ("--by",),
@@ -166,15 +228,18 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand(
         "status",
-        "counts of an archive's runs: loaded, skipped, pending, claimed (owner, lease expiry), archived",
-        (ARCHIVE_URL, *CONNECTION, JSON),
+        "counts of an archive's runs: loaded, skipped, pending, not ready, claimed (owner, lease expiry), "
+        "archived",
+        (ARCHIVE_URL, *CONNECTION, *READINESS, *LAYOUT, JSON),
     ),
     Subcommand(
         "pending",
-        "the runs still to load, oldest first, one a line",
+        "the runs still to load, oldest first, one a line (runs not complete yet are listed on stderr)",
         (
             ARCHIVE_URL,
             *CONNECTION,
+            *READINESS,
+            *LAYOUT,
             JSON,
             Option(
                 ("--max",), "list at most N runs", {"metavar": "N", "type": positive_int, "dest": "max_runs"}
@@ -187,9 +252,28 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         ),
     ),
     Subcommand(
+        "verify",
+        "compare each loaded run's record with its folder now: runs that gained, lost or changed part "
+        "files after loading",
+        (
+            ARCHIVE_URL,
+            *CONNECTION,
+            *LAYOUT,
+            JSON,
+            Option(
+                ("--since",),
+                "only runs whose folder time is at or after DATE (UTC): YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS "
+                "or 2017-04-07-10-00-00",
+                {"metavar": "DATE", "type": cut_off},
+            ),
+        ),
+        "Records written by Snowplow's SDKs (or without a fingerprint) are reported as unknown. Exit "
+        "code 5 when a run changed: reload it deliberately with `unmark`; nothing is re-queued by itself.",
+    ),
+    Subcommand(
         "mark-loaded",
         "record runs as loaded, so that no pipeline loads them (again)",
-        (RUN_IDS, *CONNECTION, BY, IN_ARCHIVE),
+        (RUN_IDS, *CONNECTION, *LAYOUT, BY, IN_ARCHIVE),
         "Idempotent: a run already recorded as loaded is left as it is. A run recorded as skipped is "
         "left as it is too, with exit code 1: unmark it first. With --archive-url, every run is checked "
         "to be a run folder of that archive before anything is written.",
@@ -197,7 +281,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "unmark",
         "delete runs' records so that they are loaded again (reprocessing)",
-        (RUN_IDS, *CONNECTION, YES),
+        (RUN_IDS, *CONNECTION, *LAYOUT, YES),
         "Shows each run's record, then asks for confirmation unless --yes is given.",
     ),
     Subcommand(
@@ -207,9 +291,10 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             Option(
                 ("run_ids",),
                 "run ids to skip (or use --before)",
-                {"nargs": "*", "metavar": "RUN", "type": run_id},
+                {"nargs": "*", "metavar": "RUN"},
             ),
             *CONNECTION,
+            *LAYOUT,
             BY,
             YES,
             Option(
@@ -231,8 +316,9 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "release",
         "drop the claim on a run, e.g. left by a worker that died (it expires on its own too)",
         (
-            Option(("run_id",), "the claimed run", {"metavar": "RUN", "type": run_id}),
+            Option(("run_id",), "the claimed run", {"metavar": "RUN"}),
             *CONNECTION,
+            *LAYOUT,
             YES,
         ),
         "An expired claim is dropped at once; for a live one (someone may be loading the run now) "
@@ -260,7 +346,7 @@ def get_cli_commands() -> list[Any]:
     return [
         GroupCommand(
             name="snowplow",
-            help="Snowplow load manifest: status, pending runs, mark, unmark, skip, release claims",
+            help="Snowplow load manifest: status, pending runs, verify, mark, unmark, skip, release claims",
             description=f"Snowplow load manifest commands. {EXIT_CODES_HELP}.",
             subcommands=[
                 ActionCommand(

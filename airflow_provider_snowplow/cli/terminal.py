@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import TextIO
 
-from airflow_provider_snowplow.aws.plans import AwsCall, Plan, T
+from airflow_provider_snowplow.aws.plans import AwsCall, Concurrently, Plan, T
 
 # Fewer steps than this finish in about a second: not worth a progress line.
 PROGRESS_AFTER_STEPS = 10
@@ -20,7 +21,7 @@ class Progress:
 
     Shown only when stdout is a terminal (so scripts and pipes never see it) and only once the work
     has taken :data:`PROGRESS_AFTER_STEPS` steps; erased when done, so the terminal keeps only the
-    command's output. A context manager.
+    command's output. A context manager; :meth:`step` may be called from several threads.
 
     Args:
         label: what is being counted, e.g. ``"AWS requests"``.
@@ -43,9 +44,17 @@ class Progress:
         self._width = 0
         self._drawn_at = 0.0
         self._started = time.monotonic()
+        self._lock = threading.Lock()
 
     def step(self, count: int = 1) -> None:
-        """Count ``count`` more steps; redraws the line at most every tenth of a second."""
+        """Count ``count`` more steps; redraws the line at most every tenth of a second.
+
+        Thread-safe: discovery's concurrent listings report from several threads.
+        """
+        with self._lock:
+            self._step(count)
+
+    def _step(self, count: int) -> None:
         self.done += count
         now = time.monotonic()
         if not self.enabled or self.done < PROGRESS_AFTER_STEPS:
@@ -78,13 +87,16 @@ class Progress:
 def observe(plan: Plan[T], on_call: Callable[[AwsCall], None]) -> Plan[T]:
     """``plan`` unchanged, with ``on_call`` told of each AWS call before the driver makes it.
 
-    Errors the driver throws in reach ``plan`` itself, so the plan handles them as it would alone.
+    Calls of sub-plans run :class:`Concurrently` are told too (from the runner's threads). Errors the
+    driver throws in reach ``plan`` itself, so the plan handles them as it would alone.
     """
     try:
         step = next(plan)
         while True:
             if isinstance(step, AwsCall):
                 on_call(step)
+            elif isinstance(step, Concurrently):
+                step = Concurrently(tuple(observe(sub, on_call) for sub in step.plans), step.limit)
             try:
                 response = yield step
             except Exception as exc:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import warnings
+from collections.abc import Sequence
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -18,8 +20,12 @@ from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 from asgiref.sync import sync_to_async
 from botocore.config import Config
 
+from airflow_provider_snowplow.archive.contents import Fingerprint, PartSignature, RunContents
+from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout
+from airflow_provider_snowplow.archive.readiness import ReadinessRule
 from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_output_url
-from airflow_provider_snowplow.aws.runners import run_async
+from airflow_provider_snowplow.aws.plans import AwsCall, call_once
+from airflow_provider_snowplow.aws.runners import run_async, run_sync
 from airflow_provider_snowplow.errors import InvalidValueError
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.claims import DEFAULT_LEASE_SECONDS, ClaimOutcome
@@ -27,6 +33,7 @@ from airflow_provider_snowplow.manifest.discovery import RunDiscovery, find_pend
 from airflow_provider_snowplow.manifest.items import Claim, RunRecord
 from airflow_provider_snowplow.manifest.reads import ManifestRead
 from airflow_provider_snowplow.manifest.table import BillingMode
+from airflow_provider_snowplow.manifest.verify import Verification
 from airflow_provider_snowplow.processing.run import output_folder, read_summary
 from airflow_provider_snowplow.validation import validate_endpoint_url, validate_region
 
@@ -47,6 +54,11 @@ class SnowplowManifestHook(AwsBaseHook):
         verify: TLS verification, as for ``AwsBaseHook``.
         config: a botocore ``Config``; when neither it nor the connection sets ``retries``,
             ``{"mode": "standard", "max_attempts": 8}`` is used.
+        readiness: when a run of the archive counts as complete (marker, quiet period); the safe
+            defaults of :class:`~airflow_provider_snowplow.archive.readiness.ReadinessRule` if None.
+        layout: how the archive's runs are laid out and when one is ready
+            (:func:`~airflow_provider_snowplow.archive.layouts.make_layout`); the enriched archive
+            with ``readiness`` if None.
     """
 
     hook_name = "Snowplow load manifest"
@@ -58,6 +70,8 @@ class SnowplowManifestHook(AwsBaseHook):
         region_name: str | None = None,
         verify: bool | str | None = None,
         config: Config | dict[str, Any] | None = None,
+        readiness: ReadinessRule | None = None,
+        layout: Layout | None = None,
     ) -> None:
         super().__init__(
             aws_conn_id=aws_conn_id,
@@ -67,6 +81,8 @@ class SnowplowManifestHook(AwsBaseHook):
             client_type="dynamodb",
         )
         self.table_name = table_name
+        self.readiness = readiness or ReadinessRule()
+        self.layout = layout or EnrichedArchive(self.readiness)
 
     @property
     def config(self) -> Config:
@@ -95,7 +111,9 @@ class SnowplowManifestHook(AwsBaseHook):
             InvalidValueError: the connection's endpoint URL or region cannot work.
         """
         self.check_connection()
-        return LoadManifest(self.s3_hook.conn, self.conn, self.table_name)
+        return LoadManifest(
+            self.s3_hook.conn, self.conn, self.table_name, readiness=self.readiness, layout=self.layout
+        )
 
     def check_connection(self) -> None:
         """Check the connection's endpoint URLs and region with the same checks as every door.
@@ -127,14 +145,17 @@ class SnowplowManifestHook(AwsBaseHook):
     def find_pending_runs(
         self, archive_url: str, max_runs: int | None = None, how: ManifestRead = "auto"
     ) -> RunDiscovery:
-        """Pending, claimed, archived and loaded runs of the archive (pending ones oldest first)."""
+        """Pending, not-ready, claimed, archived and loaded runs of the archive (pending ones oldest first)."""
         return self.manifest.find_pending_runs(archive_url, max_runs, how)
 
     async def find_pending_runs_async(
         self, archive_url: str, max_runs: int | None, now: float
     ) -> RunDiscovery:
         """:meth:`find_pending_runs` with aiobotocore clients, for triggers."""
-        plan = find_pending_runs(parse_archive_url(archive_url), self.table_name, now, max_runs)
+        archive = parse_archive_url(archive_url)
+        plan = find_pending_runs(
+            archive, self.table_name, now, max_runs, readiness=self.readiness, layout=self.layout
+        )
         await sync_to_async(self.check_connection)()  # reads the connection: not in the event loop
         async with contextlib.AsyncExitStack() as stack:
             clients = {
@@ -160,9 +181,52 @@ class SnowplowManifestHook(AwsBaseHook):
         """The run's record, or None when it has none."""
         return self.manifest.get_record(run_id)
 
-    def mark_loaded(self, run_id: str, loaded_by: str | None = None, claim_owner: str | None = None) -> bool:
-        """Record the run as loaded once; False (and no write) if it already was."""
-        return self.manifest.mark_loaded(run_id, loaded_by, claim_owner)
+    def mark_loaded(
+        self,
+        run_id: str,
+        loaded_by: str | None = None,
+        claim_owner: str | None = None,
+        fingerprint: Fingerprint | None = None,
+    ) -> bool:
+        """Record the run as loaded once (with what was loaded); False (and no write) if it already was."""
+        return self.manifest.mark_loaded(run_id, loaded_by, claim_owner, fingerprint)
+
+    def read_run(self, archive_url: str, run_id: str) -> RunContents:
+        """The run folder's objects now, in one listing: what a task is about to process."""
+        return self.manifest.read_run(archive_url, run_id)
+
+    def confirm_ready(
+        self, archive_url: str, run_id: str, since: Sequence[PartSignature] | None = None
+    ) -> RunContents:
+        """List the run: complete by :attr:`readiness`, and its part files still ``since``? Else raise.
+
+        For your own task inside ``claimed_run``: read the run with :meth:`read_run`, process its
+        ``parts``, then call this with its ``signatures`` before publishing anything.
+
+        Raises:
+            RunChangedError: the run is not complete, or changed; the message says how.
+        """
+        return self.manifest.confirm_ready(archive_url, run_id, since)
+
+    def read_seal(self, archive_url: str, run_id: str) -> dict[str, Any]:
+        """The ``data`` of a transformer run's ``shredding_complete.json``: types, count, timestamps.
+
+        Raises:
+            RunInputError: the run has no seal, or it is not a ``shredding_complete`` message.
+        """
+        return self.manifest.read_seal(archive_url, run_id)
+
+    def read_object(self, archive_url: str, key: str) -> bytes:
+        """One object of the archive's bucket, whole: a part file a load task reads (``RunObject.key``)."""
+        bucket = parse_archive_url(archive_url).bucket
+        call = AwsCall(
+            "s3", "get_object", {"Bucket": bucket, "Key": key}, f"object {key!r} in bucket {bucket!r}"
+        )
+        return bytes(run_sync(call_once(call), {"s3": self.s3_hook.conn})["Body"].read())
+
+    def verify_loaded_runs(self, archive_url: str, since: datetime | None = None) -> Verification:
+        """Which loaded runs of the archive changed after loading (their records against S3 now)."""
+        return self.manifest.verify_loaded_runs(archive_url, since)
 
     def claim_run(
         self, run_id: str, owner: str, lease_seconds: float = DEFAULT_LEASE_SECONDS

@@ -15,8 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from airflow_provider_snowplow.archive.listing import list_run_ids
-from airflow_provider_snowplow.archive.run_ids import run_timestamp
+from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout
 from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.aws.plans import Plan
 from airflow_provider_snowplow.manifest.items import Claim
@@ -42,7 +41,12 @@ class SkipSelection:
 
 
 def select_runs_to_skip(
-    archive: S3Url, table_name: str, before: datetime, now: float, how: ManifestRead = "auto"
+    archive: S3Url,
+    table_name: str,
+    before: datetime,
+    now: float,
+    how: ManifestRead = "auto",
+    layout: Layout | None = None,
 ) -> Plan[SkipSelection]:
     """Sort the archive's runs against the cut-off ``before`` (naive UTC, like run folder names).
 
@@ -52,9 +56,11 @@ def select_runs_to_skip(
         before: runs whose folder timestamp is strictly earlier are candidates.
         now: epoch seconds, to tell live claims from expired ones.
         how: how to read the manifest, as in :func:`~airflow_provider_snowplow.manifest.reads.read_manifest`.
+        layout: the archive's run layout (the enriched archive if None).
     """
-    run_ids = yield from list_run_ids(archive)
-    earlier = [r for r in run_ids if (run_timestamp(r) or before) < before]
+    layout = layout or EnrichedArchive()
+    run_ids = yield from layout.list_runs(archive)
+    earlier = [r for r in run_ids if (layout.run_time(r) or before) < before]
     manifest = yield from read_manifest(table_name, earlier, how)
     skip = SkipSelection(later=len(run_ids) - len(earlier))
     for run_id in earlier:

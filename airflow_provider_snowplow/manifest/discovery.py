@@ -7,18 +7,58 @@ calls plus N ``GetItem`` plus N storage-class calls):
 * manifest: ``BatchGetItem`` (100 keys a request) for the N run keys, or a paginated ``Scan`` of the
   whole table when the table is small enough that its pages are fewer than those batches
   (decided from ``DescribeTable``, which also checks the key schema);
-* storage class: one ``ListObjectsV2`` per not-loaded run, stopping once ``max_runs`` are found.
+* per run: one listing (``ListObjectsV2``, a page per 1,000 objects) of each run that would be
+  returned, stopping once ``max_runs`` are found. It tells both whether the run is ready (the
+  :mod:`~airflow_provider_snowplow.archive.readiness` rule) and whether it is in Glacier. These
+  listings run concurrently, at most ``concurrency`` in flight, and only as many as are still
+  needed: a run that turns out not ready or archived costs its listing, nothing more.
+
+That is the cost for folder layouts; a time-window layout (``s3-loader``) is found from the
+manifest's newest recorded window instead, at a cost independent of the archive's age: see
+:mod:`~airflow_provider_snowplow.manifest.windows`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from airflow_provider_snowplow.archive.listing import is_archived, list_archive
+from airflow_provider_snowplow.archive.contents import RunContents
+from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout, WindowLayout, no_runs_error
+from airflow_provider_snowplow.archive.listing import first_keys, list_folders, list_run_contents
+from airflow_provider_snowplow.archive.readiness import Readiness, ReadinessRule
 from airflow_provider_snowplow.archive.urls import S3Url
-from airflow_provider_snowplow.aws.plans import Plan
+from airflow_provider_snowplow.aws.plans import Plan, concurrently
 from airflow_provider_snowplow.manifest.items import SKIPPED, Claim
-from airflow_provider_snowplow.manifest.reads import BATCH_GET_KEYS, ManifestRead, read_claims, read_records
+from airflow_provider_snowplow.manifest.reads import (
+    BATCH_GET_KEYS,
+    ManifestRead,
+    ManifestView,
+    read_claims,
+    read_records,
+)
+from airflow_provider_snowplow.manifest.windows import list_window_runs, probe_start, read_window_manifest
+
+# Listings in flight at once: botocore's default connection pool size, so none waits for a socket.
+DEFAULT_CONCURRENCY = 10
+
+
+@dataclass(frozen=True)
+class NotReadyRun:
+    """A run that is not loaded and not claimed, but not complete yet by the readiness rule.
+
+    Attributes:
+        run_id: the run folder prefix.
+        age_seconds: seconds since its newest object was written (None: the folder is empty).
+        waiting_for: what it waits for, e.g. ``"marker '_SUCCESS'"`` or ``"a 900 s quiet period"``.
+    """
+
+    run_id: str
+    age_seconds: float | None
+    waiting_for: str
+
+    def describe(self) -> str:
+        """``"<run id>: newest object 42 s old, waiting for a 900 s quiet period"``."""
+        return f"{self.run_id}: {Readiness(False, self.age_seconds, self.waiting_for).describe()}"
 
 
 @dataclass(frozen=True)
@@ -38,6 +78,9 @@ class RunDiscovery:
         ignored: folders named like runs that are not (a bad timestamp), with the reason.
         expired_claims: claims whose lease ran out on runs that are pending again (a worker died
             or gave up); the next claimer takes them over.
+        not_ready: runs that are neither recorded, claimed nor archived but not complete yet (see
+            :mod:`~airflow_provider_snowplow.archive.readiness`), oldest first (among the runs
+            examined); they become pending by themselves once ready.
     """
 
     pending: list[str]
@@ -50,6 +93,7 @@ class RunDiscovery:
     manifest_read: str = "batch_get"
     ignored: dict[str, str] = field(default_factory=dict)
     expired_claims: list[Claim] = field(default_factory=list)
+    not_ready: list[NotReadyRun] = field(default_factory=list)
 
 
 def find_pending_runs(
@@ -58,18 +102,36 @@ def find_pending_runs(
     now: float,
     max_runs: int | None = None,
     how: ManifestRead = "auto",
+    readiness: ReadinessRule | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    layout: Layout | None = None,
 ) -> Plan[RunDiscovery]:
-    """The runs of ``archive`` that are neither recorded, claimed by a live owner, nor archived.
+    """The runs of ``archive`` that are neither recorded, claimed by a live owner, archived nor incomplete.
 
     Args:
         archive: the enriched archive.
         table_name: the manifest table.
-        now: epoch seconds, to tell live claims from expired ones.
+        now: epoch seconds, to tell live claims from expired ones and to judge readiness.
         max_runs: stop after this many pending runs (None: no limit).
         how: force ``"scan"`` or ``"batch_get"``; ``"auto"`` picks the cheaper.
+        readiness: when a run counts as complete; the safe defaults of :class:`ReadinessRule` if None.
+        concurrency: per-run listings in flight at once.
+        layout: how runs are laid out and when one is ready; ``enriched-archive`` with
+            ``readiness`` if None.
+
+    Raises:
+        LayoutError: the prefix holds folders or objects but no run of ``layout`` (the message
+            names the layout they look like, if any).
     """
-    listing = yield from list_archive(archive)
-    run_ids = listing.run_ids
+    rule = layout or EnrichedArchive(readiness)
+    if isinstance(rule, WindowLayout):
+        return (yield from _find_window_runs(archive, table_name, now, max_runs, rule))
+    folders = yield from list_folders(archive)
+    run_ids = rule.sort(folders)
+    ignored = rule.ignored(folders)
+    if folders and not run_ids and not ignored:
+        keys = yield from first_keys(archive)
+        raise no_runs_error(rule, archive, [*folders, *keys])
     manifest = yield from read_records(table_name, run_ids, how)
     statuses = list(manifest.statuses.values())
     skipped = statuses.count(SKIPPED)
@@ -77,27 +139,42 @@ def find_pending_runs(
     pending: list[str] = []
     archived: list[str] = []
     claimed: list[Claim] = []
-    expired: list[Claim] = []
+    not_ready: list[NotReadyRun] = []
+    lapsed: dict[str, Claim] = {}  # expired claims of runs about to be listed
     examined = 0
-    # Claims and storage classes are looked up a batch at a time, only as far as max_runs needs.
+
+    def wanted() -> int:
+        return len(unrecorded) if max_runs is None else max_runs - len(pending)
+
+    # Claims are read a batch at a time, and runs listed a wave at a time: only as many as max_runs
+    # still needs, so that a cap of 50 never costs 100 listings.
     for start in range(0, len(unrecorded), BATCH_GET_KEYS):
-        if max_runs is not None and len(pending) >= max_runs:
+        if wanted() <= 0:
             break
         batch = unrecorded[start : start + BATCH_GET_KEYS]
         yield from read_claims(table_name, manifest, batch)
-        for run_id in batch:
-            if max_runs is not None and len(pending) >= max_runs:
-                break
-            examined += 1
-            claim = manifest.claims.get(run_id)
-            if claim is not None and claim.is_live(now):
-                claimed.append(claim)
-            elif (yield from is_archived(archive.bucket, run_id)):
-                archived.append(run_id)
-            else:
-                pending.append(run_id)
-                if claim is not None:
-                    expired.append(claim)
+        while batch and wanted() > 0:
+            wave: list[str] = []
+            while batch and len(wave) < wanted():
+                run_id = batch.pop(0)
+                examined += 1
+                claim = manifest.claims.get(run_id)
+                if claim is not None and claim.is_live(now):
+                    claimed.append(claim)
+                else:
+                    wave.append(run_id)
+                    if claim is not None:
+                        lapsed[run_id] = claim
+            listings = [list_run_contents(archive.bucket, r, rule.objects_prefix(r)) for r in wave]
+            contents: list[RunContents] = yield from concurrently(listings, concurrency)
+            for run in contents:
+                verdict = rule.check(run, now)
+                if run.archived:
+                    archived.append(run.run_id)
+                elif verdict.ready:
+                    pending.append(run.run_id)
+                else:
+                    not_ready.append(NotReadyRun(run.run_id, verdict.age_seconds, verdict.waiting_for))
     return RunDiscovery(
         pending=pending,
         more_pending=examined < len(unrecorded),
@@ -107,6 +184,42 @@ def find_pending_runs(
         claimed=claimed,
         archived=archived,
         manifest_read=manifest.how,
-        ignored=listing.ignored,
-        expired_claims=expired,
+        ignored=ignored,
+        expired_claims=[lapsed[run_id] for run_id in pending if run_id in lapsed],
+        not_ready=not_ready,
     )
+
+
+def _find_window_runs(
+    archive: S3Url, table_name: str, now: float, max_runs: int | None, layout: WindowLayout
+) -> Plan[RunDiscovery]:
+    """:func:`find_pending_runs` for a time-window layout: probe, list from the watermark, judge."""
+    view = ManifestView("batch_get", frozenset())
+    start_after = yield from probe_start(archive, table_name, now, layout, view)
+    enough = None if max_runs is None else max_runs + len(view.statuses)
+    runs, cut = yield from list_window_runs(archive, layout, start_after, enough)
+    yield from read_window_manifest(table_name, view, [run.run_id for run in runs])
+    found = RunDiscovery(pending=[], run_count=len(runs), manifest_read=view.how)
+    for run in runs:
+        status = view.statuses.get(run.run_id)
+        claim = view.claims.get(run.run_id)
+        verdict = layout.check(run, now)
+        if status is not None:
+            found = _count(found, status)
+        elif claim is not None and claim.is_live(now):
+            found.claimed.append(claim)
+        elif run.archived:
+            found.archived.append(run.run_id)
+        elif not verdict.ready:
+            found.not_ready.append(NotReadyRun(run.run_id, verdict.age_seconds, verdict.waiting_for))
+        elif max_runs is not None and len(found.pending) >= max_runs:
+            cut = True
+        else:
+            found.pending.append(run.run_id)
+    return replace(found, more_pending=cut)
+
+
+def _count(found: RunDiscovery, status: str) -> RunDiscovery:
+    if status == SKIPPED:
+        return replace(found, skipped=found.skipped + 1)
+    return replace(found, loaded=found.loaded + 1)

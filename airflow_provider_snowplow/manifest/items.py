@@ -5,7 +5,9 @@ Two kinds of items share the table, both keyed by ``RunId``:
 * **Run records**, keyed by the run id itself. Their mere presence means "do not load this run
   again" to Snowplow's SDKs (``is_in_manifest`` only checks that the item exists), so only a
   finished load or a deliberate skip ever writes one. We add attributes the SDKs ignore: who
-  loaded the run and when, and ``LoadStatus`` to tell a load from a skip.
+  loaded the run and when, ``LoadStatus`` to tell a load from a skip, and what the run held when
+  it was loaded (``ObjectCount``, ``TotalBytes``, ``ObjectsDigest``), so that ``verify`` can tell
+  later whether the run has changed since.
 * **Claims**, keyed by ``<run id>#claim``. A run id always ends in ``/``, so a claim key can never
   be mistaken for a run, and the SDKs never look at it: a run that is only claimed, or whose
   processing failed, still reads as not loaded everywhere.
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from airflow_provider_snowplow.archive.contents import Fingerprint
 from airflow_provider_snowplow.manifest.table import RUN_ID_ATTRIBUTE
 
 CLAIM_KEY_SUFFIX = "#claim"
@@ -28,6 +31,9 @@ STATUS = "LoadStatus"
 LOADED_AT = "LoadedAt"
 LOADED_BY = "LoadedBy"
 WRITER = "Writer"
+OBJECT_COUNT = "ObjectCount"
+TOTAL_BYTES = "TotalBytes"
+OBJECTS_DIGEST = "ObjectsDigest"
 CLAIM_OWNER = "ClaimOwner"
 CLAIM_TOKEN = "ClaimToken"
 CLAIMED_AT = "ClaimedAt"
@@ -63,14 +69,20 @@ def now_iso(now: float) -> str:
     return datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def run_record(run_id: str, status: str, now: float, loaded_by: str | None) -> ItemAttributes:
-    """A run record: the SDK-compatible key plus our provenance attributes."""
+def run_record(
+    run_id: str, status: str, now: float, loaded_by: str | None, fingerprint: Fingerprint | None = None
+) -> ItemAttributes:
+    """A run record: the SDK-compatible key plus our provenance attributes (and what was loaded)."""
     item = key(run_id)
     item[STATUS] = {"S": status}
     item[LOADED_AT] = {"S": now_iso(now)}
     item[WRITER] = {"S": writer_name()}
     if loaded_by:
         item[LOADED_BY] = {"S": loaded_by}
+    if fingerprint is not None:
+        item[OBJECT_COUNT] = {"N": str(fingerprint.objects)}
+        item[TOTAL_BYTES] = {"N": str(fingerprint.bytes)}
+        item[OBJECTS_DIGEST] = {"S": fingerprint.digest}
     return item
 
 
@@ -85,21 +97,30 @@ class RunRecord:
             still counts as done, as it does for the SDKs.
         loaded_at: ISO-8601 UTC time of the write, None for SDK-written items.
         loaded_by: who wrote it (DAG / DAG run / task), None if unknown.
+        fingerprint: the part files the run held when it was loaded; None when unknown (records
+            written by Snowplow's SDKs, or by a load that did not list the run).
     """
 
     run_id: str
     status: str
     loaded_at: str | None = None
     loaded_by: str | None = None
+    fingerprint: Fingerprint | None = None
 
     @classmethod
     def from_item(cls, item: ItemAttributes) -> RunRecord:
         """Read a record item; an SDK-written item (the key alone) reads as LOADED."""
+        digest = _string(item, OBJECTS_DIGEST)
         return cls(
             run_id=_string(item, RUN_ID_ATTRIBUTE) or "",
             status=_string(item, STATUS) or LOADED,
             loaded_at=_string(item, LOADED_AT),
             loaded_by=_string(item, LOADED_BY),
+            fingerprint=(
+                Fingerprint(int(_number(item, OBJECT_COUNT)), int(_number(item, TOTAL_BYTES)), digest)
+                if digest
+                else None
+            ),
         )
 
 

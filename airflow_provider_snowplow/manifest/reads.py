@@ -41,13 +41,14 @@ class ManifestView:
     """What the manifest says about one archive's runs: statuses of recorded runs, and claims.
 
     Only this archive's runs are kept, and only what discovery needs, so reading a large table
-    costs memory for its run ids, not for its items.
+    costs memory for its run ids, not for its items; ``records`` keeps whole records when asked.
     """
 
     how: str
     run_ids: frozenset[str]
     statuses: dict[str, str] = field(default_factory=dict)
     claims: dict[str, Claim] = field(default_factory=dict)
+    records: dict[str, RunRecord] | None = None
 
     def fold(self, items: list[dict[str, Any]]) -> None:
         """Take in one page of items as it arrives."""
@@ -58,7 +59,10 @@ class ManifestView:
                     claim = Claim.from_item(item)
                     self.claims[claim.run_id] = claim
             elif item_key in self.run_ids:
-                self.statuses[item_key] = RunRecord.from_item(item).status
+                record = RunRecord.from_item(item)
+                self.statuses[item_key] = record.status
+                if self.records is not None:
+                    self.records[item_key] = record
 
 
 def get_item(table_name: str, item_key: str, run_id: str) -> Plan[dict[str, Any] | None]:
@@ -130,11 +134,18 @@ def choose_manifest_read(table: dict[str, Any], run_count: int) -> Literal["scan
     return "scan" if scan_requests < batch_requests else "batch_get"
 
 
-def read_records(table_name: str, run_ids: list[str], how: ManifestRead = "auto") -> Plan[ManifestView]:
-    """Statuses of the recorded ``run_ids`` (and, when scanning, every claim); checks the key schema."""
+def read_records(
+    table_name: str, run_ids: list[str], how: ManifestRead = "auto", keep_records: bool = False
+) -> Plan[ManifestView]:
+    """Statuses of the recorded ``run_ids`` (and, when scanning, every claim); checks the key schema.
+
+    With ``keep_records``, the view keeps each record whole (``ManifestView.records``).
+    """
     table = yield from describe_manifest_table(table_name)
     view = ManifestView(
-        choose_manifest_read(table, len(run_ids)) if how == "auto" else how, frozenset(run_ids)
+        choose_manifest_read(table, len(run_ids)) if how == "auto" else how,
+        frozenset(run_ids),
+        records={} if keep_records else None,
     )
     if view.how == "scan":
         yield from scan_items(table_name, view.fold)

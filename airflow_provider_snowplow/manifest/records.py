@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from airflow_provider_snowplow.archive.contents import Fingerprint
 from airflow_provider_snowplow.aws.failures import table_resource
 from airflow_provider_snowplow.aws.plans import AwsCall, Plan
 from airflow_provider_snowplow.errors import ClaimLostError
@@ -33,8 +34,11 @@ def record_run(
     now: float,
     loaded_by: str | None = None,
     claim_owner: str | None = None,
+    fingerprint: Fingerprint | None = None,
 ) -> Plan[bool]:
     """Write the run record once; with ``claim_owner``, atomically with releasing that claim.
+
+    ``fingerprint``, what the run held when it was loaded, goes into the record for ``verify``.
 
     Returns:
         True if this call wrote the record, False if the run was already recorded (a no-op).
@@ -44,7 +48,7 @@ def record_run(
     """
     put: dict[str, Any] = {
         "TableName": table_name,
-        "Item": run_record(run_id, status, now, loaded_by),
+        "Item": run_record(run_id, status, now, loaded_by, fingerprint),
         "ConditionExpression": "attribute_not_exists(#key)",
         "ExpressionAttributeNames": attribute_names("#key"),
     }

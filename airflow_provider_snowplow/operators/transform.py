@@ -2,7 +2,9 @@
 
 Claims the run, turns its enriched TSV part files into JSON Lines (good events) and bad rows, and
 writes them under ``output_url``. The claim makes it safe to map this over pending runs in
-overlapping DAG runs: each run is processed by one DAG run at a time.
+overlapping DAG runs: each run is processed by one DAG run at a time. Before it writes
+``_SUCCESS.json`` it lists the run again: a run that changed while it was read (or is not complete
+by the readiness rule) fails the task with ``RunChangedError``, and the claim is released.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from airflow_provider_snowplow.tasks.base import (
     ARCHIVE_URL,
     CONNECTION,
     OUTPUT_URL,
+    READINESS,
     RUN_ID_MAP_INDEX_TEMPLATE,
     RUN_IN_ARCHIVE,
     SHAPE,
@@ -54,12 +57,15 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
         shape: the JSON written: ``"python"`` (default), as Snowplow's Python Analytics SDK
             0.2.3 writes events, or ``"scala"``, as the Scala Analytics SDK's
             ``Event.toJson(lossy = true)`` (templated).
+        ready_marker / settle_seconds: the readiness rule the run must still meet when its output
+            is complete (templated); use the sensor's settings.
         **kwargs: anything ``BaseOperator`` takes. ``map_index_template`` defaults to the run id.
             Assets in ``outlets`` get an event per run with the counts below in its extra.
 
     Returns (XCom):
         counts and output keys: ``{"snowplow_run_id", "output_url", "objects", "bytes_read",
-        "lines", "good", "bad", "good_keys", "bad_keys"}``.
+        "lines", "good", "bad", "good_keys", "bad_keys", "input_objects", "digest"}``; pass it to
+        ``SnowplowMarkRunLoadedOperator(processed=...)`` so that the record keeps what was read.
     """
 
     arguments = (
@@ -67,6 +73,7 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
         ARCHIVE_URL,
         OUTPUT_URL,
         *CONNECTION,
+        *READINESS,
         Argument("lease_seconds", positive_number, converts=True),
         Argument("fail_on_bad_rows", boolean, converts=True),
         Argument("add_geolocation_data", boolean, converts=True),
@@ -113,6 +120,8 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
                 self.output_url,
                 cast(bool, self.add_geolocation_data),
                 cast(Shape, self.shape),  # as check_arguments() returned it
+                self.readiness,
+                self.run_layout,
             )
             counts = result.counts
             self.log.info(
@@ -132,6 +141,8 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
                 )
         summary = result.to_dict()
         annotate_outlet_events(
-            self.outlets, context, {k: v for k, v in summary.items() if not k.endswith("_keys")}
+            self.outlets,
+            context,
+            {k: v for k, v in summary.items() if not k.endswith("_keys") and k != "input_objects"},
         )
         return summary

@@ -8,6 +8,11 @@ Core code (boto3 only). Properties a pipeline relies on:
 * **Nothing half-written.** Each output object is uploaded only when complete (S3 makes a PUT or
   a completed multipart upload visible atomically); ``_SUCCESS.json`` with the counts is written
   last, so its presence means the whole run's output is there.
+* **Nothing read from a run that was still being written.** Just before ``_SUCCESS.json``, the run
+  is listed again (:func:`~airflow_provider_snowplow.archive.confirm.confirm_ready`): if it is not
+  complete by the readiness rule, or its part files are not exactly those read, processing stops
+  with ``RunChangedError`` and writes no ``_SUCCESS.json``. ``_SUCCESS.json`` lists the part files
+  read (``input_objects``) and their ``digest``, which the run's record keeps.
 * **Flat memory.** Objects are streamed line by line; output spools to a temporary file before
   upload, so a 1 GB run needs megabytes of RAM, not a gigabyte.
 * **Nothing lost.** Every input line is either a good event or a bad row with its reasons:
@@ -20,13 +25,18 @@ import gzip
 import io
 import json
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any, cast
 
+from airflow_provider_snowplow.archive.confirm import confirm_ready
+from airflow_provider_snowplow.archive.contents import RunObject, signatures_json
+from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout
 from airflow_provider_snowplow.archive.listing import list_part_objects
-from airflow_provider_snowplow.archive.run_ids import run_folder_name, validate_run_in_archive
+from airflow_provider_snowplow.archive.readiness import ReadinessRule
+from airflow_provider_snowplow.archive.run_ids import run_folder_name
 from airflow_provider_snowplow.archive.urls import S3Url, parse_archive_url, parse_output_url
 from airflow_provider_snowplow.aws.plans import AwsCall, Plan, Response, call_once, error_code
 from airflow_provider_snowplow.aws.runners import run_sync
@@ -50,6 +60,8 @@ class RunOutput:
         bytes_read: compressed bytes read from S3.
         lines / good / bad: line counts; ``lines == good + bad``.
         good_keys / bad_keys: output objects written.
+        input_objects: the part files read, ``{"key", "size", "etag"}`` each, in key order.
+        digest: their :class:`~airflow_provider_snowplow.archive.contents.Fingerprint` digest.
     """
 
     snowplow_run_id: str
@@ -59,6 +71,8 @@ class RunOutput:
     counts: TransformStats = field(default_factory=TransformStats)
     good_keys: list[str] = field(default_factory=list)
     bad_keys: list[str] = field(default_factory=list)
+    input_objects: list[dict[str, Any]] = field(default_factory=list)
+    digest: str = ""
 
     def add(self, part: PartOutput) -> None:
         """Count one processed part file into the run's totals (parts in key order)."""
@@ -77,8 +91,14 @@ class RunOutput:
         return data
 
 
-def output_folder(output: S3Url, run_id: str) -> str:
-    """``<output prefix><run folder>/``: run ``a/b/run=X/`` lands in ``<output>run=X/``."""
+def output_folder(output: S3Url, run_id: str, archive_prefix: str = "") -> str:
+    """``<output prefix><run id relative to the archive>``: run ``a/b/run=X/`` of ``a/b/`` lands in ``<output>run=X/``.
+
+    An S3 Loader partition keeps its whole path (``date=2026-11-30/hour=10/``), so two days' ``hour=10``
+    never meet; a run outside ``archive_prefix`` keeps its last folder name.
+    """
+    if archive_prefix and run_id.startswith(archive_prefix):
+        return output.prefix + run_id[len(archive_prefix) :]
     return output.prefix + run_folder_name(run_id) + "/"
 
 
@@ -89,6 +109,8 @@ def process_run(
     output_url: str,
     add_geolocation_data: bool = True,
     shape: Shape = "python",
+    readiness: ReadinessRule | None = None,
+    layout: Layout | None = None,
 ) -> RunOutput:
     """Transform every part file of the run and write good events and bad rows as gzip JSON Lines.
 
@@ -100,25 +122,36 @@ def process_run(
         add_geolocation_data: add ``geo_location`` (``"lat,lon"``) to events, as the SDK does.
         shape: ``"python"`` (default): the Python Analytics SDK's JSON; ``"scala"``: the Scala
             Analytics SDK's (see :func:`~airflow_provider_snowplow.event_transformer.transform`).
+        readiness: the rule the run must still meet before ``_SUCCESS.json`` is written (the safe
+            defaults if None).
+        layout: the archive's run layout (default: the enriched archive with ``readiness``).
 
     Raises:
         ArchiveUrlError, OutputUrlError: a URL that is not ``s3://bucket/prefix/``.
-        RunIdError: the run is not a run folder of the archive (nothing is read or written).
+        RunIdError: the run is not a run of the archive (nothing is read or written).
         RunInputError: a part file cannot be read (truncated gzip...); no ``_SUCCESS.json``.
+        RunChangedError: the run is not complete, or its part files changed while they were read;
+            no ``_SUCCESS.json`` was written.
     """
     archive = parse_archive_url(archive_url)
     output = parse_output_url(output_url)
-    run_id = validate_run_in_archive(snowplow_run_id, archive)
+    layout = layout or EnrichedArchive(readiness)
+    run_id = layout.validate_run_in_archive(snowplow_run_id, archive)
     check_shape(shape)
-    folder = output_folder(output, run_id)
+    folder = output_folder(output, run_id, archive.prefix)
     result = RunOutput(snowplow_run_id=run_id, output_url=f"s3://{output.bucket}/{folder}")
     clients = {"s3": s3_client}
-    for obj in run_sync(list_part_objects(archive.bucket, run_id), clients):
+    parts = run_sync(list_part_objects(archive.bucket, run_id, layout.objects_prefix(run_id)), clients)
+    for obj in parts:
         result.add(
             process_part(
                 clients, archive.bucket, run_id, obj, output.bucket, folder, add_geolocation_data, shape
             )
         )
+    # Every part is written. The summary goes last, once the run is confirmed unchanged and ready.
+    read = [RunObject.from_listing(obj).signature for obj in parts]
+    confirmed = run_sync(confirm_ready(archive.bucket, run_id, layout, time.time(), read), clients)
+    result.input_objects, result.digest = signatures_json(read), confirmed.fingerprint().digest
     write_summary(clients, output.bucket, folder, result.to_dict())
     return result
 
@@ -163,7 +196,7 @@ def process_part(
         add_geolocation_data: add ``geo_location`` to events.
         shape: the JSON's shape, ``"python"`` or ``"scala"`` (see :func:`process_run`).
     """
-    name = obj["Key"][len(run_id) :].replace("/", "_").removesuffix(".gz")
+    name = part_name(run_id, obj["Key"])
     source = f"s3://{archive_bucket}/{obj['Key']}"
     with _spool() as good, _spool() as bad:
         with _gzip_writer(good) as good_gz, _gzip_writer(bad) as bad_gz, reading_part(source):
@@ -176,6 +209,16 @@ def process_part(
         if counts.bad:
             part.bad_key = _upload(clients, output_bucket, f"{folder}bad/{name}.jsonl.gz", bad)
     return part
+
+
+def part_name(run_id: str, key: str) -> str:
+    """The output name of part file ``key``, without ``.gz``.
+
+    Its path in the run folder, or, for a flat S3 Loader hour (whose keys are not under the run id),
+    its file name.
+    """
+    name = key[len(run_id) :] if key.startswith(run_id) else key.rpartition("/")[2]
+    return name.replace("/", "_").removesuffix(".gz")
 
 
 def write_summary(clients: Mapping[str, Any], bucket: str, folder: str, summary: dict[str, Any]) -> str:

@@ -13,16 +13,21 @@ from typing import Any
 from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowSensorTimeout
 
+from airflow_provider_snowplow.archive.layouts import Layout
 from airflow_provider_snowplow.errors import SnowplowProviderError
 from airflow_provider_snowplow.manifest.discovery import RunDiscovery
 from airflow_provider_snowplow.tasks.base import (
     ARCHIVE_URL,
     CONNECTION,
+    READINESS,
     Argument,
     SnowplowManifestTaskMixin,
     template_fields,
 )
 from airflow_provider_snowplow.validation import positive_int
+
+# A poke logs this many not-ready runs by name; an archive with thousands must not flood the log.
+_LOGGED_NOT_READY = 10
 
 
 class PendingRunError(SnowplowProviderError):
@@ -38,7 +43,10 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
     """Succeed when at least one run is pending; return their ids (oldest first, at most ``max_runs``).
 
     A run is pending when it has no record in the manifest (loaded or skipped), no live claim (a
-    task processing it right now), and its objects are not in GLACIER or DEEP_ARCHIVE.
+    task processing it right now), its objects are not in GLACIER or DEEP_ARCHIVE, and it is
+    complete: its folder holds ``ready_marker`` and its newest object is at least ``settle_seconds``
+    old. A run still being written is logged as not ready, with what it waits for, and is offered
+    by a later poke once complete.
 
     Args:
         archive_url: ``s3://bucket/prefix/`` of the enriched archive (templated).
@@ -47,13 +55,17 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
             Airflow's ``[core] max_map_length``, so ``.expand()`` over the result cannot fail.
         aws_conn_id: the Airflow AWS connection (templated).
         region_name: overrides the connection's region (templated).
+        ready_marker: the object a run folder must hold to count as complete (``""`` or None for
+            none; templated). Default ``_SUCCESS``, which Snowplow's batch pipeline writes.
+        settle_seconds: how old a run's newest object must be (templated). Default 900: see
+            :mod:`airflow_provider_snowplow.archive.readiness` for why.
         deferrable: wait in the triggerer instead of a worker slot; defaults to
             ``[operators] default_deferrable``.
         **kwargs: anything ``BaseSensorOperator`` takes (``mode``, ``poke_interval``,
             ``timeout``, ``soft_fail``...).
     """
 
-    arguments = (ARCHIVE_URL, Argument("max_runs", _max_runs, converts=True), *CONNECTION)
+    arguments = (ARCHIVE_URL, Argument("max_runs", _max_runs, converts=True), *CONNECTION, *READINESS)
     template_fields = template_fields(arguments)
     ui_color = "#f5e6ff"
 
@@ -107,6 +119,11 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
                 max_runs=max_runs,
                 aws_conn_id=self.aws_conn_id,
                 region_name=self.region_name,
+                ready_marker=self.readiness.marker,
+                settle_seconds=self.readiness.settle_seconds,
+                layout=self.layout,
+                partition_format=self.partition_format,
+                grace_seconds=float(self.grace_seconds),
                 poke_interval=self.poke_interval,
                 end_time=time.time() + self.timeout,
             ),
@@ -126,37 +143,55 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
 
     def _log_discovery(self, found: RunDiscovery) -> None:
         self.log.info(
-            "%s: %d runs; %d loaded, %d skipped, %d claimed, %d archived, %d pending%s (manifest read by %s)",
+            "%s: %d runs; %d loaded, %d skipped, %d claimed, %d archived, %d not ready, %d pending%s "
+            "(manifest read by %s)",
             self.archive_url,
             found.run_count,
             found.loaded,
             found.skipped,
             len(found.claimed),
             len(found.archived),
+            len(found.not_ready),
             len(found.pending),
             " (capped by max_runs)" if found.more_pending else "",
             found.manifest_read,
         )
         for claim in found.claimed:
             self.log.info("Run %s is being processed by %s", claim.run_id, claim.owner)
-        for claim in found.expired_claims:
-            self.log.info(
-                "Run %s: the claim of %s expired; the run is pending again", claim.run_id, claim.owner
-            )
-        for folder, reason in found.ignored.items():
-            self.log.warning("Ignored %s: %s", folder, reason)
-        if not found.run_count:
-            self.log.warning(
-                "No run folder (run=YYYY-MM-DD-HH-MM-SS/) directly under %s: check archive_url "
-                "(`snowplow-manifest status ARCHIVE_URL` says what the prefix holds)",
-                self.archive_url,
-            )
+        log_details(self.log, found, self.run_layout, self.archive_url)
         if found.archived:
             self.log.warning(
                 "%d run(s) are in GLACIER/DEEP_ARCHIVE and cannot be loaded until restored: %s",
                 len(found.archived),
                 ", ".join(found.archived),
             )
+
+
+def log_details(log: Any, found: RunDiscovery, layout: Layout, archive_url: str) -> None:
+    """What a discovery saw besides its counts, for the poke and the trigger alike.
+
+    Expired claims, folders that are not runs, an archive with no run at all (usually a wrong
+    ``archive_url`` or ``layout``), and the first few runs not complete yet with what they wait for.
+    """
+    for claim in found.expired_claims:
+        log.info("Run %s: the claim of %s expired; the run is pending again", claim.run_id, claim.owner)
+    for folder, reason in found.ignored.items():
+        log.warning("Ignored %s: %s", folder, reason)
+    if not found.run_count:
+        log.warning(
+            "No run of the %s layout (like %r) under %s: check archive_url and layout "
+            "(`snowplow-manifest status ARCHIVE_URL` says what the prefix holds)",
+            layout.name,
+            layout.example,
+            archive_url,
+        )
+    for run in found.not_ready[:_LOGGED_NOT_READY]:
+        log.info("Run not ready (%s): %s", layout.describe(), run.describe())
+    if len(found.not_ready) > _LOGGED_NOT_READY:
+        log.info(
+            "... and %d more runs not ready (`snowplow-manifest status` lists them all)",
+            len(found.not_ready) - _LOGGED_NOT_READY,
+        )
 
 
 PendingRunSensor = SnowplowPendingRunSensor  # the 0.1.0 name

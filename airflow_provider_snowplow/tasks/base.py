@@ -13,9 +13,23 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from airflow_provider_snowplow.archive.run_ids import validate_run_id, validate_run_in_archive
+from airflow_provider_snowplow.archive.layouts import (
+    DEFAULT_GRACE_SECONDS,
+    DEFAULT_LAYOUT,
+    Layout,
+    PartitionFormat,
+    check_layout_name,
+    make_layout,
+)
+from airflow_provider_snowplow.archive.readiness import (
+    DEFAULT_MARKER,
+    DEFAULT_SETTLE_SECONDS,
+    ReadinessRule,
+    check_marker,
+    check_settle_seconds,
+)
 from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_output_url
 from airflow_provider_snowplow.errors import SnowplowProviderError
 from airflow_provider_snowplow.event_transformer.shapes import check_shape
@@ -52,7 +66,8 @@ def _is_literal(value: object) -> bool:
     return isinstance(value, str | int | float) and not is_templated(value)
 
 
-SNOWPLOW_RUN_ID = Argument("snowplow_run_id", validate_run_id)
+# A run id's shape depends on the task's layout: RUN_OF_LAYOUT and RUN_IN_ARCHIVE check it.
+SNOWPLOW_RUN_ID = Argument("snowplow_run_id")
 ARCHIVE_URL = Argument("archive_url", parse_archive_url)
 OUTPUT_URL = Argument("output_url", parse_output_url)
 SHAPE = Argument("shape", check_shape, converts=True)
@@ -60,6 +75,15 @@ CONNECTION: tuple[Argument, ...] = (
     Argument("table_name", validate_table_name),
     Argument("aws_conn_id", optional_string),
     Argument("region_name", optional_region),
+)
+# When a run counts as complete: see airflow_provider_snowplow.archive.readiness.
+READINESS: tuple[Argument, ...] = (
+    Argument("ready_marker", check_marker, converts=True),
+    Argument("settle_seconds", check_settle_seconds, converts=True),
+    # The run layout: see airflow_provider_snowplow.archive.layouts.
+    Argument("layout", check_layout_name),
+    Argument("partition_format", lambda value: value and PartitionFormat.parse(value)),
+    Argument("grace_seconds", check_settle_seconds, converts=True),
 )
 
 
@@ -75,12 +99,35 @@ class Together:
     check: Callable[..., object]
 
 
-def run_in_archive(snowplow_run_id: str, archive_url: str) -> None:
-    """The run must be a run folder directly under the archive (what its listing returns)."""
-    validate_run_in_archive(snowplow_run_id, parse_archive_url(archive_url))
+LAYOUT_ARGUMENTS = tuple(argument.name for argument in READINESS)
 
 
-RUN_IN_ARCHIVE = Together(("snowplow_run_id", "archive_url"), run_in_archive)
+def task_layout(
+    ready_marker: object,
+    settle_seconds: object,
+    layout: object,
+    partition_format: object,
+    grace_seconds: object,
+) -> Layout:
+    """The run layout that a task's :data:`READINESS` arguments describe."""
+    rule = ReadinessRule(check_marker(ready_marker), check_settle_seconds(settle_seconds))
+    return make_layout(
+        cast(str, layout), rule, cast(str | None, partition_format), check_settle_seconds(grace_seconds)
+    )
+
+
+def run_of_layout(snowplow_run_id: str, *layout_arguments: object) -> None:
+    """The run id must have the shape of the task's layout's run ids."""
+    task_layout(*layout_arguments).validate_run_id(snowplow_run_id)
+
+
+def run_in_archive(snowplow_run_id: str, archive_url: str, *layout_arguments: object) -> None:
+    """The run must be one of the archive's runs in its layout (what its listing can return)."""
+    task_layout(*layout_arguments).validate_run_in_archive(snowplow_run_id, parse_archive_url(archive_url))
+
+
+RUN_OF_LAYOUT = Together(("snowplow_run_id", *LAYOUT_ARGUMENTS), run_of_layout)
+RUN_IN_ARCHIVE = Together(("snowplow_run_id", "archive_url", *LAYOUT_ARGUMENTS), run_in_archive)
 
 
 def template_fields(arguments: Sequence[Argument]) -> tuple[str, ...]:
@@ -89,19 +136,27 @@ def template_fields(arguments: Sequence[Argument]) -> tuple[str, ...]:
 
 
 class SnowplowManifestTaskMixin:
-    """The manifest table and AWS connection of an operator or sensor, and its hook.
+    """The manifest table, AWS connection and readiness rule of an operator or sensor, and its hook.
 
     Put it before ``BaseOperator`` (or ``BaseSensorOperator``) in the bases, list the task's own
-    arguments plus :data:`CONNECTION` in ``arguments``, and set
+    arguments plus :data:`CONNECTION` and :data:`READINESS` in ``arguments``, and set
     ``template_fields = template_fields(arguments)``.
 
     Args:
         table_name: the manifest table (templated).
         aws_conn_id: the Airflow AWS connection (templated).
         region_name: overrides the connection's region (templated).
+        ready_marker: the object a run folder must hold before the run counts as complete, relative
+            to the folder; ``None`` or ``""`` for none (templated). Default ``_SUCCESS``.
+        settle_seconds: how old a run's newest object must be before the run counts as complete
+            (templated). Default 900. See :mod:`airflow_provider_snowplow.archive.readiness`.
+        layout: ``enriched-archive`` (default), ``transformer-output`` or ``s3-loader`` (templated);
+            see :mod:`airflow_provider_snowplow.archive.layouts`.
+        partition_format: ``s3-loader``: S3 Loader's ``partitionFormat``; None for flat output (templated).
+        grace_seconds: ``s3-loader``: seconds after a window ends before its run is ready (templated).
     """
 
-    arguments: ClassVar[tuple[Argument, ...]] = CONNECTION
+    arguments: ClassVar[tuple[Argument, ...]] = (*CONNECTION, *READINESS)
     together: ClassVar[tuple[Together, ...]] = ()
     task_id: str
 
@@ -111,12 +166,22 @@ class SnowplowManifestTaskMixin:
         table_name: str,
         aws_conn_id: str | None = "aws_default",
         region_name: str | None = None,
+        ready_marker: str | None = DEFAULT_MARKER,
+        settle_seconds: float | str = DEFAULT_SETTLE_SECONDS,
+        layout: str = DEFAULT_LAYOUT,
+        partition_format: str | None = None,
+        grace_seconds: float | str = DEFAULT_GRACE_SECONDS,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.table_name = table_name
         self.aws_conn_id = aws_conn_id
         self.region_name = region_name
+        self.ready_marker = ready_marker
+        self.settle_seconds = settle_seconds
+        self.layout = layout
+        self.partition_format = partition_format
+        self.grace_seconds = grace_seconds
 
     def check_literal_arguments(self) -> None:
         """Check what is known when the DAG file is parsed; call at the end of ``__init__``."""
@@ -126,7 +191,7 @@ class SnowplowManifestTaskMixin:
                 self._checked(argument.name, argument.check, value)
         for group in self.together:
             values = [getattr(self, name) for name in group.names]
-            if all(_is_literal(value) for value in values):
+            if all(_is_literal(value) or value is None for value in values):
                 self._checked(", ".join(group.names), group.check, *values)
 
     def check_arguments(self) -> None:
@@ -154,5 +219,19 @@ class SnowplowManifestTaskMixin:
         from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
 
         return SnowplowManifestHook(
-            self.table_name, aws_conn_id=self.aws_conn_id, region_name=self.region_name
+            self.table_name,
+            aws_conn_id=self.aws_conn_id,
+            region_name=self.region_name,
+            readiness=self.readiness,
+            layout=self.run_layout,
         )
+
+    @property
+    def readiness(self) -> ReadinessRule:
+        """The readiness rule of this task's arguments (as rendered, once checked)."""
+        return ReadinessRule(check_marker(self.ready_marker), check_settle_seconds(self.settle_seconds))
+
+    @property
+    def run_layout(self) -> Layout:
+        """The run layout of this task's arguments (as rendered, once checked)."""
+        return task_layout(*(getattr(self, name) for name in LAYOUT_ARGUMENTS))

@@ -14,6 +14,19 @@ Usage in a TaskFlow task or an operator's ``execute``::
 * If the body raises, the claim is released at once, so the run is pending again without waiting
   for the lease to expire. On success the claim is kept: ``SnowplowMarkRunLoadedOperator`` of the same DAG
   run records the run and drops the claim in one transaction.
+
+A run can still change after it was offered (a late copy into its folder). Read it once, process
+what you read, and confirm it is unchanged before you publish anything, as
+``SnowplowTransformRunOperator`` does before its ``_SUCCESS.json``::
+
+    with claimed_run(snowplow_run_id, hook=hook) as claim:
+        run = hook.read_run(ARCHIVE_URL, snowplow_run_id)        # one listing
+        load([part.key for part in run.parts])
+        hook.confirm_ready(ARCHIVE_URL, snowplow_run_id, since=run.signatures)  # RunChangedError
+        publish()
+
+``confirm_ready`` raises ``RunChangedError`` if the run is no longer complete by the hook's
+readiness rule or its part files differ; the claim is then released like on any failure.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from airflow_provider_snowplow.tasks.assets import annotate_outlet_events
 from airflow_provider_snowplow.tasks.base import (
     ARCHIVE_URL,
     OUTPUT_URL,
+    RUN_IN_ARCHIVE,
     SHAPE,
     SNOWPLOW_RUN_ID,
     Argument,
@@ -80,6 +81,7 @@ class SnowplowSparkRunMixin(SnowplowManifestTaskMixin):
     """
 
     arguments: ClassVar[tuple[Argument, ...]]
+    together = (RUN_IN_ARCHIVE,)
     snowplow_run_id: str
     output_url: str
     outlets: Any

@@ -8,11 +8,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from airflow_provider_snowplow.archive.readiness import DEFAULT_MARKER, ReadinessRule
 from airflow_provider_snowplow.archive.run_ids import RUN_TIMESTAMP_FORMAT
 from airflow_provider_snowplow.manifest.table import RUN_ID_ATTRIBUTE
 
 BATCH_WRITE_ITEMS = 25  # DynamoDB's limit for one BatchWriteItem
 SEED_THREADS = 8
+# Runs that Archive seeds end with their marker, written last: with no quiet period, they are ready
+# as soon as they are seeded. Give this rule to the code under test (the hook, the sensor's
+# ready_marker/settle_seconds) so a test does not wait out the default quiet period.
+READY_WHEN_SEEDED = ReadinessRule(marker=DEFAULT_MARKER, settle_seconds=0)
 
 
 @dataclass
@@ -39,11 +44,20 @@ class Archive:
         return f"{self.prefix}run={timestamp}/"
 
     def add_run(
-        self, timestamp: str, parts: dict[str, bytes] | None = None, storage_class: str = "STANDARD"
+        self,
+        timestamp: str,
+        parts: dict[str, bytes] | None = None,
+        storage_class: str = "STANDARD",
+        marker: str | None = DEFAULT_MARKER,
     ) -> str:
-        """Put one run folder; returns its run id."""
+        """Put one run folder as a pipeline finishes it: its part files, then ``marker`` (None: none).
+
+        Returns:
+            The run id.
+        """
         run_id = self.run_id(timestamp)
-        for name, body in (parts or {"part-00000": b"x\n"}).items():
+        objects = {**(parts or {"part-00000": b"x\n"}), **({marker: b""} if marker else {})}
+        for name, body in objects.items():
             self.s3.put_object(Bucket=self.bucket, Key=run_id + name, Body=body, StorageClass=storage_class)
         return run_id
 
@@ -51,11 +65,11 @@ class Archive:
         """Put an object under an arbitrary folder of the archive (not necessarily a run)."""
         self.s3.put_object(Bucket=self.bucket, Key=f"{self.prefix}{folder}part-00000", Body=b"x\n")
 
-    def add_runs(self, count: int, start_hour: int = 0) -> list[str]:
-        """``count`` runs an hour apart, oldest first (seeded concurrently)."""
+    def add_runs(self, count: int, start_hour: int = 0, marker: str | None = DEFAULT_MARKER) -> list[str]:
+        """``count`` runs an hour apart, oldest first (seeded concurrently), each ending with ``marker``."""
         stamps = [hourly_timestamp(start_hour + i) for i in range(count)]
         with ThreadPoolExecutor(SEED_THREADS) as pool:
-            return list(pool.map(self.add_run, stamps))
+            return list(pool.map(lambda stamp: self.add_run(stamp, marker=marker), stamps))
 
 
 def hourly_timestamp(hour: int) -> str:

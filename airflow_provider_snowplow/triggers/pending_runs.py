@@ -14,11 +14,14 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from airflow_provider_snowplow.archive.layouts import DEFAULT_GRACE_SECONDS, DEFAULT_LAYOUT, make_layout
+from airflow_provider_snowplow.archive.readiness import DEFAULT_MARKER, DEFAULT_SETTLE_SECONDS, ReadinessRule
 from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
+from airflow_provider_snowplow.sensors.pending_runs import log_details
 
 
 class SnowplowPendingRunTrigger(BaseTrigger):
-    """Fire once the archive has runs that are neither loaded, claimed, nor archived.
+    """Fire once the archive has runs that are neither loaded, claimed, archived nor incomplete.
 
     Args:
         archive_url: ``s3://bucket/prefix/`` of the enriched archive.
@@ -26,6 +29,10 @@ class SnowplowPendingRunTrigger(BaseTrigger):
         max_runs: at most this many run ids in the event.
         aws_conn_id: the Airflow AWS connection.
         region_name: overrides the connection's region.
+        ready_marker: the object a run folder must hold to count as complete (None: none).
+        settle_seconds: how old a run's newest object must be, in seconds.
+        layout: the run layout's name; ``partition_format`` and ``grace_seconds`` are its
+            ``s3-loader`` options (see :func:`~airflow_provider_snowplow.archive.layouts.make_layout`).
         poke_interval: seconds between discoveries.
         end_time: epoch seconds after which the trigger gives up with a ``timeout`` event; the
             scheduler enforces the sensor's timeout too, this also holds where no scheduler runs
@@ -42,6 +49,11 @@ class SnowplowPendingRunTrigger(BaseTrigger):
         "max_runs",
         "aws_conn_id",
         "region_name",
+        "ready_marker",
+        "settle_seconds",
+        "layout",
+        "partition_format",
+        "grace_seconds",
         "poke_interval",
         "end_time",
     )
@@ -53,13 +65,20 @@ class SnowplowPendingRunTrigger(BaseTrigger):
         max_runs: int,
         aws_conn_id: str | None = "aws_default",
         region_name: str | None = None,
+        ready_marker: str | None = DEFAULT_MARKER,
+        settle_seconds: float = DEFAULT_SETTLE_SECONDS,
         poke_interval: float = 60.0,
         end_time: float | None = None,
+        layout: str = DEFAULT_LAYOUT,
+        partition_format: str | None = None,
+        grace_seconds: float = DEFAULT_GRACE_SECONDS,
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.archive_url, self.table_name, self.max_runs = archive_url, table_name, max_runs
         self.aws_conn_id, self.region_name = aws_conn_id, region_name
+        self.ready_marker, self.settle_seconds = ready_marker, settle_seconds
         self.poke_interval, self.end_time = poke_interval, end_time
+        self.layout, self.partition_format, self.grace_seconds = layout, partition_format, grace_seconds
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """The classpath and the arguments that rebuild this trigger in the triggerer."""
@@ -68,8 +87,14 @@ class SnowplowPendingRunTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Look every ``poke_interval`` seconds; fire once with success, timeout or error."""
+        rule = ReadinessRule(self.ready_marker, self.settle_seconds)
+        layout = make_layout(self.layout, rule, self.partition_format, self.grace_seconds)
         hook = SnowplowManifestHook(
-            self.table_name, aws_conn_id=self.aws_conn_id, region_name=self.region_name
+            self.table_name,
+            aws_conn_id=self.aws_conn_id,
+            region_name=self.region_name,
+            readiness=rule,
+            layout=layout,
         )
         while True:
             try:
@@ -85,13 +110,15 @@ class SnowplowPendingRunTrigger(BaseTrigger):
                 yield TriggerEvent({"status": "timeout", "message": message})
                 return
             self.log.info(
-                "No pending run in %s yet (%d runs, %d claimed, %d archived); next check in %.0f s",
+                "No pending run in %s yet (%d runs, %d claimed, %d archived, %d not ready); next check in %.0f s",
                 self.archive_url,
                 found.run_count,
                 len(found.claimed),
                 len(found.archived),
+                len(found.not_ready),
                 self.poke_interval,
             )
+            log_details(self.log, found, layout, self.archive_url)
             await asyncio.sleep(self.poke_interval)
 
 

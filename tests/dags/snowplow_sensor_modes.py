@@ -23,6 +23,8 @@ for mode, deferrable in (("poke", False), ("reschedule", False), ("deferrable", 
             + os.environ.get("SNOWPLOW_MANIFEST_TABLE", "snowplow-load-manifests")
             + "') }}",
             max_runs="{{ params.max_runs }}",
+            ready_marker=os.environ.get("SNOWPLOW_READY_MARKER", "_SUCCESS"),
+            settle_seconds=os.environ.get("SNOWPLOW_SETTLE_SECONDS", "0"),
             mode="reschedule" if mode == "reschedule" else "poke",
             deferrable=deferrable,
             poke_interval=float(os.environ.get("SNOWPLOW_POKE_INTERVAL", "0.2")),

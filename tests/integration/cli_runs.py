@@ -10,11 +10,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 CONSOLE = [sys.executable, "-m", "airflow_provider_snowplow.cli"]
+# Runs seeded by the testing kit end with their marker: no quiet period needed to see them ready.
+READY_WHEN_SEEDED = ["--settle", "0"]
 
 
 @dataclass
 class Cli:
-    """Runs ``snowplow-manifest`` with ``--table`` and ``--endpoint-url`` pointing at the moto server."""
+    """Runs ``snowplow-manifest`` with ``--table`` and ``--endpoint-url`` pointing at the moto server.
+
+    ``status`` and ``pending`` get ``--settle 0`` unless the test gives ``--settle`` itself.
+    """
 
     endpoint_url: str
     table: str
@@ -31,9 +36,12 @@ class Cli:
         """Run it; ``environment`` sets variables (None: unset) on top of this process's."""
         if connection is None:
             connection = ["--table", table or self.table, "--endpoint-url", self.endpoint_url]
+        readiness = (
+            READY_WHEN_SEEDED if args[:1] in (("status",), ("pending",)) and "--settle" not in args else []
+        )
         env = {**os.environ, **(environment or {})}
         return subprocess.run(
-            [*program, *args, *connection],
+            [*program, *args, *connection, *readiness],
             input=stdin,
             capture_output=True,
             text=True,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_snowplow.load_manifests import LoadManifest
-from airflow_provider_snowplow.testing.archive import Archive
+from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 from tests.integration.cli_runs import Cli
 from tests.support import OUTPUT_URL
@@ -15,8 +15,8 @@ from tests.support import OUTPUT_URL
 
 @pytest.fixture
 def manifest(s3, dynamodb, table: str) -> LoadManifest:  # type: ignore[no-untyped-def]
-    """The boto3 core on the test table, with the real clock."""
-    return LoadManifest(s3, dynamodb, table)
+    """The boto3 core on the test table, with the real clock; seeded runs are ready at once."""
+    return LoadManifest(s3, dynamodb, table, readiness=READY_WHEN_SEEDED)
 
 
 @pytest.fixture
@@ -29,10 +29,11 @@ def cli(aws: LocalAws, table: str) -> Cli:
 def dag_env(
     test_dags: Path, aws_connection: str, table: str, archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> Archive:
-    """Point the example DAG's params at the seeded archive; short waits."""
+    """Point the example DAG's params at the seeded archive; short waits, seeded runs ready at once."""
     monkeypatch.setenv("SNOWPLOW_ARCHIVE_URL", archive.url)
     monkeypatch.setenv("SNOWPLOW_OUTPUT_URL", OUTPUT_URL)
     monkeypatch.setenv("SNOWPLOW_MANIFEST_TABLE", table)
     monkeypatch.setenv("SNOWPLOW_POKE_INTERVAL", "0.2")
     monkeypatch.setenv("SNOWPLOW_WAIT_SECONDS", "2")
+    monkeypatch.setenv("SNOWPLOW_SETTLE_SECONDS", "0")
     return archive

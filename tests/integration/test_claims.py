@@ -12,6 +12,7 @@ import pytest
 
 from airflow_provider_snowplow.errors import ClaimLostError
 from airflow_provider_snowplow.load_manifests import LoadManifest
+from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 
 RUN = "enriched/archive/run=2017-04-07-10-00-00/"
@@ -33,7 +34,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def manifest(aws: LocalAws, table: str, clock: FakeClock) -> LoadManifest:
-    return LoadManifest(aws.client("s3"), aws.client("dynamodb"), table, clock=clock)
+    return LoadManifest(
+        aws.client("s3"), aws.client("dynamodb"), table, clock=clock, readiness=READY_WHEN_SEEDED
+    )
 
 
 def test_sixteen_concurrent_claimers_have_exactly_one_winner_every_time(aws: LocalAws, table: str) -> None:

@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -20,9 +21,10 @@ from airflow_provider_snowplow.cli.terminal import PROGRESS_AFTER_STEPS
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.items import now_iso
 from airflow_provider_snowplow.testing.archive import Archive
+from airflow_provider_snowplow.testing.layouts import hourly_writes, put_loader_objects
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 from airflow_provider_snowplow.testing.sdk import run_sdk
-from tests.integration.cli_runs import CONSOLE, Cli, lines
+from tests.integration.cli_runs import CONSOLE, READY_WHEN_SEEDED, Cli, lines
 from tests.support import REPO
 
 CLI_DOC = (REPO / "docs" / "cli.md").read_text()
@@ -118,6 +120,7 @@ def test_status_counts_every_state(cli: Cli, archive: Archive, manifest: LoadMan
     claimed = archive.add_run("2017-01-04-00-00-00")
     stale = archive.add_run("2017-01-05-00-00-00")
     pending = archive.add_run("2017-01-06-00-00-00")
+    unfinished = archive.add_run("2017-01-07-00-00-00", marker=None)
     manifest.mark_loaded(loaded)
     manifest.mark_skipped(skipped)
     assert manifest.claim_run(claimed, "snowplow_load/manual__1").won
@@ -128,15 +131,21 @@ def test_status_counts_every_state(cli: Cli, archive: Archive, manifest: LoadMan
     assert dead is not None
 
     report = cli.json("status", archive.url)
+    assert isinstance(report, dict)
+    (not_ready,) = report.pop("not_ready_runs")
+    assert not_ready.pop("age_seconds") >= 0
+    assert not_ready == {"run_id": unfinished, "waiting_for": "marker '_SUCCESS'"}
     assert report == {
         "archive_url": archive.url,
         "table": manifest.table_name,
-        "runs": 6,
+        "runs": 7,
         "loaded": 1,
         "skipped": 1,
         "pending": 2,
         "claimed": 1,
         "archived": 1,
+        "not_ready": 1,
+        "readiness": {"marker": "_SUCCESS", "settle_seconds": 0.0},
         "oldest_pending": stale,
         "claims": [
             {
@@ -160,10 +169,13 @@ def test_status_counts_every_state(cli: Cli, archive: Archive, manifest: LoadMan
     }
     done = cli("status", archive.url)
     assert done.returncode == 0 and done.stderr == ""
-    assert lines(done.stdout) == [
+    shown = lines(done.stdout)
+    assert shown[-1].startswith(f"  {unfinished}  newest object ")
+    assert shown[-1].endswith(" s old, waiting for marker '_SUCCESS'")
+    assert shown[:-1] == [
         f"archive         {archive.url}",
         f"manifest table  {manifest.table_name}",
-        "runs            6",
+        "runs            7",
         "loaded          1",
         "skipped         1",
         f"pending         2  oldest: {stale}",
@@ -172,8 +184,36 @@ def test_status_counts_every_state(cli: Cli, archive: Archive, manifest: LoadMan
         f"  {claimed}  claimed by 'snowplow_load/manual__1', lease expires {now_iso(claim.lease_expires_at)}",
         "archived        1  in GLACIER or DEEP_ARCHIVE: restore before loading",
         f"  {glacier}",
+        "not ready       1  still being written? (marker '_SUCCESS', 0 s quiet)",
     ]
     assert pending not in done.stdout
+
+
+def test_status_and_pending_show_runs_not_ready_by_the_marker_and_quiet_period(
+    cli: Cli, archive: Archive
+) -> None:
+    complete = archive.add_run("2017-01-01-00-00-00")
+    copying = archive.add_run("2017-01-02-00-00-00", marker=None)
+    waiting = cli("pending", archive.url, "--settle", "900")  # the default: nothing is old enough
+    assert (waiting.returncode, waiting.stdout) == (0, "")
+    assert [line.split(" newest object ")[0] for line in lines(waiting.stderr)] == [
+        f"(not ready: {complete}",
+        f"(not ready: {copying}",
+    ]
+    assert "waiting for a 900 s quiet period)" in waiting.stderr
+    assert "waiting for marker '_SUCCESS')" in waiting.stderr
+    report = cli.json("pending", archive.url, "--settle", "900")
+    assert isinstance(report, dict)
+    assert [(r["run_id"], r["waiting_for"]) for r in report["not_ready"]] == [
+        (complete, "a 900 s quiet period"),
+        (copying, "marker '_SUCCESS'"),
+    ]
+    assert report["readiness"] == {"marker": "_SUCCESS", "settle_seconds": 900.0}
+    assert lines(cli("pending", archive.url).stdout) == [complete]  # --settle 0
+    assert lines(cli("pending", archive.url, "--marker", "").stdout) == [complete, copying]
+    status = cli.json("status", archive.url, "--marker", "_DONE", "--settle", "0")
+    assert isinstance(status, dict)
+    assert (status["pending"], status["not_ready"]) == (0, 2)
 
 
 def test_pending_lists_oldest_first_with_max_json_and_exit_code(
@@ -191,6 +231,8 @@ def test_pending_lists_oldest_first_with_max_json_and_exit_code(
         "table": manifest.table_name,
         "pending": [runs[0], runs[2]],
         "more_pending": True,
+        "not_ready": [],
+        "readiness": {"marker": "_SUCCESS", "settle_seconds": 0.0},
         "ignored": [],
         "hint": None,
     }
@@ -367,13 +409,14 @@ def test_release_drops_stale_claims_and_confirms_live_ones(
 
 
 def test_progress_shows_on_a_terminal_only(cli: Cli, archive: Archive) -> None:
-    runs = archive.add_runs(30)  # 30 storage-class checks: a long listing
+    runs = archive.add_runs(30)  # 30 run listings: long work
     piped = cli("pending", archive.url)
     assert (piped.returncode, lines(piped.stdout), piped.stderr) == (0, runs, "")
+    command = [*CONSOLE, "pending", archive.url, "--table", cli.table, "--endpoint-url", cli.endpoint_url]
     controller, terminal = pty.openpty()
     try:
         done = subprocess.run(
-            [*CONSOLE, "pending", archive.url, "--table", cli.table, "--endpoint-url", cli.endpoint_url],
+            [*command, *READY_WHEN_SEEDED],
             stdout=terminal,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
@@ -449,9 +492,32 @@ def test_the_json_keys_are_the_documented_ones(cli: Cli, archive: Archive) -> No
             r"^\$ snowplow-manifest \w+ [^\n]*--json\n(\{.*?^\})", CLI_DOC, re.MULTILINE | re.DOTALL
         )
     ]
-    status, pending = (cli.json(command, archive.url) for command in ("status", "pending"))
-    assert [set(example) for example in documented] == [
-        set(cast(dict[str, Any], s)) for s in (status, pending)
-    ]
+    reports = [cli.json(command, archive.url) for command in ("status", "pending", "verify")]
+    assert [set(example) for example in documented] == [set(cast(dict[str, Any], r)) for r in reports]
     claim_keys = set(documented[0]["claims"][0])
     assert {"run_id", "owner", "claimed_at", "lease_expires_at"} == claim_keys
+
+
+def test_layout_options_find_s3_loader_hours_and_refuse_what_cannot_match(
+    cli: Cli, archive: Archive, manifest: LoadManifest
+) -> None:
+    """S3 Loader partitions (``DynamicPath.scala`` of snowplow-s3-loader 3.2.0, via the testing kit)."""
+    hourly = "date={yyyy}-{MM}-{dd}/hour={HH}"
+    writes = hourly_writes(datetime(2026, 11, 30, 6), 3)
+    put_loader_objects(archive.s3, archive.bucket, archive.prefix, writes, hourly)
+    runs = [f"{archive.prefix}date=2026-11-30/hour={hour:02d}/" for hour in (6, 7, 8)]
+    layout = ("--layout", "s3-loader", "--partition-format", hourly)
+    done = cli("pending", archive.url, *layout, "--max", "2")
+    assert (done.returncode, lines(done.stdout)) == (0, runs[:2]), done.stderr
+    assert cli("mark-loaded", runs[0], *layout).returncode == 0
+    assert lines(cli("pending", archive.url, *layout).stdout) == runs[1:]
+    cases = [
+        (("pending", archive.url, "--layout", "s3-loader", "--partition-format", "{HH}/x"), "in that order"),
+        (("pending", archive.url, "--layout", "s3_loader"), "invalid choice"),
+        (("pending", archive.url), "it looks like s3-loader output: set the layout to 's3-loader'"),
+        (("mark-loaded", runs[1]), "not a Snowplow run id"),
+    ]
+    for args, message in cases:
+        failed = cli(*args)
+        assert failed.returncode == 2, (args, failed.stderr)
+        assert message in failed.stderr and "Traceback" not in failed.stderr, (args, failed.stderr)

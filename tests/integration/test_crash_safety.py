@@ -21,7 +21,7 @@ import pytest
 from airflow_provider_snowplow.archive.urls import parse_archive_url
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.processing.run import output_folder
-from airflow_provider_snowplow.testing.archive import Archive
+from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive
 from airflow_provider_snowplow.testing.events import valid_lines
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 from tests.support import OUTPUT_URL
@@ -90,7 +90,7 @@ def test_killed_processing_never_leaves_a_half_loaded_run(
     rng = random.Random(7)
     # Seconds after the start to kill at: at once, spread over the run, and never (it finishes).
     kill_after: list[float | None] = [0.0, *(rng.uniform(0.1, 2.5) for _ in range(TRIALS - 2)), None]
-    manifest = LoadManifest(s3, dynamodb, table)
+    manifest = LoadManifest(s3, dynamodb, table, readiness=READY_WHEN_SEEDED)
     outcomes = {"loaded": 0, "not loaded": 0}
     for trial, delay in enumerate(kill_after):
         run_id = archive.add_run(f"2017-02-01-00-00-{trial:02d}", data)

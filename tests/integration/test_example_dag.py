@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_snowplow.load_manifests import LoadManifest
-from airflow_provider_snowplow.testing.archive import Archive
+from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive
 from tests.integration.airflow_runs import DagOutcome, run_dag
 
 DAG_ID = "snowplow_load_runs"
@@ -38,12 +38,15 @@ def test_each_run_is_loaded_once_across_dag_runs(dag_env: Archive, s3, dynamodb,
     first = run_dag(DAG_ID)
     assert first.state == "success", first
     assert loaded_run_ids(first) == runs
-    manifest = LoadManifest(s3, dynamodb, table)
+    manifest = LoadManifest(s3, dynamodb, table, readiness=READY_WHEN_SEEDED)
     assert all(manifest.is_loaded(run) for run in runs)
     assert all(manifest.get_claim(run) is None for run in runs)
     record = manifest.get_record(runs[0])
     assert record is not None and record.loaded_by is not None
     assert record.loaded_by.startswith(f"{DAG_ID}/") and record.loaded_by.endswith("load_run.mark_loaded[0]")
+    # The record keeps what the transform read: the run's one part file, as listed now.
+    assert record.fingerprint == manifest.read_run(dag_env.url, runs[0]).fingerprint()
+    assert record.fingerprint is not None and (record.fingerprint.objects, record.fingerprint.bytes) == (1, 4)
 
     assert asset_event_runs(table) == {(run, True) for run in runs}
 

@@ -14,7 +14,7 @@ from botocore.config import Config
 from airflow_provider_snowplow.errors import AwsRequestError
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.discovery import RunDiscovery
-from airflow_provider_snowplow.testing.archive import Archive, seed_sdk_records
+from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive, seed_sdk_records
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 from tests.fault_proxy import FaultProxy
 
@@ -33,7 +33,9 @@ def client(proxy: FaultProxy, service: str, attempts: int = 10) -> Any:
 
 
 def via(proxy: FaultProxy, table: str, attempts: int = 10) -> LoadManifest:
-    return LoadManifest(client(proxy, "s3", attempts), client(proxy, "dynamodb", attempts), table)
+    return LoadManifest(
+        client(proxy, "s3", attempts), client(proxy, "dynamodb", attempts), table, readiness=READY_WHEN_SEEDED
+    )
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from airflow_provider_snowplow.load_manifests import (
     is_in_manifest,
     list_run_ids,
 )
-from airflow_provider_snowplow.testing.archive import Archive, seed_sdk_records
+from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive, seed_sdk_records
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 
 
@@ -58,7 +58,7 @@ def test_pending_runs_exclude_loaded_skipped_claimed_and_archived(
 def test_expired_claims_make_runs_pending_again(s3, dynamodb, table: str, archive: Archive) -> None:  # type: ignore[no-untyped-def]
     run = archive.add_run("2017-01-01-00-00-00")
     clock = [1_000_000.0]
-    manifest = LoadManifest(s3, dynamodb, table, clock=lambda: clock[0])
+    manifest = LoadManifest(s3, dynamodb, table, clock=lambda: clock[0], readiness=READY_WHEN_SEEDED)
     assert manifest.claim_run(run, "dead-worker", lease_seconds=60).won
     assert manifest.find_pending_runs(archive.url).pending == []
     clock[0] += 61
@@ -67,7 +67,7 @@ def test_expired_claims_make_runs_pending_again(s3, dynamodb, table: str, archiv
 
 def test_a_skip_never_overrides_a_record_or_a_live_claim(s3, dynamodb, table: str) -> None:  # type: ignore[no-untyped-def]
     clock = [1_000_000.0]
-    manifest = LoadManifest(s3, dynamodb, table, clock=lambda: clock[0])
+    manifest = LoadManifest(s3, dynamodb, table, clock=lambda: clock[0], readiness=READY_WHEN_SEEDED)
     loaded, claimed, free = (f"enriched/archive/run=2017-01-0{day}-00-00-00/" for day in (1, 2, 3))
     manifest.mark_loaded(loaded)
     assert manifest.claim_run(claimed, "dag/run-1", lease_seconds=60).won

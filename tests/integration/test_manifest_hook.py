@@ -12,7 +12,7 @@ import pytest
 from airflow.exceptions import AirflowProviderDeprecationWarning
 
 from airflow_provider_snowplow.hooks.manifest import DEFAULT_RETRIES, SnowplowManifestHook
-from airflow_provider_snowplow.testing.archive import Archive
+from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 
 
@@ -22,7 +22,7 @@ def set_connection(monkeypatch: pytest.MonkeyPatch, conn_id: str, extra: dict) -
 
 
 def test_the_hook_lists_finds_and_marks_runs(aws_connection: str, archive: Archive) -> None:
-    hook = SnowplowManifestHook("hooked")
+    hook = SnowplowManifestHook("hooked", readiness=READY_WHEN_SEEDED)
     hook.create_manifest_table()
     hook.create_manifest_table()
     runs = archive.add_runs(5)
@@ -43,7 +43,7 @@ def test_the_hook_lists_finds_and_marks_runs(aws_connection: str, archive: Archi
 def test_the_0_1_names_still_work_and_say_what_replaced_them(
     aws_connection: str, archive: Archive, table: str
 ) -> None:
-    hook = SnowplowManifestHook(table)
+    hook = SnowplowManifestHook(table, readiness=READY_WHEN_SEEDED)
     runs = archive.add_runs(2)
     with pytest.warns(AirflowProviderDeprecationWarning, match=r"use find_pending_runs\(\.\.\.\)\.pending"):
         assert hook.get_pending_run_ids(archive.url) == runs
@@ -57,7 +57,7 @@ def test_the_0_1_names_still_work_and_say_what_replaced_them(
 def test_find_pending_runs_async_matches_the_sync_call(
     aws_connection: str, archive: Archive, table: str
 ) -> None:
-    hook = SnowplowManifestHook(table)
+    hook = SnowplowManifestHook(table, readiness=READY_WHEN_SEEDED)
     runs = archive.add_runs(3)
     hook.mark_loaded(runs[1])
     found = asyncio.run(hook.find_pending_runs_async(archive.url, None, time.time()))
@@ -82,7 +82,9 @@ def test_per_service_endpoints_from_service_config_are_honoured(
         },
     )
     run = archive.add_run("2017-04-01-10-00-00")
-    assert SnowplowManifestHook(table, aws_conn_id="split").find_pending_runs(archive.url).pending == [run]
+    assert SnowplowManifestHook(table, aws_conn_id="split", readiness=READY_WHEN_SEEDED).find_pending_runs(
+        archive.url
+    ).pending == [run]
 
 
 def test_role_assumption_goes_through_sts(
@@ -101,7 +103,9 @@ def test_role_assumption_goes_through_sts(
     )
     run = archive.add_run("2017-04-01-10-00-00")
     aws.request_counts(reset=True)
-    assert SnowplowManifestHook(table, aws_conn_id="assumer").find_pending_runs(archive.url).pending == [run]
+    assert SnowplowManifestHook(table, aws_conn_id="assumer", readiness=READY_WHEN_SEEDED).find_pending_runs(
+        archive.url
+    ).pending == [run]
     assert aws.request_counts()["sts:POST"] >= 1
 
 

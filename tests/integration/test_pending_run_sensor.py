@@ -118,7 +118,18 @@ def _first_event(trigger: SnowplowPendingRunTrigger) -> dict:  # type: ignore[ty
 
 def test_trigger_serializes_to_what_rebuilds_it() -> None:
     trigger = SnowplowPendingRunTrigger(
-        "s3://b/p/", "t", 7, aws_conn_id="c", region_name="eu-west-1", poke_interval=5, end_time=9.5
+        "s3://b/p/",
+        "t",
+        7,
+        aws_conn_id="c",
+        region_name="eu-west-1",
+        ready_marker=None,
+        settle_seconds=30.0,
+        poke_interval=5,
+        end_time=9.5,
+        layout="s3-loader",
+        partition_format="{yyyy}/{MM}/{dd}/{HH}",
+        grace_seconds=120.0,
     )
     classpath, kwargs = trigger.serialize()
     assert classpath == "airflow_provider_snowplow.triggers.pending_runs.SnowplowPendingRunTrigger"
@@ -130,6 +141,11 @@ def test_trigger_serializes_to_what_rebuilds_it() -> None:
         "max_runs": 7,
         "aws_conn_id": "c",
         "region_name": "eu-west-1",
+        "ready_marker": None,
+        "settle_seconds": 30.0,
+        "layout": "s3-loader",
+        "partition_format": "{yyyy}/{MM}/{dd}/{HH}",
+        "grace_seconds": 120.0,
         "poke_interval": 5,
         "end_time": 9.5,
     }
@@ -141,7 +157,9 @@ def test_trigger_polls_with_the_async_client_until_runs_are_pending(
     manifest.mark_loaded(archive.add_run("2017-04-01-10-00-00"))
     later = threading.Timer(0.6, archive.add_runs, args=(3, 100))
     later.start()
-    event = _first_event(SnowplowPendingRunTrigger(archive.url, table, max_runs=2, poke_interval=0.2))
+    event = _first_event(
+        SnowplowPendingRunTrigger(archive.url, table, max_runs=2, settle_seconds=0, poke_interval=0.2)
+    )
     later.join()
     expected = [archive.run_id(hourly_timestamp(hour)) for hour in (100, 101)]
     assert event == {"status": "success", "pending_run_ids": expected}
@@ -174,5 +192,6 @@ def test_a_poke_names_ignored_folders_and_an_archive_without_runs(
     logged = capsys.readouterr().out
     assert f"Ignored {archive.prefix}run=2026-13-01-00-00-00/: not a valid run timestamp" in logged
     assert (
-        f"No run folder (run=YYYY-MM-DD-HH-MM-SS/) directly under {archive.url}: check archive_url" in logged
+        "No run of the enriched-archive layout (like 'enriched/archive/run=2017-04-07-10-00-00/')" in logged
     )
+    assert f"under {archive.url}: check archive_url and layout" in logged

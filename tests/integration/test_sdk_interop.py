@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_snowplow.load_manifests import LoadManifest, create_manifest_table
-from airflow_provider_snowplow.testing.archive import Archive
+from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 from airflow_provider_snowplow.testing.sdk import run_sdk
 
@@ -25,7 +25,7 @@ def test_runs_the_sdk_recorded_are_loaded_for_us(aws: LocalAws, s3, dynamodb, ar
         table="sdk-made",
         runs=runs[:2],
     )
-    manifest = LoadManifest(s3, dynamodb, "sdk-made")
+    manifest = LoadManifest(s3, dynamodb, "sdk-made", readiness=READY_WHEN_SEEDED)
     assert [manifest.is_loaded(r) for r in runs] == [True, True, False]
     record = manifest.get_record(runs[0])
     assert record is not None and record.status == "LOADED"
@@ -42,7 +42,7 @@ def test_what_we_record_reads_as_loaded_to_the_sdk_and_claims_do_not(
     loaded, skipped, claimed, failed, untouched = (
         archive.add_run(f"2017-04-0{d}-10-00-00") for d in range(1, 6)
     )
-    manifest = LoadManifest(s3, dynamodb, "ours")
+    manifest = LoadManifest(s3, dynamodb, "ours", readiness=READY_WHEN_SEEDED)
     manifest.mark_loaded(loaded, loaded_by="dag/run/task")
     manifest.mark_skipped(skipped)
     assert manifest.claim_run(claimed, "dag/run-1").won

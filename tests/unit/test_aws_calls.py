@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
-from airflow_provider_snowplow.aws.plans import AwsCall, Pause, Plan, error_code
+from airflow_provider_snowplow.aws.plans import AwsCall, Concurrently, Pause, Plan, concurrently, error_code
 from airflow_provider_snowplow.aws.runners import run_async, run_sync
 from airflow_provider_snowplow.errors import (
     AwsCredentialsError,
@@ -166,3 +167,89 @@ def test_a_misspelt_region_is_named_in_the_error() -> None:
 def test_errors_that_are_not_from_aws_pass_through_untouched() -> None:
     with pytest.raises(ZeroDivisionError):
         run_sync(plan_that_handles_conflicts(), {"dynamodb": Client(ZeroDivisionError())})
+
+
+def listing(key: str) -> Plan[str]:
+    response = yield AwsCall("s3", "list_objects_v2", {"Prefix": key}, f"run {key!r}")
+    assert response is not None
+    return f"{key}:{response['KeyCount']}"
+
+
+def plan_of_listings(keys: list[str], limit: int) -> Plan[list[str]]:
+    return (yield from concurrently([listing(key) for key in keys], limit))
+
+
+class ThrottledClient:
+    """Answers ``list_objects_v2`` only once ``parties`` calls are in flight together; counts them."""
+
+    def __init__(self, parties: int, fail_on: str = "") -> None:
+        self.barrier = threading.Barrier(parties, timeout=60)
+        self.lock = threading.Lock()
+        self.in_flight = self.most_in_flight = 0
+        self.calls: list[str] = []
+        self.fail_on = fail_on
+        self.meta = type("Meta", (), {"region_name": "eu-west-1"})()
+
+    def list_objects_v2(self, Prefix: str) -> dict[str, Any]:
+        with self.lock:
+            self.calls.append(Prefix)
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        if Prefix == self.fail_on:
+            raise client_error("AccessDenied", operation="ListObjectsV2")
+        self.barrier.wait()
+        with self.lock:
+            self.in_flight -= 1
+        return {"KeyCount": len(Prefix)}
+
+
+class AsyncThrottledClient:
+    def __init__(self, parties: int) -> None:
+        self.barrier = asyncio.Barrier(parties)
+        self.in_flight = self.most_in_flight = 0
+        self.meta = type("Meta", (), {"region_name": "eu-west-1"})()
+
+    async def list_objects_v2(self, Prefix: str) -> dict[str, Any]:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        await asyncio.wait_for(self.barrier.wait(), timeout=60)
+        self.in_flight -= 1
+        return {"KeyCount": len(Prefix)}
+
+
+def test_sync_runner_runs_sub_plans_on_threads_with_a_bound_in_flight() -> None:
+    keys = [f"run-{i}/" for i in range(9)]
+    client = ThrottledClient(parties=3)
+    results = run_sync(plan_of_listings(keys, limit=3), {"s3": client})
+    assert results == [f"{key}:{len(key)}" for key in keys], "results come back in the order asked"
+    assert client.most_in_flight == 3  # the barrier of 3 passed, and never more than 3 at once
+
+
+def test_async_runner_runs_sub_plans_as_tasks_with_a_bound_in_flight() -> None:
+    keys = [f"run-{i}/" for i in range(8)]
+    client = AsyncThrottledClient(parties=4)
+    results = asyncio.run(run_async(plan_of_listings(keys, limit=4), {"s3": client}))
+    assert results == [f"{key}:{len(key)}" for key in keys]
+    assert client.most_in_flight == 4
+
+
+def test_a_limit_of_one_runs_sub_plans_one_after_another() -> None:
+    client = Client({"KeyCount": 1}, {"KeyCount": 2})
+    assert run_sync(plan_of_listings(["a/", "b/"], limit=1), {"s3": client}) == ["a/:1", "b/:2"]
+    assert [params["Prefix"] for _, params in client.calls] == ["a/", "b/"]
+    with pytest.raises(ValueError, match="a limit of 1 or more"):
+        Concurrently((), 0)
+
+
+def test_a_failing_sub_plan_fails_the_whole_step_readably() -> None:
+    keys = [f"run-{i}/" for i in range(6)]
+    client = ThrottledClient(parties=1, fail_on="run-0/")
+    with pytest.raises(AwsRequestError) as raised:
+        run_sync(plan_of_listings(keys, limit=2), {"s3": client})
+    assert str(raised.value).startswith("access denied: ListObjectsV2 on run 'run-0/' in eu-west-1")
+
+
+def test_a_failing_sub_plan_fails_the_async_step_too() -> None:
+    client = AsyncClient(client_error("NoSuchBucket", operation="ListObjectsV2"), {"KeyCount": 1})
+    with pytest.raises(AwsRequestError, match="run 'a/' does not exist in eu-west-1"):
+        asyncio.run(run_async(plan_of_listings(["a/", "b/"], limit=2), {"s3": client}))

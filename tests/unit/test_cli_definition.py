@@ -8,7 +8,8 @@ from datetime import datetime
 
 import pytest
 
-from airflow_provider_snowplow.aws.plans import AwsCall, Plan
+from airflow_provider_snowplow.aws.plans import AwsCall, Concurrently, Plan, concurrently
+from airflow_provider_snowplow.aws.runners import run_sync
 from airflow_provider_snowplow.cli.console import parser as console_parser
 from airflow_provider_snowplow.cli.definition import SUBCOMMANDS, cut_off, get_cli_commands
 from airflow_provider_snowplow.cli.terminal import PROGRESS_AFTER_STEPS, Progress, observe
@@ -18,8 +19,9 @@ ARCHIVE = "s3://acme-snowplow/enriched/archive/"
 CONNECTION = ["-t", "manifests", "--region", "eu-west-1", "--endpoint-url", "http://localhost:4566"]
 ARGV = {
     "create-table": ["--billing-mode", "PROVISIONED"],
-    "status": [ARCHIVE, "--json"],
-    "pending": [ARCHIVE, "--max", "3", "--exit-code"],
+    "status": [ARCHIVE, "--json", "--marker", "_DONE", "--settle", "60"],
+    "pending": [ARCHIVE, "--max", "3", "--exit-code", "--marker", ""],
+    "verify": [ARCHIVE, "--since", "2017-02-01", "--json"],
     "mark-loaded": [RUN, RUN.replace("01-00", "02-00"), "--by", "ops"],
     "unmark": [RUN, "--yes"],
     "skip": ["--before", "2017-02-01", "--archive-url", ARCHIVE, "-y"],
@@ -66,6 +68,31 @@ def test_option_values_are_converted() -> None:
     assert args.before == datetime(2017, 2, 1, 8, 30)
     assert args.run_ids == []
     assert console_parser().parse_args(["pending", ARCHIVE, "--max", "3"]).max_runs == 3
+    readiness = console_parser().parse_args(["status", ARCHIVE, "--marker", "done.json", "--settle", "1.5"])
+    assert (readiness.marker, readiness.settle) == ("done.json", 1.5)
+    defaults = console_parser().parse_args(["pending", ARCHIVE])
+    assert (defaults.marker, defaults.settle) == ("_SUCCESS", 900.0)
+    assert console_parser().parse_args(["verify", ARCHIVE, "--since", "2017-02-01"]).since == datetime(
+        2017, 2, 1
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--settle", "-1"], "--settle must be a number of seconds, zero or more, got '-1'"),
+        (["--settle", "soon"], "--settle must be a number of seconds, zero or more, got 'soon'"),
+        (["--marker", "/_SUCCESS"], "--marker must be an object name relative to the run folder"),
+        (["--marker", "a b"], "--marker must be an object name relative to the run folder"),
+    ],
+)
+def test_bad_readiness_options_are_usage_errors_naming_the_option(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        console_parser().parse_args(["status", ARCHIVE, *argv])
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -145,3 +172,24 @@ def test_observe_passes_unhandled_errors_through_unchanged() -> None:
     with pytest.raises(RuntimeError) as raised:
         plan.throw(error)
     assert raised.value is error
+
+
+def test_observe_reports_the_calls_of_concurrent_sub_plans_too() -> None:
+    def listing(prefix: str) -> Plan[str]:
+        yield AwsCall("s3", "list_objects_v2", {"Prefix": prefix})
+        return prefix
+
+    def listings() -> Plan[list[str]]:
+        return (yield from concurrently([listing("a/"), listing("b/")], 2))
+
+    seen: list[str] = []
+    plan = observe(listings(), lambda call: seen.append(call.params["Prefix"]))
+    step = next(plan)
+    assert isinstance(step, Concurrently) and step.limit == 2
+    results = [
+        run_sync(sub, {"s3": type("S3", (), {"list_objects_v2": lambda self, **_: {}})()})
+        for sub in step.plans
+    ]
+    with pytest.raises(StopIteration) as done:
+        plan.send(results)  # type: ignore[arg-type]
+    assert (done.value.value, sorted(seen)) == (["a/", "b/"], ["a/", "b/"])

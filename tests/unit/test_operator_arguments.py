@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_snowplow.errors import ArchiveUrlError, ManifestTableError, OutputUrlError, RunIdError
+from airflow_provider_snowplow.errors import (
+    ArchiveUrlError,
+    LayoutError,
+    ManifestTableError,
+    OutputUrlError,
+    RunIdError,
+)
 
 RUN = "enriched/archive/run=2017-04-07-10-00-00/"
 GOOD = {"archive_url": "s3://acme/enriched/archive/", "table_name": "snowplow-load-manifests"}
@@ -62,6 +68,22 @@ def transform(**overrides: Any) -> Any:
             "mark: aws_conn_id must be a non-empty string without surrounding spaces, or None",
         ),
         (transform, {"table_name": "x" * 256}, ManifestTableError, "3-255 letters"),
+        (
+            sensor,
+            {"settle_seconds": -5},
+            ValueError,
+            "wait: settle_seconds must be a number of seconds, zero",
+        ),
+        (transform, {"settle_seconds": "soon"}, ValueError, "transform: settle_seconds must be a number"),
+        (
+            sensor,
+            {"ready_marker": "/_SUCCESS"},
+            ValueError,
+            "wait: ready_marker must be an object name relative",
+        ),
+        (mark, {"ready_marker": "has space"}, ValueError, "mark: ready_marker must be an object name"),
+        (mark, {"archive_url": "acme/archive"}, ArchiveUrlError, "must start with s3://"),
+        (mark, {"processed": "everything"}, ValueError, "mark: processed must be the transform's XCom"),
     ],
 )
 def test_bad_literals_fail_at_parse_time(
@@ -76,7 +98,9 @@ def test_templates_and_good_literals_are_accepted_until_rendered() -> None:
     sensor(
         archive_url="{{ params.archive_url }}", table_name="{{ var.value.table }}", max_runs="{{ params.n }}"
     )
-    mark(snowplow_run_id="{{ ti.xcom_pull('x') }}")
+    mark(snowplow_run_id="{{ ti.xcom_pull('x') }}", processed="{{ ti.xcom_pull('transform') }}")
+    sensor(ready_marker="{{ params.marker }}", settle_seconds="{{ params.settle }}")
+    assert sensor(ready_marker="", settle_seconds="0").readiness.marker is None
     assert mark().map_index_template == "{{ task.snowplow_run_id }}"
 
 
@@ -103,3 +127,39 @@ def test_rendered_values_are_checked_and_converted_before_any_aws_call() -> None
     task.output_url = "acme/json"
     with pytest.raises(OutputUrlError, match="transform: output URL 'acme/json' must start with s3://"):
         task.check_arguments()
+
+
+HOUR = "enriched/date=2026-11-30/hour=10/"
+LOADER = {"layout": "s3-loader", "partition_format": "date={yyyy}-{MM}-{dd}/hour={HH}"}
+
+
+@pytest.mark.parametrize(
+    ("build", "overrides", "error", "says"),
+    [
+        (sensor, {"layout": "s3_loader"}, LayoutError, "wait: layout must be one of enriched-archive"),
+        (sensor, {"layout": "s3-loader", "partition_format": "hour"}, LayoutError, "has no time token"),
+        (transform, {**LOADER, "grace_seconds": -1}, ValueError, "transform: grace_seconds must be a number"),
+        (
+            mark,
+            {**LOADER},
+            RunIdError,
+            "mark: 'enriched/archive/run=.*' is not a run id of the s3-loader layout",
+        ),
+        (mark, {"snowplow_run_id": HOUR}, RunIdError, "not a Snowplow run id"),
+    ],
+)
+def test_bad_layout_literals_fail_at_parse_time(
+    build: Any, overrides: dict[str, Any], error: type, says: str
+) -> None:
+    with pytest.raises(error, match=says):
+        build(**overrides)
+
+
+def test_run_ids_are_checked_against_the_task_layout_once_it_is_known() -> None:
+    assert mark(snowplow_run_id=HOUR, **LOADER).run_layout.name == "s3-loader"
+    templated = mark(
+        snowplow_run_id=HOUR, layout="{{ params.layout }}", partition_format=LOADER["partition_format"]
+    )
+    templated.layout = "transformer-output"  # as rendered
+    with pytest.raises(RunIdError, match="not a run id of the transformer-output layout"):
+        templated.check_arguments()
