@@ -80,10 +80,10 @@ def test_option_values_are_converted() -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--settle", "-1"], "--settle must be a number of seconds, zero or more, got '-1'"),
-        (["--settle", "soon"], "--settle must be a number of seconds, zero or more, got 'soon'"),
-        (["--marker", "/_SUCCESS"], "--marker must be an object name relative to the run folder"),
-        (["--marker", "a b"], "--marker must be an object name relative to the run folder"),
+        (["--settle", "-1"], "argument --settle: must be a number of seconds, zero or more, got '-1'"),
+        (["--settle", "soon"], "argument --settle: must be a number of seconds, zero or more, got 'soon'"),
+        (["--marker", "/_SUCCESS"], "argument --marker: must be an object name relative to the run folder"),
+        (["--marker", "a b"], "argument --marker: must be an object name relative to the run folder"),
     ],
 )
 def test_bad_readiness_options_are_usage_errors_naming_the_option(
