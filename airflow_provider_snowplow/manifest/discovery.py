@@ -23,7 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from airflow_provider_snowplow.archive.contents import RunContents
-from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout, WindowLayout, no_runs_error
+from airflow_provider_snowplow.archive.layouts import (
+    EnrichedArchive,
+    Layout,
+    WindowLayout,
+    layout_of,
+    no_runs_error,
+)
 from airflow_provider_snowplow.archive.listing import first_keys, list_folders, list_run_contents
 from airflow_provider_snowplow.archive.readiness import Readiness, ReadinessRule
 from airflow_provider_snowplow.archive.urls import S3Url
@@ -129,9 +135,12 @@ def find_pending_runs(
     folders = yield from list_folders(archive)
     run_ids = rule.sort(folders)
     ignored = rule.ignored(folders)
-    if folders and not run_ids and not ignored:
-        keys = yield from first_keys(archive)
-        raise no_runs_error(rule, archive, [*folders, *keys])
+    if folders and not run_ids:
+        seen = [*folders, *(yield from first_keys(archive))]
+        # Folders named like runs with a bad timestamp are reported as ignored; another layout's
+        # output under the prefix is a wrong setting, said at once.
+        if not ignored or layout_of(seen) not in (None, rule.name):
+            raise no_runs_error(rule, archive, seen)
     manifest = yield from read_records(table_name, run_ids, how)
     statuses = list(manifest.statuses.values())
     skipped = statuses.count(SKIPPED)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from airflow_provider_snowplow import demo
+from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.processing.run import process_run
 from airflow_provider_snowplow.testing.local_aws import LocalAws
@@ -17,7 +18,7 @@ def test_the_watcher_reports_claims_transforms_and_records_once(aws: LocalAws, s
     first = runs[0].rstrip("/").rpartition("/")[2]
     assert manifest.claim_run(runs[0], "dag/run-1").won
     assert watch() == [f"claimed      {first}  by dag/run-1"]
-    process_run(s3, demo.ARCHIVE_URL, runs[0], demo.OUTPUT_URL)
+    process_run(s3, demo.ARCHIVE_URL, runs[0], demo.OUTPUT_URL, readiness=READY_WHEN_SEEDED)
     assert watch() == [f"transformed  {first}  20 lines -> 20 good, 0 bad"]
     manifest.mark_loaded(runs[0], claim_owner="dag/run-1")
     assert watch() == [f"marked       {first}  loaded"]

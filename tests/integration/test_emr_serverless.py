@@ -17,7 +17,7 @@ from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.processing.emr_serverless import start_or_attach
 from airflow_provider_snowplow.processing.run import process_run
 from airflow_provider_snowplow.processing.spark_arguments import SparkJobArguments
-from airflow_provider_snowplow.testing.archive import Archive
+from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive
 from airflow_provider_snowplow.testing.events import valid_lines
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 from tests.fault_proxy import FaultProxy
@@ -52,7 +52,7 @@ def test_the_job_is_started_polled_and_the_run_recorded_once(
     dag_env: Archive, application: str, emr: Any, s3: Any, manifest: LoadManifest, aws: LocalAws
 ) -> None:
     run_id = dag_env.add_run("2017-01-01-00-00-00", {"part-00000": LINES})
-    process_run(s3, dag_env.url, run_id, OUTPUT_URL)  # what the job writes; moto runs no job
+    process_run(s3, dag_env.url, run_id, OUTPUT_URL, readiness=READY_WHEN_SEEDED)  # what the job writes; moto runs no job
     aws.request_counts(reset=True)
     outcome = run_dag(DAG_ID, snowplow_run_id=run_id)
     assert outcome.states[("emr", run_id)] == "success"
@@ -91,7 +91,7 @@ def test_a_retry_re_attaches_to_the_job_run_it_started(
 ) -> None:
     monkeypatch.setenv("SNOWPLOW_EMR_RETRIES", "1")
     run_id = dag_env.add_run("2017-01-01-02-00-00", {"part-00000": LINES})
-    process_run(s3, dag_env.url, run_id, OUTPUT_URL)
+    process_run(s3, dag_env.url, run_id, OUTPUT_URL, readiness=READY_WHEN_SEEDED)
     refused = proxied_connection.inject(
         "dynamodb:TransactWriteItems", "error", times=1, code="ValidationException"
     )

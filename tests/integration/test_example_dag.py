@@ -69,5 +69,6 @@ def test_every_param_drives_the_run(dag_env: Archive, s3) -> None:  # type: igno
     written = s3.list_objects_v2(Bucket=dag_env.bucket, Prefix="elsewhere/json/")["KeyCount"]
     assert written > 0, "output_url"
     s3.put_object(Bucket=dag_env.bucket, Key="other/archive/run=2017-05-01-10-00-00/part-00000", Body=b"a\n")
+    s3.put_object(Bucket=dag_env.bucket, Key="other/archive/run=2017-05-01-10-00-00/_SUCCESS", Body=b"")
     second = run_dag(DAG_ID, archive_url=f"s3://{dag_env.bucket}/other/archive/")
     assert loaded_run_ids(second) == ["other/archive/run=2017-05-01-10-00-00/"], "archive_url"

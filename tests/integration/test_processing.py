@@ -19,7 +19,7 @@ from airflow_provider_snowplow.errors import AwsRequestError, RunInputError
 from airflow_provider_snowplow.event_transformer import transform
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.processing.run import SUCCESS_MARKER, output_folder, process_run
-from airflow_provider_snowplow.testing.archive import Archive
+from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive
 from airflow_provider_snowplow.testing.events import valid_lines
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 from tests.fault_proxy import FaultProxy
@@ -48,7 +48,7 @@ def test_a_run_becomes_good_events_and_bad_rows_with_the_counts_last(s3: Any, ar
         "2017-01-01-00-00-00",
         {"part-00000.gz": gzip.compress(b"".join(GOOD[:30])), "part-00001": b"".join(GOOD[30:]) + BAD},
     )
-    result = process_run(s3, archive.url, run_id, OUTPUT_URL)
+    result = process_run(s3, archive.url, run_id, OUTPUT_URL, readiness=READY_WHEN_SEEDED)
     assert output_keys(s3, run_id) == [
         SUCCESS_MARKER,
         "bad/part-00001.jsonl.gz",
@@ -74,7 +74,7 @@ def test_a_truncated_gzip_part_fails_the_run_naming_the_file(s3: Any, archive: A
         "2017-01-01-01-00-00", {"part-00000": b"".join(GOOD[:5]), "part-00001.gz": whole[:-40]}
     )
     with pytest.raises(RunInputError) as raised:
-        process_run(s3, archive.url, run_id, OUTPUT_URL)
+        process_run(s3, archive.url, run_id, OUTPUT_URL, readiness=READY_WHEN_SEEDED)
     message = str(raised.value)
     assert f"s3://{archive.bucket}/{run_id}part-00001.gz" in message and "\n" not in message
     assert "nothing of this run was marked loaded" in message
@@ -95,7 +95,7 @@ def test_a_download_broken_mid_stream_fails_the_run_and_writes_no_summary(
     config = Config(retries={"mode": "standard", "max_attempts": 3})
     proxied = boto3.client("s3", endpoint_url=proxy.endpoint_url, region_name="us-east-1", config=config)
     with pytest.raises(AwsRequestError, match="failed mid-stream") as raised:
-        process_run(proxied, archive.url, run_id, OUTPUT_URL)
+        process_run(proxied, archive.url, run_id, OUTPUT_URL, readiness=READY_WHEN_SEEDED)
     assert broken.fired == 1
     assert f"s3://{archive.bucket}/{run_id}part-00000" in str(raised.value)
     assert raised.value.operation == "GetObject"

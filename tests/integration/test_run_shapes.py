@@ -11,7 +11,7 @@ import pytest
 
 from airflow_provider_snowplow.event_transformer import Shape, transform
 from airflow_provider_snowplow.processing.run import process_run
-from airflow_provider_snowplow.testing.archive import Archive
+from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive
 from airflow_provider_snowplow.testing.events import scala_valid_lines
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 from tests.integration.airflow_runs import run_dag
@@ -33,7 +33,7 @@ def as_written(event: dict[str, Any]) -> Any:
 def test_process_run_writes_the_shape_asked_for(s3: Any, archive: Archive, shape: Shape) -> None:
     part = "\n".join(LINES).encode() + b"\n"
     run_id = archive.add_run("2017-04-07-10-00-00", {"part-00000.gz": gzip.compress(part)})
-    result = process_run(s3, archive.url, run_id, OUTPUT_URL, shape=shape)
+    result = process_run(s3, archive.url, run_id, OUTPUT_URL, shape=shape, readiness=READY_WHEN_SEEDED)
     assert (result.counts.good, result.counts.bad) == (len(LINES), 0)
     events = written_events(s3, result.good_keys[0])
     assert events == [as_written(transform(line, shape=shape)) for line in LINES]
@@ -44,7 +44,7 @@ def test_an_unknown_shape_is_refused_before_any_request(aws: LocalAws, s3: Any, 
     run_id = archive.add_run("2017-04-07-10-00-00")
     aws.request_counts(reset=True)
     with pytest.raises(ValueError, match=r"shape must be 'python' .* or 'scala'"):
-        process_run(s3, archive.url, run_id, OUTPUT_URL, shape="avro")  # type: ignore[arg-type]
+        process_run(s3, archive.url, run_id, OUTPUT_URL, shape="avro", readiness=READY_WHEN_SEEDED)  # type: ignore[arg-type]
     assert sum(aws.request_counts().values()) == 0
 
 

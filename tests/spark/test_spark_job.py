@@ -19,7 +19,7 @@ from airflow_provider_snowplow.event_transformer.shapes import Shape
 from airflow_provider_snowplow.processing.run import SUCCESS_MARKER, output_folder, process_run
 from airflow_provider_snowplow.processing.spark_arguments import SparkJobArguments
 from airflow_provider_snowplow.processing.spark_job import SHREDDED_COLUMNS, event_schema, run_job
-from airflow_provider_snowplow.testing.archive import Archive
+from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive
 from airflow_provider_snowplow.testing.events import bad_lines, valid_lines
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 
@@ -71,7 +71,7 @@ def test_the_job_writes_what_the_worker_path_writes(
     shape: Shape, spark: Any, aws: LocalAws, s3: Any, archive: Archive
 ) -> None:
     run_id = a_big_run(archive)
-    worker = process_run(s3, archive.url, run_id, WORKER_URL, shape=shape)
+    worker = process_run(s3, archive.url, run_id, WORKER_URL, shape=shape, readiness=READY_WHEN_SEEDED)
     arguments = job(aws, archive, [run_id], SPARK_URL, submission_id="test-submission", shape=shape)
     [result] = run_job(spark, arguments)
     ours, theirs = output_files(s3, SPARK_URL, run_id), output_files(s3, WORKER_URL, run_id)
@@ -125,7 +125,7 @@ def test_parquet_output_holds_the_same_events_typed(
     spark: Any, aws: LocalAws, s3: Any, archive: Archive, tmp_path: Path
 ) -> None:
     run_id = a_big_run(archive, "2017-01-01-03-00-00")
-    process_run(s3, archive.url, run_id, WORKER_URL)
+    process_run(s3, archive.url, run_id, WORKER_URL, readiness=READY_WHEN_SEEDED)
     expected = output_files(s3, WORKER_URL, run_id)
     events = [
         json.loads(line)
