@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from airflow_provider_snowplow import demo
-from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.processing.run import process_run
+from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 
 

@@ -52,7 +52,8 @@ def test_the_job_is_started_polled_and_the_run_recorded_once(
     dag_env: Archive, application: str, emr: Any, s3: Any, manifest: LoadManifest, aws: LocalAws
 ) -> None:
     run_id = dag_env.add_run("2017-01-01-00-00-00", {"part-00000": LINES})
-    process_run(s3, dag_env.url, run_id, OUTPUT_URL, readiness=READY_WHEN_SEEDED)  # what the job writes; moto runs no job
+    # What the job writes; moto runs no job.
+    process_run(s3, dag_env.url, run_id, OUTPUT_URL, readiness=READY_WHEN_SEEDED)
     aws.request_counts(reset=True)
     outcome = run_dag(DAG_ID, snowplow_run_id=run_id)
     assert outcome.states[("emr", run_id)] == "success"
