@@ -13,6 +13,8 @@ from airflow.sdk import BaseOperator, Context
 
 from airflow_provider_snowplow.errors import SnowplowProviderError
 from airflow_provider_snowplow.manifest.claims import DEFAULT_LEASE_SECONDS
+from airflow_provider_snowplow.processing.codecs import Compression, check_compression
+from airflow_provider_snowplow.processing.cpus import check_workers
 from airflow_provider_snowplow.tasks.assets import annotate_outlet_events
 from airflow_provider_snowplow.tasks.base import (
     ARCHIVE_URL,
@@ -49,12 +51,17 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
             (templated).
         add_geolocation_data: add ``geo_location`` (``"lat,lon"``) to events, as the SDK does
             (templated).
+        workers: how many part files are processed at once, by this task's process and worker
+            processes; ``None`` (the default) for every CPU the task may use (its CPU affinity and
+            container quota), ``1`` for one at a time in the task's own process (templated).
+        compression: ``"gzip"`` (``.jsonl.gz``, the default: every reader has it) or ``"zstd"``
+            (``.jsonl.zst``: a better ratio, as fast; needs the ``zstd`` extra) (templated).
         **kwargs: anything ``BaseOperator`` takes. ``map_index_template`` defaults to the run id.
             Assets in ``outlets`` get an event per run with the counts below in its extra.
 
     Returns (XCom):
         counts and output keys: ``{"snowplow_run_id", "output_url", "objects", "bytes_read",
-        "lines", "good", "bad", "good_keys", "bad_keys"}``.
+        "lines", "good", "bad", "good_keys", "bad_keys", "compression"}``.
     """
 
     arguments = (
@@ -65,6 +72,8 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
         Argument("lease_seconds", positive_number, converts=True),
         Argument("fail_on_bad_rows", boolean, converts=True),
         Argument("add_geolocation_data", boolean, converts=True),
+        Argument("workers", check_workers, converts=True),
+        Argument("compression", check_compression, converts=True),
     )
     template_fields = template_fields(arguments)
     ui_color = "#fff2cc"
@@ -78,6 +87,8 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         fail_on_bad_rows: bool = False,
         add_geolocation_data: bool = True,
+        workers: int | None = None,
+        compression: Compression = "gzip",
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("map_index_template", RUN_ID_MAP_INDEX_TEMPLATE)
@@ -88,6 +99,8 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
         self.lease_seconds = lease_seconds
         self.fail_on_bad_rows = fail_on_bad_rows
         self.add_geolocation_data = add_geolocation_data
+        self.workers = workers
+        self.compression = compression
         self.check_literal_arguments()
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -103,6 +116,9 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
                 self.snowplow_run_id,
                 self.output_url,
                 self.add_geolocation_data,
+                workers=self.workers,
+                compression=self.compression,
+                client_spec=self.hook.s3_client_spec,
             )
             counts = result.counts
             self.log.info(

@@ -3,42 +3,46 @@
 Core code (boto3 only). Properties a pipeline relies on:
 
 * **Deterministic keys.** Input ``<run>/part-00003.gz`` becomes
-  ``<output>/<run folder>/good/part-00003.jsonl.gz`` (and ``bad/...`` when it had bad rows), so a
-  retry overwrites instead of duplicating.
-* **Nothing half-written.** Each output object is uploaded only when complete (S3 makes a PUT or
-  a completed multipart upload visible atomically); ``_SUCCESS.json`` with the counts is written
-  last, so its presence means the whole run's output is there.
-* **Flat memory.** Objects are streamed line by line; output spools to a temporary file before
-  upload, so a 1 GB run needs megabytes of RAM, not a gigabyte.
+  ``<output>/<run folder>/good/part-00003.jsonl.gz`` (``.jsonl.zst`` with zstd; and ``bad/...`` when
+  it had bad rows), so a retry overwrites instead of duplicating.
+* **Nothing half-written.** Each output object is uploaded only when complete; ``_SUCCESS.json``
+  with the counts is written last, after every part succeeded, so its presence means the whole
+  run's output is there. A failure in any part raises and writes no ``_SUCCESS.json``.
+* **Flat memory.** Objects are streamed; output spools to a temporary file before upload, so a 1 GB
+  run needs megabytes of RAM per worker, not a gigabyte.
 * **Nothing lost.** Every input line is either a good event or a bad row with its reasons:
   ``lines == good + bad`` always.
+* **Every core.** Part files are processed in parallel by worker processes (:mod:`.workers`).
+
+The work of one part is :mod:`.part`; compression is :mod:`.codecs`.
 """
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
-import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import IO, Any, cast
+from typing import Any
 
 from airflow_provider_snowplow.archive.listing import list_part_objects
 from airflow_provider_snowplow.archive.run_ids import validate_run_id
 from airflow_provider_snowplow.archive.urls import S3Url, parse_archive_url, parse_output_url
-from airflow_provider_snowplow.aws.plans import AwsCall, call_once
 from airflow_provider_snowplow.aws.runners import run_sync
-from airflow_provider_snowplow.errors import AwsRequestError, RunInputError
-from airflow_provider_snowplow.event_transformer import TransformStats, transform_stream
-from airflow_provider_snowplow.event_transformer.sources import open_enriched
+from airflow_provider_snowplow.event_transformer import TransformStats
+from airflow_provider_snowplow.processing.clients import S3ClientSpec
+from airflow_provider_snowplow.processing.codecs import Compression, check_compression
+from airflow_provider_snowplow.processing.cpus import available_cpus, check_workers
+from airflow_provider_snowplow.processing.part import PartResult, part_job
+from airflow_provider_snowplow.processing.upload import upload
+from airflow_provider_snowplow.processing.workers import run_parts
 
 SUCCESS_MARKER = "_SUCCESS.json"
-_SPOOL_BYTES = 8 * 1024 * 1024
 
 
 @dataclass
 class RunOutput:
-    """What processing one run produced; returned as the task's XCom.
+    """What processing one run produced; returned as the task's XCom and written as ``_SUCCESS.json``.
 
     Attributes:
         snowplow_run_id: the input run.
@@ -46,7 +50,8 @@ class RunOutput:
         objects: part files read.
         bytes_read: compressed bytes read from S3.
         lines / good / bad: line counts; ``lines == good + bad``.
-        good_keys / bad_keys: output objects written.
+        good_keys / bad_keys: output objects written, in the order of the part files.
+        compression: the output objects' compression, ``"gzip"`` or ``"zstd"``.
     """
 
     snowplow_run_id: str
@@ -56,6 +61,16 @@ class RunOutput:
     counts: TransformStats = field(default_factory=TransformStats)
     good_keys: list[str] = field(default_factory=list)
     bad_keys: list[str] = field(default_factory=list)
+    compression: Compression = "gzip"
+
+    def add(self, part: PartResult) -> None:
+        """Count one processed part in."""
+        self.objects += 1
+        self.bytes_read += part.job.size
+        self.counts.add(part.counts)
+        self.good_keys.append(part.job.good_key)
+        if part.bad_written:
+            self.bad_keys.append(part.job.bad_key)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -75,8 +90,12 @@ def process_run(
     snowplow_run_id: str,
     output_url: str,
     add_geolocation_data: bool = True,
+    *,
+    workers: int | None = None,
+    compression: Compression = "gzip",
+    client_spec: Callable[[], S3ClientSpec] | None = None,
 ) -> RunOutput:
-    """Transform every part file of the run and write good events and bad rows as gzip JSON Lines.
+    """Transform every part file of the run and write good events and bad rows as JSON Lines.
 
     Args:
         s3_client: boto3 S3 client.
@@ -84,74 +103,35 @@ def process_run(
         snowplow_run_id: the run folder prefix within that bucket.
         output_url: ``s3://bucket/prefix/`` under which ``run=.../`` output folders are written.
         add_geolocation_data: add ``geo_location`` (``"lat,lon"``) to events, as the SDK does.
+        workers: worker processes to process part files in parallel; ``None`` for every CPU this
+            process may use (:func:`~.workers.available_cpus`), ``1`` to process them here, one
+            after another.
+        compression: ``"gzip"`` (``.jsonl.gz``) or ``"zstd"`` (``.jsonl.zst``, needs ``zstandard``).
+        client_spec: what worker processes build their S3 client from, called each time a part is
+            handed out; by default derived from ``s3_client`` (:meth:`.S3ClientSpec.from_client`).
+
+    Raises:
+        ValueError: ``workers`` or ``compression`` is not usable.
+        RunInputError, AwsRequestError, WorkerDiedError: a part failed; no ``_SUCCESS.json``
+            was written.
     """
     archive = parse_archive_url(archive_url)
     output = parse_output_url(output_url)
     run_id = validate_run_id(snowplow_run_id)
+    workers = check_workers(workers) or available_cpus()
+    compression = check_compression(compression)
     folder = output_folder(output, run_id)
-    result = RunOutput(snowplow_run_id=run_id, output_url=f"s3://{output.bucket}/{folder}")
+    result = RunOutput(run_id, f"s3://{output.bucket}/{folder}", compression=compression)
     clients = {"s3": s3_client}
-    for obj in run_sync(list_part_objects(archive.bucket, run_id), clients):
-        name = obj["Key"][len(run_id) :].replace("/", "_").removesuffix(".gz")
-        where = f"object {obj['Key']!r} in bucket {archive.bucket!r}"
-        get = AwsCall("s3", "get_object", {"Bucket": archive.bucket, "Key": obj["Key"]}, where)
-        body = run_sync(call_once(get), clients)["Body"]
-        with _spool() as good, _spool() as bad:
-            with _gzip_writer(good) as good_gz, _gzip_writer(bad) as bad_gz:
-                counts = _transform_body(
-                    body, good_gz, bad_gz, add_geolocation_data, f"s3://{archive.bucket}/{obj['Key']}"
-                )
-            result.objects += 1
-            result.bytes_read += obj.get("Size", 0)
-            result.counts.add(counts)
-            result.good_keys.append(_upload(clients, output.bucket, f"{folder}good/{name}.jsonl.gz", good))
-            if counts.bad:
-                result.bad_keys.append(_upload(clients, output.bucket, f"{folder}bad/{name}.jsonl.gz", bad))
+    jobs = [
+        part_job(obj, run_id, archive.bucket, output.bucket, folder, add_geolocation_data, compression)
+        for obj in run_sync(list_part_objects(archive.bucket, run_id), clients)
+    ]
+    spec = client_spec or (lambda: S3ClientSpec.from_client(s3_client))
+    for part in run_parts(jobs, s3_client, workers, spec):
+        result.add(part)
+
+    # Every part is written. The summary goes last: its presence means the run's output is whole.
     summary = io.BytesIO(json.dumps(result.to_dict(), indent=2).encode())
-    _upload(clients, output.bucket, folder + SUCCESS_MARKER, summary, content_type="application/json")
+    upload(clients, output.bucket, folder + SUCCESS_MARKER, summary, content_type="application/json")
     return result
-
-
-def _transform_body(
-    body: Any, good: IO[bytes], bad: IO[bytes], add_geolocation_data: bool, source: str
-) -> TransformStats:
-    """Stream one object through the transformer; a broken download is one readable error."""
-    try:
-        return transform_stream(open_enriched(body), good, bad, add_geolocation_data, source_name=source)
-    except (OSError, EOFError) as exc:  # corrupt or truncated gzip data
-        raise RunInputError(
-            f"part file {source} cannot be read ({type(exc).__name__}: {exc}); nothing of this run was "
-            "marked loaded: repair or remove the file, then rerun"
-        ) from exc
-    except Exception as exc:
-        if not type(exc).__module__.startswith(("botocore", "urllib3")):
-            raise
-        raise AwsRequestError(
-            f"reading {source} failed mid-stream: {type(exc).__name__}: {exc}",
-            code=type(exc).__name__,
-            operation="GetObject",
-        ) from exc
-
-
-def _gzip_writer(spool: IO[bytes]) -> IO[bytes]:
-    """Gzip into ``spool`` with a fixed mtime, so the same input always gives the same bytes."""
-    return cast(IO[bytes], gzip.GzipFile(fileobj=spool, mode="wb", mtime=0))
-
-
-def _spool() -> tempfile.SpooledTemporaryFile[bytes]:
-    return tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES, mode="w+b")
-
-
-def _upload(
-    clients: dict[str, Any],
-    bucket: str,
-    key: str,
-    data: IO[bytes],
-    content_type: str = "application/x-ndjson",
-) -> str:
-    """Upload a complete file (multipart above 8 MB); the key appears only once it is whole."""
-    data.seek(0)
-    params = {"Fileobj": data, "Bucket": bucket, "Key": key, "ExtraArgs": {"ContentType": content_type}}
-    where = f"output object {key!r} in bucket {bucket!r}"
-    run_sync(call_once(AwsCall("s3", "upload_fileobj", params, where)), clients)
-    return key

@@ -1,0 +1,119 @@
+"""Compression of a run's output and decompression of its gzip parts: fast libraries, standard formats.
+
+Output is ``.jsonl.gz`` (the default: readable by every gzip reader) or ``.jsonl.zst`` (zstandard:
+a better ratio at the same speed, for readers that have it). Both are written at a speed-oriented
+level, because compression is CPU the whole run waits for: on the benchmark corpus the stdlib's
+gzip at its default level 9 took more CPU than the transformation itself (``bench/RESULTS.md``).
+
+gzip goes through python-isal (Intel's ISA-L igzip) when its wheel is installed, and through the
+stdlib's ``gzip`` otherwise, at the level of about the same ratio (isal 1, stdlib 1). isal was
+chosen over python-zlib-ng after measuring both (``bench/run_processing.py --codecs``): igzip
+level 1 writes about 2x faster than zlib-ng level 2 at a similar ratio, and reads faster too.
+Either way the output decompresses to the same JSON Lines; the bytes differ between the two
+implementations (another deflate), but for one implementation and input they are always the same
+(the gzip header's mtime is 0, zstd frames carry no time), so a retry rewrites identical objects.
+
+Every writer returned here is a binary file object whose ``close()`` finishes the compressed stream
+and leaves the underlying file open. ``threaded=True`` compresses in a second thread (isal and
+zstd release the GIL), which shortens a run whose CPU would otherwise idle; without a spare core it
+only adds thread switches, so callers ask for it only when they have one.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import importlib.util
+import types
+from typing import IO, Any, Literal, cast
+
+Compression = Literal["gzip", "zstd"]
+COMPRESSIONS: tuple[Compression, ...] = ("gzip", "zstd")
+SUFFIXES: dict[str, str] = {"gzip": ".jsonl.gz", "zstd": ".jsonl.zst"}
+ISAL_GZIP_LEVEL = 1  # ratio ~4.2 on enriched events; level 2 costs ~10% more CPU for ~3% smaller
+STDLIB_GZIP_LEVEL = 1  # the fallback: ratio ~4.1, ~4x the CPU of isal level 1
+ZSTD_LEVEL = 1  # ratio ~5.3; level 3 was slower and no smaller on enriched events
+ZSTD_PACKAGE_HINT = "pip install 'airflow-provider-snowplow[zstd]'"
+
+
+@functools.cache
+def _isal() -> Any | None:
+    """python-isal's modules, or None where its wheel is missing (the stdlib does the same, slower)."""
+    try:
+        from isal import igzip, igzip_threaded, isal_zlib
+    except ImportError:
+        return None
+    return types.SimpleNamespace(igzip=igzip, igzip_threaded=igzip_threaded, isal_zlib=isal_zlib)
+
+
+def gzip_implementation() -> str:
+    """``"isal"`` or ``"stdlib"``: which library writes and reads gzip here."""
+    return "stdlib" if _isal() is None else "isal"
+
+
+def gzip_read_errors() -> tuple[type[BaseException], ...]:
+    """What reading corrupt or truncated gzip data raises, with the implementation in use."""
+    isal = _isal()
+    return (OSError, EOFError) if isal is None else (OSError, EOFError, isal.isal_zlib.error)
+
+
+def check_compression(value: object) -> Compression:
+    """An output compression name, usable here.
+
+    Raises:
+        ValueError: not one of :data:`COMPRESSIONS`, or ``"zstd"`` without the zstandard package.
+    """
+    if value not in COMPRESSIONS:
+        raise ValueError(f"compression must be one of {', '.join(map(repr, COMPRESSIONS))}, got {value!r}")
+    if value == "zstd" and importlib.util.find_spec("zstandard") is None:
+        raise ValueError(
+            f"compression 'zstd' needs the zstandard package, which is not installed: {ZSTD_PACKAGE_HINT}"
+        )
+    return value
+
+
+def open_writer(target: IO[bytes], compression: Compression, threaded: bool = False) -> IO[bytes]:
+    """A binary writer compressing into ``target``; closing it finishes the stream, not ``target``.
+
+    Args:
+        target: where the compressed bytes go (a spool file).
+        compression: ``"gzip"`` or ``"zstd"``.
+        threaded: compress in a second thread while the caller goes on producing data.
+    """
+    if compression == "zstd":
+        import zstandard
+
+        # threads=1 is zstd's asynchronous mode: one worker thread compresses; the output is the
+        # same for any number of worker threads, so it stays deterministic.
+        compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_checksum=True, threads=int(threaded))
+        return cast(IO[bytes], compressor.stream_writer(target, closefd=False))
+    isal = _isal()
+    if isal is None:
+        return cast(
+            IO[bytes], gzip.GzipFile(fileobj=target, mode="wb", compresslevel=STDLIB_GZIP_LEVEL, mtime=0)
+        )
+    if threaded:
+        # Writes mtime 0 as well; blocks follow the caller's writes, so the same input gives the same bytes.
+        return cast(
+            IO[bytes], isal.igzip_threaded.open(target, "wb", compresslevel=ISAL_GZIP_LEVEL, threads=1)
+        )
+    return cast(
+        IO[bytes], isal.igzip.GzipFile(fileobj=target, mode="wb", compresslevel=ISAL_GZIP_LEVEL, mtime=0)
+    )
+
+
+def open_gzip_reader(source: IO[bytes]) -> IO[bytes]:
+    """A reader of the gzip stream ``source`` (all its members), decompressing as it goes."""
+    isal = _isal()
+    module: Any = gzip if isal is None else isal.igzip
+    return cast(IO[bytes], module.GzipFile(fileobj=source, mode="rb"))
+
+
+def decompress(data: bytes, compression: Compression) -> bytes:
+    """The whole of a compressed output object, decompressed (for readers, tests and benchmarks)."""
+    if compression == "zstd":
+        import zstandard
+
+        with zstandard.ZstdDecompressor().stream_reader(data) as reader:
+            return reader.read()
+    return gzip.decompress(data)
