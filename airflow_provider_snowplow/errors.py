@@ -7,6 +7,8 @@ so generic handlers keep working.
 
 from __future__ import annotations
 
+import functools
+
 
 class SnowplowProviderError(Exception):
     """Base class: the message is one line naming the resource and what to do."""
@@ -45,6 +47,10 @@ class AwsRequestError(SnowplowProviderError):
         super().__init__(message)
         self.code = code
         self.operation = operation
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle with the keyword arguments, so the error survives coming back from a worker process."""
+        return functools.partial(type(self), code=self.code, operation=self.operation), (str(self),)
 
 
 class ClaimLostError(SnowplowProviderError):

@@ -65,11 +65,19 @@ def check_compression(value: object) -> Compression:
     """
     if value not in COMPRESSIONS:
         raise ValueError(f"compression must be one of {', '.join(map(repr, COMPRESSIONS))}, got {value!r}")
-    if value == "zstd" and importlib.util.find_spec("zstandard") is None:
+    if value == "zstd" and not _installed("zstandard"):
         raise ValueError(
             f"compression 'zstd' needs the zstandard package, which is not installed: {ZSTD_PACKAGE_HINT}"
         )
     return value
+
+
+def _installed(package: str) -> bool:
+    """Whether ``package`` can be imported, without importing it (cheap enough for DAG parsing)."""
+    try:
+        return importlib.util.find_spec(package) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def open_writer(target: IO[bytes], compression: Compression, threaded: bool = False) -> IO[bytes]:

@@ -1,0 +1,320 @@
+"""Whole-run processing: S3 gzip parts in, JSON Lines in S3 out; ours against the SDK 0.2.3 loop.
+
+What a user waits for is one run, from the archive's part files to JSON Lines in S3. On the local
+endpoint (one moto server, requests counted server-side), for runs of several part counts and
+sizes (seeded from ``testing.events.valid_lines``, gzip level 6 like the archives), it times:
+
+* the SDK loop, the code an snowplow-analytics-sdk 0.2.3 user writes, in its own venv: for each part,
+  GetObject, gunzip, ``transform`` each line, ``json.dumps``, gzip, PutObject;
+* ours with one worker: ``process_run(..., workers=1)``;
+* ours with every core: ``process_run(...)`` (``workers`` = the CPUs this process may use).
+
+Each is a fresh process, timed around the loop or the ``process_run`` call alone (interpreter
+start and imports excluded for both; our worker processes start inside the call, as in a task).
+Rounds are interleaved (each round runs every measure once, in an order that rotates), and a ratio
+is the median of the per-round ratios, its range printed too: the machine is shared. After timing,
+the events of every output are compared with the SDK's, event by event.
+
+It also measures what compression costs: the CPU of gunzipping the input and of compressing the
+output with our codec, as a share of a one-worker run's CPU (``time.process_time`` of that
+process, its compression thread included); and, on the one-part runs, whether compressing in a
+second thread pays (wall time of a part with the compressor inline and in a thread).
+
+Targets: on runs of 6 or more parts, ours (every core) >= 8x the SDK loop and >= 1.7x ours with
+one worker; compression <= 15% of a run's CPU. Exit status 0 unless ``--strict`` and one is missed.
+
+Usage: ``.venv/bin/python bench/run_processing.py [--runs 1x2000,6x2000,8x6000] [--rounds 3]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from common import check, format_requests, print_footer, print_header, print_table
+
+from airflow_provider_snowplow.processing.codecs import (
+    decompress,
+    gzip_implementation,
+    open_gzip_reader,
+    open_writer,
+)
+from airflow_provider_snowplow.processing.cpus import available_cpus
+from airflow_provider_snowplow.processing.part import part_job, process_part
+from airflow_provider_snowplow.testing.archive import Archive
+from airflow_provider_snowplow.testing.events import valid_lines
+from airflow_provider_snowplow.testing.local_aws import LocalAws
+from airflow_provider_snowplow.testing.sdk import run_sdk
+
+BUCKET = "acme-snowplow"
+ARCHIVE = "enriched/archive/"
+TARGET_SDK, TARGET_CORES, TARGET_COMPRESSION_SHARE, TARGET_MIN_PARTS = 8.0, 1.7, 0.15, 6
+MEASURES = ("sdk", "ours, 1 worker", "ours, all cores")
+OUTPUTS = {"sdk": "out/sdk/", "ours, 1 worker": "out/ours-1/", "ours, all cores": "out/ours-all/"}
+WRITE_BLOCK = 1 << 20  # the transformer writes about a megabyte of JSON Lines at a time
+
+# Run by the SDK's interpreter (testing.sdk.run_sdk gives it s3 and args): the plain loop.
+SDK_LOOP = """
+import gzip, json, time
+from snowplow_analytics_sdk.event_transformer import transform
+started = time.perf_counter()
+listing = s3.list_objects_v2(Bucket=args["bucket"], Prefix=args["run_id"])["Contents"]
+for obj in listing:
+    body = s3.get_object(Bucket=args["bucket"], Key=obj["Key"])["Body"].read()
+    events = [json.dumps(transform(line)) for line in gzip.decompress(body).decode().split("\\n") if line]
+    name = obj["Key"][len(args["run_id"]):].removesuffix(".gz")
+    data = gzip.compress(("\\n".join(events) + "\\n").encode())
+    s3.put_object(Bucket=args["bucket"], Key=args["output"] + "good/" + name + ".jsonl.gz", Body=data)
+result = {"seconds": time.perf_counter() - started}
+"""
+
+# Run by our interpreter in a fresh process, like a task: one process_run call, timed alone.
+OURS = """
+import json, sys, time
+import boto3
+from airflow_provider_snowplow.processing.run import process_run
+endpoint, archive_url, run_id, output_url, workers = sys.argv[1:6]
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                  aws_access_key_id="testing", aws_secret_access_key="testing")
+started, cpu = time.perf_counter(), time.process_time()
+result = process_run(s3, archive_url, run_id, output_url, workers=None if workers == "all" else int(workers))
+print(json.dumps({"seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu,
+                  "lines": result.counts.lines, "keys": result.good_keys}))
+"""
+
+
+@dataclass
+class Run:
+    """One seeded run and what each measure made of it."""
+
+    parts: int
+    lines_per_part: int
+    run_id: str = ""
+    input_bytes: int = 0
+    seconds: dict[str, list[float]] = field(default_factory=lambda: {m: [] for m in MEASURES})
+    cpu: dict[str, list[float]] = field(default_factory=lambda: {m: [] for m in MEASURES})
+    requests: dict[str, Counter[str]] = field(default_factory=dict)
+
+    @property
+    def folder(self) -> str:
+        """The run's output folder name, ``run=.../``."""
+        return self.run_id[len(ARCHIVE) :]
+
+    @property
+    def label(self) -> str:
+        return f"{self.parts} part{'s' * (self.parts > 1)} x {self.lines_per_part:,} events"
+
+    def ratios(self, slow: str, fast: str) -> list[float]:
+        return [s / f for s, f in zip(self.seconds[slow], self.seconds[fast], strict=True)]
+
+
+def seed(archive: Archive, run: Run, index: int) -> None:
+    """Put the run's gzip parts (distinct events in each) into the archive."""
+    parts = {}
+    for part in range(run.parts):
+        lines = valid_lines(run.lines_per_part, seed=1000 * index + part)
+        parts[f"part-{part:05d}.gz"] = gzip.compress(b"".join(line.encode() + b"\n" for line in lines), 6)
+    run.run_id = archive.add_run(f"2017-01-01-00-00-{index:02d}", parts)
+    run.input_bytes = sum(map(len, parts.values()))
+
+
+def measure(aws: LocalAws, run: Run, name: str) -> None:
+    """One timed run of measure ``name`` on ``run``, with its requests counted."""
+    aws.request_counts(reset=True)
+    if name == "sdk":
+        output = OUTPUTS[name] + run.folder
+        out = run_sdk(SDK_LOOP, aws.endpoint_url, bucket=BUCKET, run_id=run.run_id, output=output)
+        cpu = float("nan")
+    else:
+        workers = "1" if name == "ours, 1 worker" else "all"
+        args = [
+            aws.endpoint_url,
+            f"s3://{BUCKET}/{ARCHIVE}",
+            run.run_id,
+            f"s3://{BUCKET}/{OUTPUTS[name]}",
+            workers,
+        ]
+        done = subprocess.run([sys.executable, "-c", OURS, *args], capture_output=True, text=True, check=True)
+        out = json.loads(done.stdout.splitlines()[-1])
+        cpu = out["cpu"]
+    requests = aws.request_counts(reset=True)
+    assert run.requests.get(name, requests) == requests, f"{name}: requests differ between rounds"
+    run.requests[name] = requests
+    run.seconds[name].append(out["seconds"])
+    run.cpu[name].append(cpu)
+
+
+def good_outputs(s3: Any, run: Run, name: str) -> list[bytes]:
+    """The decompressed good output objects measure ``name`` wrote for ``run``, in key order."""
+    prefix = OUTPUTS[name] + run.folder + "good/"
+    listing = s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix)["Contents"]
+    keys = sorted(obj["Key"] for obj in listing)
+    return [decompress(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read(), "gzip") for key in keys]
+
+
+def output_events(s3: Any, run: Run, name: str) -> list[Any]:
+    """Every event measure ``name`` wrote for ``run``, in order."""
+    return [json.loads(line) for data in good_outputs(s3, run, name) for line in data.splitlines()]
+
+
+def same_events(s3: Any, run: Run) -> bool:
+    """Whether every output of the run holds the SDK's events, in order."""
+    theirs = output_events(s3, run, "sdk")
+    ours = [output_events(s3, run, m) for m in MEASURES[1:]]
+    return len(theirs) == run.parts * run.lines_per_part and all(events == theirs for events in ours)
+
+
+def best_cpu(action: Callable[[], object], repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.process_time()
+        action()
+        times.append(time.process_time() - started)
+    return min(times)
+
+
+def codec_shares(s3: Any, run: Run) -> tuple[float, float]:
+    """CPU of gunzipping the input and of compressing the output, as shares of a 1-worker run's CPU."""
+    listing = s3.list_objects_v2(Bucket=BUCKET, Prefix=run.run_id)["Contents"]
+    inputs = [s3.get_object(Bucket=BUCKET, Key=obj["Key"])["Body"].read() for obj in listing]
+    outputs = good_outputs(s3, run, "ours, 1 worker")
+
+    def gunzip() -> None:
+        for data in inputs:
+            reader = open_gzip_reader(io.BytesIO(data))
+            while reader.read(WRITE_BLOCK):
+                pass
+
+    def compress() -> None:
+        for data in outputs:
+            with open_writer(io.BytesIO(), "gzip") as writer:
+                for start in range(0, len(data), WRITE_BLOCK):
+                    writer.write(data[start : start + WRITE_BLOCK])
+
+    run_cpu = statistics.median(run.cpu["ours, 1 worker"])
+    return best_cpu(gunzip) / run_cpu, best_cpu(compress) / run_cpu
+
+
+def threaded_compression(s3: Any, run: Run, rounds: int) -> tuple[float, float, list[float]]:
+    """Median wall seconds of the run's one part with compression inline and in a thread, and ratios."""
+    obj = s3.list_objects_v2(Bucket=BUCKET, Prefix=run.run_id)["Contents"][0]
+    job = part_job(obj, run.run_id, BUCKET, BUCKET, "out/part-bench/", True, "gzip")
+    walls: dict[bool, list[float]] = {False: [], True: []}
+    for round_number in range(rounds):
+        for threaded in (round_number % 2 == 0, round_number % 2 == 1):
+            started = time.perf_counter()
+            process_part(job, s3, threaded=threaded)
+            walls[threaded].append(time.perf_counter() - started)
+    ratios = [inline / thread for inline, thread in zip(walls[False], walls[True], strict=True)]
+    return statistics.median(walls[False]), statistics.median(walls[True]), ratios
+
+
+def report(run: Run, same: bool, shares: tuple[float, float]) -> bool:
+    """The run's table and its checks; True if every target that applies to it holds."""
+    events = run.parts * run.lines_per_part
+    print(f"## {run.label} ({events:,} events, {run.input_bytes / 1e6:.1f} MB of gzip in)\n")
+    rows = []
+    for name in MEASURES:
+        per_round = run.ratios("sdk", name)
+        cpu = run.cpu[name]
+        rows.append(
+            [
+                name,
+                f"{statistics.median(run.seconds[name]):.3f} ({min(run.seconds[name]):.3f})",
+                "" if name == "sdk" else f"{statistics.median(cpu):.3f}",
+                format_requests(run.requests[name]),
+                ""
+                if name == "sdk"
+                else f"{statistics.median(per_round):.1f}x ({min(per_round):.1f}-{max(per_round):.1f})",
+            ]
+        )
+    print_table(
+        ["implementation", "wall s median (best)", "CPU s", "requests by operation", "SDK/ours (rounds)"],
+        rows,
+    )
+    cores = run.ratios("ours, 1 worker", "ours, all cores")
+    gunzip, compress = shares
+    print(
+        f"ours all cores / ours 1 worker: {statistics.median(cores):.2f}x (rounds {min(cores):.2f}-{max(cores):.2f});"
+        f" gunzip {gunzip:.1%} and compression {compress:.1%} of a 1-worker run's CPU\n"
+    )
+    ok = check(f"{run.label}: events", same, "every output holds the SDK's events, in order")
+    applies = run.parts >= TARGET_MIN_PARTS
+    scope = "" if applies else " (informational: the targets are for runs of 6+ parts)"
+    speedup = statistics.median(run.ratios("sdk", "ours, all cores"))
+    passed = check(
+        f"{run.label}: vs SDK{scope}", speedup >= TARGET_SDK, f"{speedup:.1f}x (target >= {TARGET_SDK:.0f}x)"
+    )
+    cores_ok = check(
+        f"{run.label}: all cores vs 1 worker{scope}",
+        statistics.median(cores) >= TARGET_CORES,
+        f"{statistics.median(cores):.2f}x (target >= {TARGET_CORES}x)",
+    )
+    share_ok = check(
+        f"{run.label}: compression share",
+        compress <= TARGET_COMPRESSION_SHARE,
+        f"{compress:.1%} of the run's CPU, {gunzip + compress:.1%} with the input's gunzip (target <= 15%)",
+    )
+    print()
+    return ok and share_ok and (not applies or (passed and cores_ok))
+
+
+def parse_runs(text: str) -> list[Run]:
+    """``"1x2000,8x6000"`` -> runs of 1 part of 2,000 events and of 8 parts of 6,000."""
+    runs = []
+    for item in text.split(","):
+        parts, _, lines = item.strip().partition("x")
+        runs.append(Run(int(parts), int(lines.replace("_", ""))))
+    return runs
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--runs", type=parse_runs, default=parse_runs("1x2000,1x12000,2x2000,6x2000,8x2000,8x6000")
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    parser.add_argument("--strict", action="store_true", help="exit with 1 when a target is missed")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    print_header("Whole-run processing: ours vs the Snowplow SDK 0.2.3 loop")
+    print(f"gzip by {gzip_implementation()}; ours with all cores = {available_cpus()} workers\n")
+    with LocalAws() as aws:
+        s3 = aws.client("s3")
+        archive = Archive.create(s3, BUCKET, ARCHIVE)
+        for index, run in enumerate(args.runs):
+            seed(archive, run, index)
+        for round_number in range(args.rounds):
+            shift = round_number % len(MEASURES)
+            for run in args.runs:
+                for name in MEASURES[shift:] + MEASURES[:shift]:
+                    measure(aws, run, name)
+        passed = True
+        for run in args.runs:
+            passed &= report(run, same_events(s3, run), codec_shares(s3, run))
+        single = max(
+            (run for run in args.runs if run.parts == 1), key=lambda run: run.lines_per_part, default=None
+        )
+        if single is not None:
+            inline, threaded, ratios = threaded_compression(s3, single, max(args.rounds, 4))
+            print(
+                f"One part of {single.lines_per_part:,} events, compression inline {inline:.3f} s vs in a thread"
+                f" {threaded:.3f} s: {statistics.median(ratios):.2f}x (rounds {min(ratios):.2f}-{max(ratios):.2f})"
+            )
+    print_footer(started)
+    print(f"{'PASS' if passed else 'FAIL'}: overall")
+    return 1 if args.strict and not passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
