@@ -6,7 +6,6 @@ settings below are put in the environment here, before any test module imports A
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -45,7 +44,7 @@ sys.path.insert(0, str(REPO))
 
 from airflow_provider_snowplow.testing.archive import Archive  # noqa: E402
 from airflow_provider_snowplow.testing.local_aws import LocalAws  # noqa: E402
-from tests.support import ARCHIVE_URL, BUCKET, TABLE  # noqa: E402
+from tests.support import ARCHIVE_URL, BUCKET, TABLE, aws_connection_json  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -93,13 +92,7 @@ def table(dynamodb) -> str:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def aws_connection(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> str:
     """Airflow's ``aws_default`` connection, pointing at the local endpoint."""
-    conn = {
-        "conn_type": "aws",
-        "login": "testing",
-        "password": "testing",
-        "extra": {"endpoint_url": aws.endpoint_url, "region_name": "us-east-1"},
-    }
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(conn))
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection_json(aws.endpoint_url))
     return "aws_default"
 
 

@@ -21,13 +21,10 @@ def check_workers(value: object) -> int | None:
     """
     if value is None:
         return None
-    try:
-        number: int = int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        number = 0
-    if isinstance(value, bool | float) or number < 1:
+    digits = str(value).strip()
+    if isinstance(value, bool | float) or not digits.isdigit() or int(digits) < 1:
         raise ValueError(f"workers must be a positive whole number, or None for every CPU, got {value!r}")
-    return number
+    return int(digits)
 
 
 def available_cpus(cgroup_root: Path = CGROUP_ROOT) -> int:

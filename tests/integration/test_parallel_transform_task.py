@@ -5,7 +5,6 @@ is marked loaded."""
 from __future__ import annotations
 
 import gzip
-import json
 import os
 import signal
 import threading
@@ -24,7 +23,7 @@ from airflow_provider_snowplow.testing.events import valid_lines
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 from tests.fault_proxy import Fault, FaultProxy
 from tests.integration.airflow_runs import run_dag
-from tests.support import OUTPUT_URL
+from tests.support import OUTPUT_URL, aws_connection_json
 
 DAG_ID = "snowplow_transform_run"
 HOLD_SECONDS = 120.0  # a held GetObject goes through after this, whatever happens to the test
@@ -39,13 +38,7 @@ def proxy(aws: LocalAws) -> Iterator[FaultProxy]:
 @pytest.fixture
 def task_env(dag_env: Archive, proxy: FaultProxy, monkeypatch: pytest.MonkeyPatch) -> Archive:
     """The test DAG's environment, its AWS connection through the proxy."""
-    conn = {
-        "conn_type": "aws",
-        "login": "testing",
-        "password": "testing",
-        "extra": {"endpoint_url": proxy.endpoint_url, "region_name": "us-east-1"},
-    }
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(conn))
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection_json(proxy.endpoint_url))
     return dag_env
 
 

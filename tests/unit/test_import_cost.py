@@ -6,18 +6,9 @@ import subprocess
 import sys
 import textwrap
 
-BLOCK_AIRFLOW = textwrap.dedent(
-    """
-    import sys
+from tests.support import block_imports
 
-    class NoAirflow:
-        def find_spec(self, name, path=None, target=None):
-            if name == "airflow" or name.startswith("airflow."):
-                raise ImportError("airflow is not installed here")
-
-    sys.meta_path.insert(0, NoAirflow())
-    """
-)
+BLOCK_AIRFLOW = block_imports("airflow")
 
 
 def run(code: str) -> str:

@@ -22,6 +22,7 @@ from airflow_provider_snowplow.processing.codecs import (
     open_writer,
 )
 from airflow_provider_snowplow.testing.events import valid_lines
+from tests.support import block_imports
 
 WRITERS = [("gzip", False), ("gzip", True), ("zstd", False), ("zstd", True)]
 
@@ -82,16 +83,9 @@ def test_the_same_input_gives_the_same_bytes(
 
 
 def test_without_isal_the_stdlib_writes_and_reads_the_same_json_lines(tsv: bytes) -> None:
-    program = textwrap.dedent(
+    program = block_imports("isal") + textwrap.dedent(
         """
         import gzip, io, sys
-
-        class NoIsal:
-            def find_spec(self, name, path=None, target=None):
-                if name == "isal" or name.startswith("isal."):
-                    raise ImportError("no isal wheel here")
-
-        sys.meta_path.insert(0, NoIsal())
         from airflow_provider_snowplow.event_transformer import transform_stream
         from airflow_provider_snowplow.processing import codecs
 
@@ -132,16 +126,8 @@ def test_compression_names_are_checked() -> None:
 
 
 def test_zstd_without_its_package_says_how_to_install_it() -> None:
-    program = textwrap.dedent(
+    program = block_imports("zstandard") + textwrap.dedent(
         """
-        import sys
-
-        class NoZstd:
-            def find_spec(self, name, path=None, target=None):
-                if name == "zstandard":
-                    raise ImportError("not installed")
-
-        sys.meta_path.insert(0, NoZstd())
         from airflow_provider_snowplow.processing.codecs import check_compression
         try:
             check_compression("zstd")
