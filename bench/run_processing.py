@@ -12,18 +12,19 @@ sizes (seeded from ``testing.events.valid_lines``, gzip level 6 like the archive
 Each is a fresh process, timed around the loop or the ``process_run`` call alone (interpreter
 start and imports excluded for both; our worker processes start inside the call, as in a task).
 Rounds are interleaved (each round runs every measure once, in an order that rotates), and a ratio
-is the median of the per-round ratios, its range printed too: the machine is shared. After timing,
-the events of every output are compared with the SDK's, event by event.
+is the median of the per-round ratios, its range printed too: the machine is shared. Each run's
+measures wait until the machine is quiet (``--quiet``; the share of CPU others kept busy at the
+start is printed), since 2 workers on a 2-core machine only show their worth when both cores are
+ours. After timing, the events of every output are compared with the SDK's, event by event.
 
 It also measures what compression costs: the CPU of gunzipping the input and of compressing the
 output with our codec, as a share of a one-worker run's CPU (``time.process_time`` of that
-process, its compression thread included); and, on the one-part runs, whether compressing in a
-second thread pays (wall time of a part with the compressor inline and in a thread).
+process).
 
 Targets: on runs of 6 or more parts, ours (every core) >= 8x the SDK loop and >= 1.7x ours with
 one worker; compression <= 15% of a run's CPU. Exit status 0 unless ``--strict`` and one is missed.
 
-Usage: ``.venv/bin/python bench/run_processing.py [--runs 1x2000,6x2000,8x6000] [--rounds 3]``
+Usage: ``.venv/bin/python bench/run_processing.py [--runs 1x2000,6x2000,8x12000] [--rounds 3] [--quiet 0.35]``
 """
 
 from __future__ import annotations
@@ -50,7 +51,6 @@ from airflow_provider_snowplow.processing.codecs import (
     open_writer,
 )
 from airflow_provider_snowplow.processing.cpus import available_cpus
-from airflow_provider_snowplow.processing.part import part_job, process_part
 from airflow_provider_snowplow.testing.archive import Archive
 from airflow_provider_snowplow.testing.events import valid_lines
 from airflow_provider_snowplow.testing.local_aws import LocalAws
@@ -213,20 +213,6 @@ def codec_shares(s3: Any, run: Run) -> tuple[float, float]:
     return best_cpu(gunzip) / run_cpu, best_cpu(compress) / run_cpu
 
 
-def threaded_compression(s3: Any, run: Run, rounds: int) -> tuple[float, float, list[float]]:
-    """Median wall seconds of the run's one part with compression inline and in a thread, and ratios."""
-    obj = s3.list_objects_v2(Bucket=BUCKET, Prefix=run.run_id)["Contents"][0]
-    job = part_job(obj, run.run_id, BUCKET, BUCKET, "out/part-bench/", True, "gzip")
-    walls: dict[bool, list[float]] = {False: [], True: []}
-    for round_number in range(rounds):
-        for threaded in (round_number % 2 == 0, round_number % 2 == 1):
-            started = time.perf_counter()
-            process_part(job, s3, threaded=threaded)
-            walls[threaded].append(time.perf_counter() - started)
-    ratios = [inline / thread for inline, thread in zip(walls[False], walls[True], strict=True)]
-    return statistics.median(walls[False]), statistics.median(walls[True]), ratios
-
-
 def report(run: Run, same: bool, shares: tuple[float, float]) -> bool:
     """The run's table and its checks; True if every target that applies to it holds."""
     events = run.parts * run.lines_per_part
@@ -283,6 +269,27 @@ def report(run: Run, same: bool, shares: tuple[float, float]) -> bool:
     return ok and share_ok and (not applies or (passed and cores_ok))
 
 
+def busy_share(seconds: float = 1.0) -> float:
+    """The share of the machine's CPU time that was not idle over the next ``seconds`` (Linux)."""
+
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat") as stat:
+            ticks = [int(n) for n in stat.readline().split()[1:]]
+        return sum(ticks), ticks[3] + ticks[4]  # all, idle + iowait
+
+    (total, idle), _ = sample(), time.sleep(seconds)
+    total_after, idle_after = sample()
+    return 1 - (idle_after - idle) / max(1, total_after - total)
+
+
+def wait_until_quiet(share: float, patience: float = 600.0) -> float:
+    """Wait until less than ``share`` of the CPU is busy (or ``patience`` s passed); the share then."""
+    deadline = time.monotonic() + patience
+    while (busy := busy_share()) >= share and time.monotonic() < deadline:
+        time.sleep(2)
+    return busy
+
+
 def parse_runs(text: str) -> list[Run]:
     """``"1x2000,8x6000"`` -> runs of 1 part of 2,000 events and of 8 parts of 6,000."""
     runs = []
@@ -295,10 +302,18 @@ def parse_runs(text: str) -> list[Run]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--runs", type=parse_runs, default=parse_runs("1x2000,1x12000,2x2000,6x2000,8x2000,8x6000")
+        "--runs", type=parse_runs, default=parse_runs("1x2000,1x12000,2x2000,6x2000,8x2000,8x12000")
     )
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
     parser.add_argument("--strict", action="store_true", help="exit with 1 when a target is missed")
+    parser.add_argument(
+        "--quiet",
+        type=float,
+        default=0.35,
+        metavar="SHARE",
+        help="before each run's measures, wait (up to 10 min) until other work keeps less than this"
+        " share of the machine's CPU busy (default 0.35; 1 to never wait)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     print_header("Whole-run processing: ours vs the Snowplow SDK 0.2.3 loop")
@@ -308,23 +323,20 @@ def main() -> int:
         archive = Archive.create(s3, BUCKET, ARCHIVE)
         for index, run in enumerate(args.runs):
             seed(archive, run, index)
+        busy_at_start = []
         for round_number in range(args.rounds):
             shift = round_number % len(MEASURES)
             for run in args.runs:
+                busy_at_start.append(wait_until_quiet(args.quiet))
                 for name in MEASURES[shift:] + MEASURES[:shift]:
                     measure(aws, run, name)
+        print(
+            f"Other work kept {statistics.median(busy_at_start):.0%} of the CPU busy (median; up to"
+            f" {max(busy_at_start):.0%}) when each run's measures began.\n"
+        )
         passed = True
         for run in args.runs:
             passed &= report(run, same_events(s3, run), codec_shares(s3, run))
-        single = max(
-            (run for run in args.runs if run.parts == 1), key=lambda run: run.lines_per_part, default=None
-        )
-        if single is not None:
-            inline, threaded, ratios = threaded_compression(s3, single, max(args.rounds, 4))
-            print(
-                f"One part of {single.lines_per_part:,} events, compression inline {inline:.3f} s vs in a thread"
-                f" {threaded:.3f} s: {statistics.median(ratios):.2f}x (rounds {min(ratios):.2f}-{max(ratios):.2f})"
-            )
     print_footer(started)
     print(f"{'PASS' if passed else 'FAIL'}: overall")
     return 1 if args.strict and not passed else 0

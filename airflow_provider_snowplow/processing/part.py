@@ -104,7 +104,6 @@ def part_job(
 def process_part(
     job: PartJob,
     s3_client: Any,
-    threaded: bool = False,
     stopping: Callable[[], bool] | None = None,
 ) -> PartResult:
     """Transform one part file and upload its good events (and bad rows, if any).
@@ -112,7 +111,6 @@ def process_part(
     Args:
         job: the part.
         s3_client: a boto3 S3 client.
-        threaded: compress in a second thread (see :func:`~.codecs.open_writer`).
         stopping: asked before each read from S3; when it answers True the part stops with
             :class:`PartStopped` and uploads nothing.
 
@@ -129,7 +127,7 @@ def process_part(
     source: Any = body["Body"] if stopping is None else _Stoppable(body["Body"], stopping)
     with spool() as good, spool() as bad:
         with (
-            open_writer(good, job.compression, threaded) as good_out,
+            open_writer(good, job.compression) as good_out,
             open_writer(bad, job.compression) as bad_out,
         ):
             counts = _transform(source, good_out, bad_out, job)

@@ -1,9 +1,11 @@
-"""The parallel driver: a run's part files processed at once by worker processes, one part each.
+"""The parallel driver: a run's part files processed at once, one part per worker at a time.
 
 The transformation is pure-Python CPU work, so threads would share one core; processes use them
-all. How many: :func:`available_cpus` (the CPUs this process may run on, within its container's CPU
-quota) unless the caller says; never more than there are parts. With one worker (or one part) the
-parts are processed here, in this process, as before workers existed.
+all. How many at once: :func:`~.cpus.available_cpus` (the CPUs this process may run on, within its
+container's CPU quota) unless the caller says; never more than there are parts. This process is
+one of the workers (a thread takes the first part at once, while the worker processes start), so
+``workers=N`` starts N - 1 processes. With one worker (or one part) the parts are processed here,
+one after another, as before workers existed.
 
 **Start method: forkserver** (spawn where the platform has no forkserver). The driver usually runs
 inside an Airflow task process, which holds threads (the claim's lease renewer, the task
@@ -24,7 +26,7 @@ settings. Workers need nothing from it, so it is hidden while workers start.
 **Talking to workers.** One pipe a worker: a job goes out, its result or exception comes back.
 Each job carries freshly frozen credentials when they changed (:class:`~.clients.S3ClientSpec`),
 so temporary credentials are renewed by the driver between parts. A worker that dies (killed, out of
-memory) is seen at once through its process sentinel. A failure in any part stops the run: the
+memory) is seen at once: its end of the pipe closes. A failure in any part stops the run: the
 other workers are told to stop (they check before each read, and upload nothing of a stopped
 part), and the first failure is raised here. The caller then writes no ``_SUCCESS.json``.
 """
@@ -47,7 +49,6 @@ from typing import Any
 
 from airflow_provider_snowplow.errors import SnowplowProviderError
 from airflow_provider_snowplow.processing.clients import S3ClientSpec
-from airflow_provider_snowplow.processing.cpus import available_cpus
 from airflow_provider_snowplow.processing.part import PartJob, PartResult, PartStopped, process_part
 
 STOP_GRACE_SECONDS = 60.0  # how long stopped workers may take to finish a request in flight
@@ -83,11 +84,10 @@ def run_parts(
         WorkerDiedError: a worker process died.
     """
     count = min(workers, len(jobs))
-    spare_cores = available_cpus() > max(count, 1)
     if count <= 1:
-        return [process_part(job, s3_client, threaded=spare_cores) for job in jobs]
+        return [process_part(job, s3_client) for job in jobs]
     with _WorkerPool(s3_client) as pool:
-        return pool.run(jobs, count - 1, client_spec, threaded=spare_cores)
+        return pool.run(jobs, count - 1, client_spec)
 
 
 @dataclass
@@ -135,16 +135,15 @@ class _WorkerPool:
         jobs: Sequence[PartJob],
         processes: int,
         client_spec: Callable[[], S3ClientSpec],
-        threaded: bool,
     ) -> list[PartResult]:
         """Process ``jobs`` with our thread and ``processes`` worker processes; stop at the first failure."""
         results: list[PartResult | None] = [None] * len(jobs)
         queue = list(enumerate(jobs))
         queue.reverse()
-        self._hand_out(self._workers[0], queue, client_spec, threaded)
+        self._hand_out(self._workers[0], queue, client_spec)
         self._start_processes(processes)
         for worker in self._workers[1:]:
-            self._hand_out(worker, queue, client_spec, threaded)
+            self._hand_out(worker, queue, client_spec)
         while busy := {worker.conn: worker for worker in self._workers if worker.job_index is not None}:
             for conn in wait(list(busy)):
                 worker = busy[conn]  # type: ignore[index]
@@ -152,7 +151,7 @@ class _WorkerPool:
                 if isinstance(outcome, BaseException):
                     raise outcome
                 results[index] = outcome
-                self._hand_out(worker, queue, client_spec, threaded)
+                self._hand_out(worker, queue, client_spec)
         return [result for result in results if result is not None]
 
     def _start_processes(self, count: int) -> None:
@@ -171,14 +170,13 @@ class _WorkerPool:
         worker: _Worker,
         queue: list[tuple[int, PartJob]],
         client_spec: Callable[[], S3ClientSpec],
-        threaded: bool,
     ) -> None:
         """Send ``worker`` the next part, with a client spec if its credentials changed."""
         if not queue:
             return
         index, job = queue.pop()
         spec = client_spec() if worker.is_process else None
-        worker.conn.send((index, job, None if spec == worker.sent_spec else spec, threaded))
+        worker.conn.send((index, job, None if spec == worker.sent_spec else spec))
         worker.sent_spec, worker.job_index = spec, index
 
     @staticmethod
@@ -268,11 +266,11 @@ def _serve_parts(conn: Connection, client: Any) -> None:
             return
         if message == _STOP:  # arrived after the part it was meant for had finished
             continue
-        index, job, spec, threaded = message
+        index, job, spec = message
         try:
             if spec is not None:
                 client = spec.client()
-            result: Any = process_part(job, client, threaded, stopping=conn.poll)
+            result: Any = process_part(job, client, stopping=conn.poll)
             remote_traceback = None
         except PartStopped as stopped:
             result, remote_traceback = stopped, None
