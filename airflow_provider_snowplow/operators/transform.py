@@ -52,8 +52,9 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
         add_geolocation_data: add ``geo_location`` (``"lat,lon"``) to events, as the SDK does
             (templated).
         workers: how many part files are processed at once, by this task's process and worker
-            processes; ``None`` (the default) for every CPU the task may use (its CPU affinity and
-            container quota), ``1`` for one at a time in the task's own process (templated).
+            processes; ``None`` (the default) for as many as the run keeps busy (one per 4 MB of
+            input), up to every CPU the task may use (its CPU affinity and container quota); ``1``
+            for one at a time in the task's own process (templated).
         compression: ``"gzip"`` (``.jsonl.gz``, the default: every reader has it) or ``"zstd"``
             (``.jsonl.zst``: a better ratio, as fast; needs the ``zstd`` extra) (templated).
         **kwargs: anything ``BaseOperator`` takes. ``map_index_template`` defaults to the run id.

@@ -32,7 +32,7 @@ from airflow_provider_snowplow.aws.runners import run_sync
 from airflow_provider_snowplow.event_transformer import TransformStats
 from airflow_provider_snowplow.processing.clients import S3ClientSpec
 from airflow_provider_snowplow.processing.codecs import Compression, check_compression
-from airflow_provider_snowplow.processing.cpus import available_cpus, check_workers
+from airflow_provider_snowplow.processing.cpus import check_workers, worker_count
 from airflow_provider_snowplow.processing.part import PartResult, part_job
 from airflow_provider_snowplow.processing.upload import upload
 from airflow_provider_snowplow.processing.workers import run_parts
@@ -103,9 +103,9 @@ def process_run(
         snowplow_run_id: the run folder prefix within that bucket.
         output_url: ``s3://bucket/prefix/`` under which ``run=.../`` output folders are written.
         add_geolocation_data: add ``geo_location`` (``"lat,lon"``) to events, as the SDK does.
-        workers: worker processes to process part files in parallel; ``None`` for every CPU this
-            process may use (:func:`~.workers.available_cpus`), ``1`` to process them here, one
-            after another.
+        workers: how many part files to process at once (this process and worker processes);
+            ``None`` for as many as pay, up to every CPU this process may use
+            (:func:`~.cpus.worker_count`), ``1`` to process them here, one after another.
         compression: ``"gzip"`` (``.jsonl.gz``) or ``"zstd"`` (``.jsonl.zst``, needs ``zstandard``).
         client_spec: what worker processes build their S3 client from, called each time a part is
             handed out; by default derived from ``s3_client`` (:meth:`.S3ClientSpec.from_client`).
@@ -118,7 +118,7 @@ def process_run(
     archive = parse_archive_url(archive_url)
     output = parse_output_url(output_url)
     run_id = validate_run_id(snowplow_run_id)
-    workers = check_workers(workers) or available_cpus()
+    requested = check_workers(workers)
     compression = check_compression(compression)
     folder = output_folder(output, run_id)
     result = RunOutput(run_id, f"s3://{output.bucket}/{folder}", compression=compression)
@@ -128,7 +128,7 @@ def process_run(
         for obj in run_sync(list_part_objects(archive.bucket, run_id), clients)
     ]
     spec = client_spec or (lambda: S3ClientSpec.from_client(s3_client))
-    for part in run_parts(jobs, s3_client, workers, spec):
+    for part in run_parts(jobs, s3_client, worker_count(requested, [job.size for job in jobs]), spec):
         result.add(part)
 
     # Every part is written. The summary goes last: its presence means the run's output is whole.

@@ -1,8 +1,8 @@
 """The parallel driver: a run's part files processed at once, one part per worker at a time.
 
 The transformation is pure-Python CPU work, so threads would share one core; processes use them
-all. How many at once: :func:`~.cpus.available_cpus` (the CPUs this process may run on, within its
-container's CPU quota) unless the caller says; never more than there are parts. This process is
+all. How many at once: :func:`~.cpus.worker_count` (by default the CPUs this process may run on,
+within its container's CPU quota, if the run is big enough to keep them busy). This process is
 one of the workers (a thread takes the first part at once, while the worker processes start), so
 ``workers=N`` starts N - 1 processes. With one worker (or one part) the parts are processed here,
 one after another, as before workers existed.

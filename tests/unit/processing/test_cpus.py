@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_snowplow.processing.cpus import available_cpus, cgroup_cpu_quota, check_workers
+from airflow_provider_snowplow.processing.cpus import (
+    BYTES_PER_WORKER,
+    available_cpus,
+    cgroup_cpu_quota,
+    check_workers,
+    worker_count,
+)
 
 AFFINITY = len(os.sched_getaffinity(0))
 
@@ -64,3 +70,20 @@ def test_workers_rejects_anything_else_naming_the_value(value: object) -> None:
         ValueError, match=f"workers must be a positive whole number, or None for every CPU, got {value!r}"
     ):
         check_workers(value)
+
+
+def test_a_requested_count_is_capped_by_the_parts_only(tmp_path: Path) -> None:
+    cgroup(tmp_path, {"cpu.max": "100000 100000"})  # one CPU: a request may still ask for more
+    assert worker_count(4, [1, 1, 1], tmp_path) == 3
+    assert worker_count(2, [1, 1, 1], tmp_path) == 2
+    assert worker_count(3, [], tmp_path) == 1
+
+
+def test_by_default_a_run_gets_a_worker_per_share_of_input_up_to_the_cpus(tmp_path: Path) -> None:
+    cgroup(tmp_path, {"cpu.max": "400000 100000"})
+    expected = min(4, AFFINITY)
+    small, big = [BYTES_PER_WORKER // 3] * 6, [BYTES_PER_WORKER] * 6
+    assert worker_count(None, small, tmp_path) == 1, "2 MB of input: starting a worker would not pay"
+    assert worker_count(None, small + small, tmp_path) == min(2, expected)
+    assert worker_count(None, big, tmp_path) == expected
+    assert worker_count(None, [BYTES_PER_WORKER * 10], tmp_path) == 1, "one part: one worker"
