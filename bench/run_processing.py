@@ -264,7 +264,7 @@ def report(run: Run, same: bool, shares: tuple[float, float]) -> bool:
     cores = run.ratios("ours, 1 worker", "ours, default")
     gunzip, compress = shares
     print(
-        f"ours default ({run.default_workers} workers) / ours 1 worker: {statistics.median(cores):.2f}x (rounds {min(cores):.2f}-{max(cores):.2f});"
+        f"ours default ({workers_label(run)}) / ours 1 worker: {statistics.median(cores):.2f}x (rounds {min(cores):.2f}-{max(cores):.2f});"
         f" gunzip {gunzip:.1%} and compression {compress:.1%} of a 1-worker run's CPU\n"
     )
     ok = check(f"{run.label}: events", same, "every output holds the SDK's events, in order")
@@ -275,7 +275,7 @@ def report(run: Run, same: bool, shares: tuple[float, float]) -> bool:
         f"{run.label}: vs SDK{scope}", speedup >= TARGET_SDK, f"{speedup:.1f}x (target >= {TARGET_SDK:.0f}x)"
     )
     cores_ok = check(
-        f"{run.label}: default ({run.default_workers} workers) vs 1 worker{scope}",
+        f"{run.label}: default ({workers_label(run)}) vs 1 worker{scope}",
         statistics.median(cores) >= TARGET_CORES,
         f"{statistics.median(cores):.2f}x (target >= {TARGET_CORES}x)",
     )
@@ -307,6 +307,10 @@ def wait_until_quiet(share: float, patience: float = 600.0) -> float:
     while (busy := busy_share()) >= share and time.monotonic() < deadline:
         time.sleep(2)
     return busy
+
+
+def workers_label(run: Run) -> str:
+    return f"{run.default_workers} worker{'s' * (run.default_workers > 1)}"
 
 
 def parse_runs(text: str) -> list[Run]:
