@@ -11,7 +11,7 @@ How the work is spread:
   with boto3 themselves, so no hadoop-aws jars are needed and nothing goes through the JVM line by
   line: what returns to the driver is a few numbers per part file.
 * **JSON Lines** (the default): each Spark task runs the worker path's own
-  :func:`~airflow_provider_snowplow.processing.run.process_part`, so a run's output has the same
+  :func:`~airflow_provider_snowplow.processing.part.process_part`, so a run's output has the same
   keys, the same events and the same bad rows as ``SnowplowTransformRunOperator``'s. The driver
   writes each run's ``_SUCCESS.json`` (the worker path's summary, plus ``engine``,
   ``spark_application_id`` and ``submission_id``) only after every part of that run is written.
@@ -44,14 +44,17 @@ from airflow_provider_snowplow.errors import RunInputError, SnowplowProviderErro
 from airflow_provider_snowplow.event_transformer import FIELDS, GoodEvent, TransformStats, transform_lines
 from airflow_provider_snowplow.event_transformer import parsers as P
 from airflow_provider_snowplow.event_transformer.shapes import Shape
-from airflow_provider_snowplow.processing.run import (
-    SUCCESS_MARKER,
-    PartOutput,
-    RunOutput,
+from airflow_provider_snowplow.processing.part import (
+    PartResult,
     open_part,
-    output_folder,
+    part_job,
     process_part,
     reading_part,
+)
+from airflow_provider_snowplow.processing.run import (
+    SUCCESS_MARKER,
+    RunOutput,
+    output_folder,
     summary_bytes,
     write_summary,
 )
@@ -203,7 +206,7 @@ def _jsonl(
         arguments.add_geolocation_data,
         arguments.shape,
     )
-    done: dict[str, list[PartOutput]] = defaultdict(list)
+    done: dict[str, list[PartResult]] = defaultdict(list)
     failures: list[_PartFailed] = []
     for run_id, outcome in rdd.mapPartitions(task).collect():
         if isinstance(outcome, _PartFailed):
@@ -217,7 +220,7 @@ def _jsonl(
             continue
         folder = output_folder(output, run_id)
         result = RunOutput(snowplow_run_id=run_id, output_url=f"s3://{output.bucket}/{folder}")
-        for part in sorted(done[run_id], key=lambda p: p.key):
+        for part in sorted(done[run_id], key=lambda p: p.job.key):
             result.add(part)
         write_summary(clients, output.bucket, folder, {**result.to_dict(), **extra})
         outputs.append(result)
@@ -232,22 +235,23 @@ def _process_parts(
     add_geolocation_data: bool,
     shape: Shape,
     work: Iterable[tuple[str, dict[str, Any]]],
-) -> Iterator[tuple[str, PartOutput | _PartFailed]]:
+) -> Iterator[tuple[str, PartResult | _PartFailed]]:
     """Executor side of the JSON Lines path: one Spark partition's part files, one by one."""
     clients = access.clients()
     output = parse_output_url(f"s3://{output_bucket}/{output_prefix}")
     for run_id, obj in work:
         try:
-            part = process_part(
-                clients,
-                archive_bucket,
-                run_id,
+            job = part_job(
                 obj,
+                run_id,
+                archive_bucket,
                 output_bucket,
                 output_folder(output, run_id),
                 add_geolocation_data,
+                "gzip",
                 shape,
             )
+            part = process_part(job, clients["s3"])
         except SnowplowProviderError as error:
             yield run_id, _PartFailed(run_id, str(error))
             return
