@@ -7,6 +7,8 @@ so generic handlers keep working.
 
 from __future__ import annotations
 
+import functools
+
 
 class SnowplowProviderError(Exception):
     """Base class: the message is one line naming the resource and what to do."""
@@ -54,6 +56,13 @@ class AwsRequestError(SnowplowProviderError):
         self.code = code
         self.operation = operation
         self.retries = retries
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle with the keyword arguments, so the error survives coming back from a worker process."""
+        rebuild = functools.partial(
+            type(self), code=self.code, operation=self.operation, retries=self.retries
+        )
+        return rebuild, (str(self),)
 
 
 class AwsCredentialsError(AwsRequestError):

@@ -22,7 +22,7 @@ from common import parse_sizes, print_footer, print_header, print_table, timed
 
 from airflow_provider_snowplow.processing.run import RunOutput, process_run
 from airflow_provider_snowplow.processing.spark_arguments import SparkJobArguments
-from airflow_provider_snowplow.testing.archive import Archive, hourly_timestamp
+from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive, hourly_timestamp
 from airflow_provider_snowplow.testing.events import valid_lines
 from airflow_provider_snowplow.testing.local_aws import LOCAL_CREDENTIALS, LocalAws
 
@@ -81,7 +81,9 @@ def main() -> None:
         times: dict[tuple[str, int], list[float]] = {}
         for _ in range(options.rounds):
             for parts, run_id in runs.items():
-                worker, worker_s = timed(partial(process_run, s3, archive.url, run_id, WORKER_URL))
+                worker, worker_s = timed(
+                    partial(process_run, s3, archive.url, run_id, WORKER_URL, readiness=READY_WHEN_SEEDED)
+                )
                 ours, spark_s = timed(partial(spark_run, run_id))
                 times.setdefault(("worker", parts), []).append(worker_s)
                 times.setdefault(("spark", parts), []).append(spark_s)

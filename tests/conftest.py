@@ -6,7 +6,6 @@ settings below are put in the environment here, before any test module imports A
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -52,7 +51,7 @@ sys.path.insert(0, str(REPO))
 from airflow_provider_snowplow.testing.archive import Archive  # noqa: E402
 from airflow_provider_snowplow.testing.local_aws import LocalAws  # noqa: E402
 from tests.fault_proxy import FaultProxy  # noqa: E402
-from tests.support import ARCHIVE_URL, BUCKET, OUTPUT_URL, TABLE  # noqa: E402
+from tests.support import ARCHIVE_URL, BUCKET, OUTPUT_URL, TABLE, aws_connection_json  # noqa: E402
 
 # The example DAGs refuse to parse without their required settings; every test that parses the DAGs
 # folder gets the fixtures' places, and the tests that run the DAGs set them again (dag_env).
@@ -119,13 +118,7 @@ def table(dynamodb) -> str:  # type: ignore[no-untyped-def]
 
 def point_aws_default_at(endpoint_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """Make Airflow's ``aws_default`` connection use ``endpoint_url`` with the local credentials."""
-    conn = {
-        "conn_type": "aws",
-        "login": "testing",
-        "password": "testing",
-        "extra": {"endpoint_url": endpoint_url, "region_name": "us-east-1"},
-    }
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(conn))
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection_json(endpoint_url))
     return "aws_default"
 
 

@@ -12,17 +12,21 @@ rule says otherwise. Rules match an operation name (``dynamodb:BatchGetItem``, `
 * ``unprocessed``: a ``BatchGetItem`` forwards only part of its keys and returns the rest as
   ``UnprocessedKeys``, as DynamoDB does under load;
 * ``truncate``: the response's headers promise the whole body, ``keep`` of it is sent, then the
-  connection is reset (a download broken mid-stream).
+  connection is reset (a download broken mid-stream);
+* ``hold``: the request waits until the test calls :meth:`Fault.release` (at most ``seconds``), then
+  is forwarded; :attr:`Fault.held` lists the client addresses waiting, and :meth:`FaultProxy.client_pid` tells
+  which process a client address belongs to.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,6 +47,12 @@ class Fault:
     keep: float = 0.5  # unprocessed: share of keys processed; truncate: share of the body sent
     matched: int = 0
     fired: int = 0
+    held: list[tuple[str, int]] = field(default_factory=list)  # hold: client addresses waiting
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def release(self) -> None:
+        """Let every held request (and every later one) through."""
+        self.released.set()
 
     def fires(self) -> bool:
         self.matched += 1
@@ -94,6 +104,22 @@ class FaultProxy:
             self.faults.append(fault)
         return fault
 
+    def client_pid(self, address: tuple[str, int]) -> int | None:
+        """The process holding the client end ``address`` of a connection to this proxy.
+
+        None if none does, or if several do (a process forking this instant shares the socket
+        until it execs or closes it): ask again.
+        """
+        import psutil
+
+        port = self.server.server_port
+        pids = {
+            conn.pid
+            for conn in psutil.net_connections(kind="tcp")
+            if conn.laddr and conn.raddr and conn.raddr.port == port and conn.laddr.port == address[1]
+        }
+        return pids.pop() if len(pids) == 1 else None
+
     def clear(self) -> None:
         with self.lock:
             self.faults.clear()
@@ -128,6 +154,11 @@ class FaultProxy:
         elif fault.kind == "stall":
             time.sleep(fault.seconds)
             self._relay(request, *self._forward(request, body))
+        elif fault.kind == "hold":
+            fault.held.append(request.client_address)
+            fault.released.wait(fault.seconds)
+            with contextlib.suppress(OSError):  # the client may have been killed meanwhile
+                self._relay(request, *self._forward(request, body))
         elif fault.kind == "unprocessed":
             self._relay(request, *self._partial_batch_get(request, body, fault.keep))
         elif fault.kind == "truncate":

@@ -1,7 +1,8 @@
-"""Where the root conftest's fixtures put things, named once for every test."""
+"""Where the root conftest's fixtures put things, named once for every test, and helpers tests share."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -10,3 +11,30 @@ TABLE = "snowplow-load-manifests"
 BUCKET = "acme-snowplow"
 ARCHIVE_URL = f"s3://{BUCKET}/enriched/archive/"
 OUTPUT_URL = f"s3://{BUCKET}/enriched/json/"
+
+
+def block_imports(*packages: str) -> str:
+    """Python source that makes importing ``packages`` (and their submodules) fail, as if missing.
+
+    Put it first in a ``python -c`` program to see how code behaves where they are not installed.
+    """
+    return (
+        "import sys\n"
+        "class _Blocked:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name.split('.')[0] in {set(packages)!r}:\n"
+        "            raise ImportError(f'{name} is not installed here')\n"
+        "sys.meta_path.insert(0, _Blocked())\n"
+    )
+
+
+def aws_connection_json(endpoint_url: str) -> str:
+    """An Airflow AWS connection (as ``AIRFLOW_CONN_...`` JSON) to a local endpoint, test credentials."""
+    return json.dumps(
+        {
+            "conn_type": "aws",
+            "login": "testing",
+            "password": "testing",
+            "extra": {"endpoint_url": endpoint_url, "region_name": "us-east-1"},
+        }
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import io
+from collections.abc import Callable
 from typing import IO, Any
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -42,14 +43,17 @@ class _Peeked(io.RawIOBase):
         return bool(self._head == GZIP_MAGIC)
 
 
-def open_enriched(body: Any) -> IO[bytes]:
+def open_enriched(body: Any, gunzip: Callable[[IO[bytes]], IO[bytes]] | None = None) -> IO[bytes]:
     """Any readable byte source (an S3 body, a file, stdin) as a buffered binary stream of lines.
 
     Gunzipped when it is gzip: by content, not by name, so a gzip part without ``.gz`` (or a plain
-    one with it) reads right.
+    one with it) reads right. ``gunzip`` opens a gzip reader on a stream (the stdlib's by default;
+    per-run processing passes a faster one).
     """
     raw = _Peeked(body)
     stream: IO[bytes] = io.BufferedReader(raw, buffer_size=1024 * 1024)
     if raw.is_gzip:
+        if gunzip is not None:
+            return gunzip(stream)
         return gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[return-value]
     return stream

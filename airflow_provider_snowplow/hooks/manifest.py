@@ -34,6 +34,7 @@ from airflow_provider_snowplow.manifest.items import Claim, RunRecord
 from airflow_provider_snowplow.manifest.reads import ManifestRead
 from airflow_provider_snowplow.manifest.table import BillingMode
 from airflow_provider_snowplow.manifest.verify import Verification
+from airflow_provider_snowplow.processing.clients import S3ClientSpec
 from airflow_provider_snowplow.processing.run import output_folder, read_summary
 from airflow_provider_snowplow.validation import validate_endpoint_url, validate_region
 
@@ -101,6 +102,26 @@ class SnowplowManifestHook(AwsBaseHook):
             verify=self._verify,
             config=self.config,
             client_type="s3",
+        )
+
+    @cached_property
+    def _s3_session(self) -> Any:
+        """The boto3 session behind the archive's client (role assumption renews its credentials)."""
+        return self.s3_hook.get_session(region_name=self.s3_hook.region_name)
+
+    def s3_client_spec(self) -> S3ClientSpec:
+        """The archive's S3 client as a worker process rebuilds it (per-run processing's workers).
+
+        This connection's region, S3 endpoint, botocore config and TLS verification, with its
+        credentials frozen now (temporary ones are renewed first when close to expiry). It goes
+        only to worker processes, never to a log or XCom: its ``repr`` leaves the credentials out.
+        """
+        client: Any = self.s3_hook.conn
+        return S3ClientSpec.from_session(
+            self._s3_session,
+            endpoint_url=self.s3_hook.conn_config.get_service_endpoint_url("s3"),
+            config=client.meta.config,
+            verify=self.s3_hook.verify,
         )
 
     @cached_property

@@ -16,6 +16,8 @@ from airflow.sdk import BaseOperator, Context
 from airflow_provider_snowplow.errors import SnowplowProviderError
 from airflow_provider_snowplow.event_transformer.shapes import Shape
 from airflow_provider_snowplow.manifest.claims import DEFAULT_LEASE_SECONDS
+from airflow_provider_snowplow.processing.codecs import Compression, check_compression
+from airflow_provider_snowplow.processing.cpus import check_workers
 from airflow_provider_snowplow.tasks.assets import annotate_outlet_events
 from airflow_provider_snowplow.tasks.base import (
     ARCHIVE_URL,
@@ -59,13 +61,20 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
             ``Event.toJson(lossy = true)`` (templated).
         ready_marker / settle_seconds: the readiness rule the run must still meet when its output
             is complete (templated); use the sensor's settings.
+        workers: how many part files are processed at once, by this task's process and worker
+            processes; ``None`` (the default) for as many as the run keeps busy (one per 4 MB of
+            input), up to every CPU the task may use (its CPU affinity and container quota); ``1``
+            for one at a time in the task's own process (templated).
+        compression: ``"gzip"`` (``.jsonl.gz``, the default: every reader has it) or ``"zstd"``
+            (``.jsonl.zst``: a better ratio, as fast; needs the ``zstd`` extra) (templated).
         **kwargs: anything ``BaseOperator`` takes. ``map_index_template`` defaults to the run id.
             Assets in ``outlets`` get an event per run with the counts below in its extra.
 
     Returns (XCom):
         counts and output keys: ``{"snowplow_run_id", "output_url", "objects", "bytes_read",
-        "lines", "good", "bad", "good_keys", "bad_keys", "input_objects", "digest"}``; pass it to
-        ``SnowplowMarkRunLoadedOperator(processed=...)`` so that the record keeps what was read.
+        "lines", "good", "bad", "good_keys", "bad_keys", "compression", "input_objects", "digest"}``;
+        pass it to ``SnowplowMarkRunLoadedOperator(processed=...)`` so that the record keeps what was
+        read.
     """
 
     arguments = (
@@ -78,6 +87,8 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
         Argument("fail_on_bad_rows", boolean, converts=True),
         Argument("add_geolocation_data", boolean, converts=True),
         SHAPE,
+        Argument("workers", check_workers, converts=True),
+        Argument("compression", check_compression, converts=True),
     )
     together = (RUN_IN_ARCHIVE,)
     template_fields = template_fields(arguments)
@@ -93,6 +104,8 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
         fail_on_bad_rows: bool | str = False,
         add_geolocation_data: bool | str = True,
         shape: Shape | str = "python",
+        workers: int | str | None = None,
+        compression: Compression | str = "gzip",
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("map_index_template", RUN_ID_MAP_INDEX_TEMPLATE)
@@ -104,6 +117,8 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
         self.fail_on_bad_rows = fail_on_bad_rows
         self.add_geolocation_data = add_geolocation_data
         self.shape = shape
+        self.workers = workers
+        self.compression = compression
         self.check_literal_arguments()
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -119,9 +134,12 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
                 self.snowplow_run_id,
                 self.output_url,
                 cast(bool, self.add_geolocation_data),
-                cast(Shape, self.shape),  # as check_arguments() returned it
+                cast(Shape, self.shape),  # as check_arguments() returned it, as are the next two
                 self.readiness,
                 self.run_layout,
+                workers=cast(int | None, self.workers),
+                compression=cast(Compression, self.compression),
+                client_spec=self.hook.s3_client_spec,
             )
             counts = result.counts
             self.log.info(

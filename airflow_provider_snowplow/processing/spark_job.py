@@ -11,7 +11,7 @@ How the work is spread:
   with boto3 themselves, so no hadoop-aws jars are needed and nothing goes through the JVM line by
   line: what returns to the driver is a few numbers per part file.
 * **JSON Lines** (the default): each Spark task runs the worker path's own
-  :func:`~airflow_provider_snowplow.processing.run.process_part`, so a run's output has the same
+  :func:`~airflow_provider_snowplow.processing.part.process_part`, so a run's output has the same
   keys, the same events and the same bad rows as ``SnowplowTransformRunOperator``'s. The driver
   writes each run's ``_SUCCESS.json`` (the worker path's summary, plus ``engine``,
   ``spark_application_id`` and ``submission_id``) only after every part of that run is written.
@@ -37,27 +37,36 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from airflow_provider_snowplow.archive.layouts import EnrichedArchive
 from airflow_provider_snowplow.archive.listing import list_part_objects
+from airflow_provider_snowplow.archive.readiness import ReadinessRule
 from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_output_url
 from airflow_provider_snowplow.aws.runners import run_sync
-from airflow_provider_snowplow.errors import RunInputError, SnowplowProviderError
+from airflow_provider_snowplow.errors import RunChangedError, RunInputError, SnowplowProviderError
 from airflow_provider_snowplow.event_transformer import FIELDS, GoodEvent, TransformStats, transform_lines
 from airflow_provider_snowplow.event_transformer import parsers as P
 from airflow_provider_snowplow.event_transformer.shapes import Shape
-from airflow_provider_snowplow.processing.run import (
-    SUCCESS_MARKER,
-    PartOutput,
-    RunOutput,
+from airflow_provider_snowplow.processing.part import (
+    PartResult,
     open_part,
-    output_folder,
+    part_job,
     process_part,
     reading_part,
+)
+from airflow_provider_snowplow.processing.run import (
+    SUCCESS_MARKER,
+    RunOutput,
+    confirm_input,
+    output_folder,
     summary_bytes,
     write_summary,
 )
 from airflow_provider_snowplow.processing.spark_arguments import SparkJobArguments
 
 ENGINE = "spark"
+# Before each run's summary the job lists the run again; readiness was the sensor's to judge (by the
+# DAG's rule), so the job's check is only that the run holds exactly the part files it read.
+UNCHANGED = EnrichedArchive(ReadinessRule(marker=None, settle_seconds=0))
 S3_RETRIES = {"mode": "standard", "max_attempts": 8}  # as the hook's clients on the Airflow side
 
 # The Parquet schema, from the field table: one typed column per plain field, then the shredded
@@ -173,9 +182,9 @@ def run_job(spark: SparkSession, arguments: SparkJobArguments) -> list[RunOutput
         "submission_id": arguments.submission_id,
     }
     if arguments.output_format == "jsonl":
-        outputs, failures = _jsonl(rdd, access, bucket, arguments, extra, clients)
+        outputs, failures = _jsonl(rdd, access, bucket, parts, arguments, extra, clients)
     else:
-        outputs, failures = _parquet(spark, rdd, access, bucket, parts, arguments, extra)
+        outputs, failures = _parquet(spark, rdd, access, bucket, parts, arguments, extra, clients)
     if failures:
         raise RunInputError(
             f"{len(failures)} run(s) of {len(arguments.run_ids)} failed and have no {SUCCESS_MARKER}; "
@@ -188,6 +197,7 @@ def _jsonl(
     rdd: Any,
     access: S3Access,
     bucket: str,
+    parts: dict[str, list[dict[str, Any]]],
     arguments: SparkJobArguments,
     extra: dict[str, Any],
     clients: dict[str, Any],
@@ -203,7 +213,7 @@ def _jsonl(
         arguments.add_geolocation_data,
         arguments.shape,
     )
-    done: dict[str, list[PartOutput]] = defaultdict(list)
+    done: dict[str, list[PartResult]] = defaultdict(list)
     failures: list[_PartFailed] = []
     for run_id, outcome in rdd.mapPartitions(task).collect():
         if isinstance(outcome, _PartFailed):
@@ -217,11 +227,32 @@ def _jsonl(
             continue
         folder = output_folder(output, run_id)
         result = RunOutput(snowplow_run_id=run_id, output_url=f"s3://{output.bucket}/{folder}")
-        for part in sorted(done[run_id], key=lambda p: p.key):
+        for part in sorted(done[run_id], key=lambda p: p.job.key):
             result.add(part)
-        write_summary(clients, output.bucket, folder, {**result.to_dict(), **extra})
-        outputs.append(result)
+        if _unchanged(clients, bucket, run_id, parts[run_id], result, failures):
+            write_summary(clients, output.bucket, folder, {**result.to_dict(), **extra})
+            outputs.append(result)
     return outputs, failures
+
+
+def _unchanged(
+    clients: dict[str, Any],
+    bucket: str,
+    run_id: str,
+    parts: list[dict[str, Any]],
+    result: RunOutput,
+    failures: list[_PartFailed],
+) -> bool:
+    """Whether the run still holds exactly the part files read (noted in ``result``); else a failure.
+
+    The sensor judged the run ready by the DAG's rule; the job checks only that nothing changed.
+    """
+    try:
+        confirm_input(clients, bucket, run_id, UNCHANGED, parts, result)
+    except RunChangedError as changed:
+        failures.append(_PartFailed(run_id, str(changed)))
+        return False
+    return True
 
 
 def _process_parts(
@@ -232,22 +263,23 @@ def _process_parts(
     add_geolocation_data: bool,
     shape: Shape,
     work: Iterable[tuple[str, dict[str, Any]]],
-) -> Iterator[tuple[str, PartOutput | _PartFailed]]:
+) -> Iterator[tuple[str, PartResult | _PartFailed]]:
     """Executor side of the JSON Lines path: one Spark partition's part files, one by one."""
     clients = access.clients()
     output = parse_output_url(f"s3://{output_bucket}/{output_prefix}")
     for run_id, obj in work:
         try:
-            part = process_part(
-                clients,
-                archive_bucket,
-                run_id,
+            job = part_job(
                 obj,
+                run_id,
+                archive_bucket,
                 output_bucket,
                 output_folder(output, run_id),
                 add_geolocation_data,
+                "gzip",
                 shape,
             )
+            part = process_part(job, clients["s3"])
         except SnowplowProviderError as error:
             yield run_id, _PartFailed(run_id, str(error))
             return
@@ -262,6 +294,7 @@ def _parquet(
     parts: dict[str, list[dict[str, Any]]],
     arguments: SparkJobArguments,
     extra: dict[str, Any],
+    clients: dict[str, Any],
 ) -> tuple[list[RunOutput], list[_PartFailed]]:
     """Rows through Spark's writers, one run at a time; each complete run's summary last."""
     task = partial(_transform_parts, access, bucket, arguments.add_geolocation_data)
@@ -290,6 +323,8 @@ def _parquet(
             good_count, bad_count = counts.get((run_id, "good"), 0), counts.get((run_id, "bad"), 0)
             result.counts = TransformStats(good_count + bad_count, good_count, bad_count)
             result.bad_keys = [url + "bad/"] if bad_count else []
+            if not _unchanged(clients, bucket, run_id, parts[run_id], result, failures):
+                continue
             _write_bytes(spark, url + SUCCESS_MARKER, summary_bytes({**result.to_dict(), **extra}))
             outputs.append(result)
     finally:

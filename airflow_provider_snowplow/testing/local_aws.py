@@ -159,6 +159,11 @@ class LocalAws:
         self.endpoint_url = line[len(_READY) :].strip()
         return self
 
+    @property
+    def server_pid(self) -> int | None:
+        """The server process's id while it runs (benchmarks read its CPU time)."""
+        return self._process.pid if self._process is not None else None
+
     def stop(self) -> None:
         """Stop the server (idempotent)."""
         if self._process is not None:

@@ -111,6 +111,9 @@ def test_killed_processing_never_leaves_a_half_loaded_run(
             outcomes["not loaded"] += 1
             claim = manifest.get_claim(run_id)
             assert claim is None or claim.owner == f"victim-{trial}"
+            files = output_files(s3, run_id)
+            if "_SUCCESS.json" in files:  # killed between the summary and the record: whole, not loaded
+                assert comparable(files, run_id) == reference, f"trial {trial}: summary over partial output"
             time.sleep(LEASE)  # the dead worker's lease runs out
             rerun = worker(aws, table, archive, run_id, f"rerun-{trial}")
             assert rerun.wait(120) == 0, rerun.stderr.read() if rerun.stderr else ""

@@ -27,6 +27,8 @@ from airflow_provider_snowplow.cli.console import main
 from airflow_provider_snowplow.errors import SnowplowProviderError
 from airflow_provider_snowplow.event_transformer.shapes import check_shape
 from airflow_provider_snowplow.manifest.table import validate_table_name
+from airflow_provider_snowplow.processing.codecs import check_compression
+from airflow_provider_snowplow.processing.cpus import check_workers
 from airflow_provider_snowplow.tasks.base import is_templated
 from airflow_provider_snowplow.testing.archive import Archive
 from airflow_provider_snowplow.testing.local_aws import LocalAws
@@ -317,6 +319,8 @@ OPERATORS: dict[str, dict[str, Any]] = {
         "fail_on_bad_rows": False,
         "add_geolocation_data": True,
         "shape": "python",
+        "workers": None,
+        "compression": "gzip",
     },
     "mark": {"snowplow_run_id": RUNS[0], "table_name": TABLE, "release_claim": False},
 }
@@ -343,6 +347,8 @@ IS_VALID: dict[str, Callable[[Any], bool]] = {
     "add_geolocation_data": _checked_by(boolean),
     "release_claim": _checked_by(boolean),
     "shape": _checked_by(check_shape),
+    "workers": _checked_by(check_workers),
+    "compression": _checked_by(check_compression),
 }
 VALUES: dict[str, st.SearchStrategy[Any]] = {
     "snowplow_run_id": run_ids,
@@ -361,6 +367,10 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
     "release_claim": st.one_of(st.booleans(), st.sampled_from(["true", "False", "maybe"]), st.none()),
     "shape": st.one_of(
         st.sampled_from(["python", "scala", "Scala", "json", ""]), st.none(), st.integers(0, 2)
+    ),
+    "workers": st.one_of(st.none(), st.integers(-2, 8), numbers, st.floats(), st.booleans()),
+    "compression": st.one_of(
+        st.sampled_from(["gzip", "zstd", "GZIP", "lz4", "", " zstd"]), st.none(), st.integers(0, 2)
     ),
 }
 ARGUMENTS = [

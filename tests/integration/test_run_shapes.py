@@ -29,13 +29,22 @@ def as_written(event: dict[str, Any]) -> Any:
     return json.loads(json.dumps(event))
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("shape", ["python", "scala"])
-def test_process_run_writes_the_shape_asked_for(s3: Any, archive: Archive, shape: Shape) -> None:
-    part = "\n".join(LINES).encode() + b"\n"
-    run_id = archive.add_run("2017-04-07-10-00-00", {"part-00000.gz": gzip.compress(part)})
-    result = process_run(s3, archive.url, run_id, OUTPUT_URL, shape=shape, readiness=READY_WHEN_SEEDED)
+def test_process_run_writes_the_shape_asked_for(
+    s3: Any, archive: Archive, shape: Shape, workers: int
+) -> None:
+    # Two parts: with two workers, the second is processed by a worker process.
+    halves = [LINES[: len(LINES) // 2], LINES[len(LINES) // 2 :]]
+    parts = {
+        f"part-0000{i}.gz": gzip.compress("\n".join(half).encode() + b"\n") for i, half in enumerate(halves)
+    }
+    run_id = archive.add_run("2017-04-07-10-00-00", parts)
+    result = process_run(
+        s3, archive.url, run_id, OUTPUT_URL, shape=shape, workers=workers, readiness=READY_WHEN_SEEDED
+    )
     assert (result.counts.good, result.counts.bad) == (len(LINES), 0)
-    events = written_events(s3, result.good_keys[0])
+    events = [event for key in result.good_keys for event in written_events(s3, key)]
     assert events == [as_written(transform(line, shape=shape)) for line in LINES]
     assert all(("refr_dvce_tstamp" in event) == (shape == "scala") for event in events)
 

@@ -84,6 +84,13 @@ def transform(**overrides: Any) -> Any:
         (mark, {"ready_marker": "has space"}, ValueError, "mark: ready_marker must be an object name"),
         (mark, {"archive_url": "acme/archive"}, ArchiveUrlError, "must start with s3://"),
         (mark, {"processed": "everything"}, ValueError, "mark: processed must be the transform's XCom"),
+        (transform, {"workers": 0}, ValueError, "transform: workers must be a positive whole number"),
+        (
+            transform,
+            {"compression": "lz4"},
+            ValueError,
+            "transform: compression must be one of 'gzip', 'zstd'",
+        ),
     ],
 )
 def test_bad_literals_fail_at_parse_time(
@@ -120,10 +127,20 @@ def test_every_argument_of_ours_is_templated(build: Any) -> None:
 
 
 def test_rendered_values_are_checked_and_converted_before_any_aws_call() -> None:
-    task = transform(lease_seconds="{{ params.lease }}", fail_on_bad_rows="{{ params.strict }}")
-    task.lease_seconds, task.fail_on_bad_rows = "600", "True"
+    task = transform(
+        lease_seconds="{{ params.lease }}",
+        fail_on_bad_rows="{{ params.strict }}",
+        workers="{{ params.workers }}",
+        compression="{{ params.compression }}",
+    )
+    task.lease_seconds, task.fail_on_bad_rows, task.workers, task.compression = "600", "True", "4", "zstd"
     task.check_arguments()
-    assert (task.lease_seconds, task.fail_on_bad_rows) == (600.0, True)
+    assert (task.lease_seconds, task.fail_on_bad_rows, task.workers, task.compression) == (
+        600.0,
+        True,
+        4,
+        "zstd",
+    )
     task.output_url = "acme/json"
     with pytest.raises(OutputUrlError, match="transform: output URL 'acme/json' must start with s3://"):
         task.check_arguments()
