@@ -73,6 +73,8 @@ from snowplow_analytics_sdk.event_transformer import transform
 started = time.perf_counter()
 listing = s3.list_objects_v2(Bucket=args["bucket"], Prefix=args["run_id"])["Contents"]
 for obj in listing:
+    if not obj["Key"].endswith(".gz"):  # the part files, not the run's _SUCCESS marker
+        continue
     body = s3.get_object(Bucket=args["bucket"], Key=obj["Key"])["Body"].read()
     events = [json.dumps(transform(line)) for line in gzip.decompress(body).decode().split("\\n") if line]
     name = obj["Key"][len(args["run_id"]):].removesuffix(".gz")
