@@ -27,12 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from airflow.sdk import BaseOperator, Context
 from airflow.sdk.exceptions import TaskDeferred
 
-from airflow_provider_snowplow.tasks.base import (
-    CONNECTION,
-    RUN_ID_MAP_INDEX_TEMPLATE,
-    Argument,
-    template_fields,
-)
+from airflow_provider_snowplow.tasks.base import Argument, template_fields
 from airflow_provider_snowplow.tasks.claimed_run import claim_or_skip
 from airflow_provider_snowplow.tasks.spark_run import (
     SPARK_RUN_ARGUMENTS,
@@ -84,7 +79,6 @@ class SnowplowEmrServerlessRunOperator(SnowplowSparkRunMixin, BaseOperator):
 
     arguments = (
         *SPARK_RUN_ARGUMENTS,
-        *CONNECTION,
         Argument("application_id", non_empty),
         Argument("execution_role_arn", non_empty),
         Argument("entry_point", non_empty),
@@ -97,6 +91,14 @@ class SnowplowEmrServerlessRunOperator(SnowplowSparkRunMixin, BaseOperator):
     template_fields = (*template_fields(arguments), "configuration_overrides")
     template_fields_renderers: ClassVar[dict[str, str]] = {"configuration_overrides": "json"}
     ui_color = "#ffe5cc"
+    application_id: str
+    execution_role_arn: str
+    entry_point: str
+    spark_submit_parameters: str | None
+    execution_timeout_minutes: int | str
+    lease_margin_seconds: float | str
+    waiter_delay: float | str
+    deferrable: bool | str
 
     def __init__(
         self,
@@ -112,16 +114,8 @@ class SnowplowEmrServerlessRunOperator(SnowplowSparkRunMixin, BaseOperator):
         configuration_overrides: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        kwargs.setdefault("map_index_template", RUN_ID_MAP_INDEX_TEMPLATE)
         super().__init__(**kwargs)
-        self.application_id = application_id
-        self.execution_role_arn = execution_role_arn
-        self.entry_point = entry_point
-        self.spark_submit_parameters = spark_submit_parameters
-        self.execution_timeout_minutes = execution_timeout_minutes
-        self.lease_margin_seconds = lease_margin_seconds
-        self.waiter_delay = waiter_delay
-        self.deferrable = deferrable
+        self.keep_arguments(locals())
         self.configuration_overrides = configuration_overrides
         self.check_literal_arguments()
 

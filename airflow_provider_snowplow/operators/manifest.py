@@ -13,7 +13,6 @@ from airflow_provider_snowplow.tasks.assets import annotate_outlet_events
 from airflow_provider_snowplow.tasks.base import (
     CONNECTION,
     READINESS,
-    RUN_ID_MAP_INDEX_TEMPLATE,
     RUN_OF_LAYOUT,
     SNOWPLOW_RUN_ID,
     Argument,
@@ -94,6 +93,10 @@ class SnowplowMarkRunLoadedOperator(SnowplowManifestTaskMixin, BaseOperator):
     together = (RUN_OF_LAYOUT,)
     template_fields = template_fields(arguments)
     ui_color = "#e6ffe6"
+    snowplow_run_id: str
+    archive_url: str | None
+    processed: Any
+    release_claim: bool | str
 
     def __init__(
         self,
@@ -104,12 +107,8 @@ class SnowplowMarkRunLoadedOperator(SnowplowManifestTaskMixin, BaseOperator):
         release_claim: bool | str = True,
         **kwargs: Any,
     ) -> None:
-        kwargs.setdefault("map_index_template", RUN_ID_MAP_INDEX_TEMPLATE)
         super().__init__(**kwargs)
-        self.snowplow_run_id = snowplow_run_id
-        self.archive_url = archive_url
-        self.processed = processed
-        self.release_claim = release_claim
+        self.keep_arguments(locals())
         self.check_literal_arguments()
 
     def execute(self, context: Context) -> dict[str, Any]:

@@ -31,12 +31,7 @@ from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOpe
 from airflow.sdk import Context
 
 from airflow_provider_snowplow.manifest.claims import DEFAULT_LEASE_SECONDS
-from airflow_provider_snowplow.tasks.base import (
-    CONNECTION,
-    RUN_ID_MAP_INDEX_TEMPLATE,
-    Argument,
-    template_fields,
-)
+from airflow_provider_snowplow.tasks.base import Argument, template_fields
 from airflow_provider_snowplow.tasks.claimed_run import claimed_run
 from airflow_provider_snowplow.tasks.spark_run import (
     SPARK_RUN_ARGUMENTS,
@@ -70,12 +65,11 @@ class SnowplowSparkSubmitRunOperator(SnowplowSparkRunMixin, SparkSubmitOperator)
         ``newly_loaded``.
     """
 
-    arguments = (*SPARK_RUN_ARGUMENTS, *CONNECTION, Argument("lease_seconds", positive_number, converts=True))
+    arguments = (*SPARK_RUN_ARGUMENTS, Argument("lease_seconds", positive_number, converts=True))
     template_fields = (*SparkSubmitOperator.template_fields, *template_fields(arguments))
     ui_color = "#ffe5cc"
 
     def __init__(self, *, lease_seconds: float | str = DEFAULT_LEASE_SECONDS, **kwargs: Any) -> None:
-        kwargs.setdefault("map_index_template", RUN_ID_MAP_INDEX_TEMPLATE)
         kwargs.setdefault("name", "")
         super().__init__(**kwargs)
         self.lease_seconds = lease_seconds

@@ -24,7 +24,6 @@ from airflow_provider_snowplow.tasks.base import (
     CONNECTION,
     OUTPUT_URL,
     READINESS,
-    RUN_ID_MAP_INDEX_TEMPLATE,
     RUN_IN_ARCHIVE,
     SHAPE,
     SNOWPLOW_RUN_ID,
@@ -93,6 +92,15 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
     together = (RUN_IN_ARCHIVE,)
     template_fields = template_fields(arguments)
     ui_color = "#fff2cc"
+    snowplow_run_id: str
+    archive_url: str
+    output_url: str
+    lease_seconds: float | str
+    fail_on_bad_rows: bool | str
+    add_geolocation_data: bool | str
+    shape: Shape | str
+    workers: int | str | None
+    compression: Compression | str
 
     def __init__(
         self,
@@ -108,17 +116,8 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
         compression: Compression | str = "gzip",
         **kwargs: Any,
     ) -> None:
-        kwargs.setdefault("map_index_template", RUN_ID_MAP_INDEX_TEMPLATE)
         super().__init__(**kwargs)
-        self.snowplow_run_id = snowplow_run_id
-        self.archive_url = archive_url
-        self.output_url = output_url
-        self.lease_seconds = lease_seconds
-        self.fail_on_bad_rows = fail_on_bad_rows
-        self.add_geolocation_data = add_geolocation_data
-        self.shape = shape
-        self.workers = workers
-        self.compression = compression
+        self.keep_arguments(locals())
         self.check_literal_arguments()
 
     def execute(self, context: Context) -> dict[str, Any]:

@@ -156,6 +156,32 @@ class _PartFailed:
     message: str
 
 
+@dataclass(frozen=True)
+class _Job:
+    """One ``run_job`` call as its two output paths see it: the session, the runs and their parts."""
+
+    spark: SparkSession
+    rdd: Any  # one (run id, part object) per Spark partition
+    access: S3Access
+    bucket: str
+    parts: dict[str, list[dict[str, Any]]]
+    arguments: SparkJobArguments
+    extra: dict[str, Any]  # what every _SUCCESS.json of the job adds to the worker path's summary
+    clients: dict[str, Any]
+
+    def unchanged(self, run_id: str, result: RunOutput, failures: list[_PartFailed]) -> bool:
+        """Whether the run still holds exactly the part files read (noted in ``result``); else a failure.
+
+        The sensor judged the run ready by the DAG's rule; the job checks only that nothing changed.
+        """
+        try:
+            confirm_input(self.clients, self.bucket, run_id, UNCHANGED, self.parts[run_id], result)
+        except RunChangedError as changed:
+            failures.append(_PartFailed(run_id, str(changed)))
+            return False
+        return True
+
+
 def start_session(app_name: str) -> SparkSession:
     """The session ``spark-submit`` configured (master, executors, conf), named ``app_name``."""
     return SparkSession.builder.appName(app_name).getOrCreate()
@@ -181,10 +207,8 @@ def run_job(spark: SparkSession, arguments: SparkJobArguments) -> list[RunOutput
         "spark_application_id": spark.sparkContext.applicationId,
         "submission_id": arguments.submission_id,
     }
-    if arguments.output_format == "jsonl":
-        outputs, failures = _jsonl(rdd, access, bucket, parts, arguments, extra, clients)
-    else:
-        outputs, failures = _parquet(spark, rdd, access, bucket, parts, arguments, extra, clients)
+    job = _Job(spark, rdd, access, bucket, parts, arguments, extra, clients)
+    outputs, failures = _jsonl(job) if arguments.output_format == "jsonl" else _parquet(job)
     if failures:
         raise RunInputError(
             f"{len(failures)} run(s) of {len(arguments.run_ids)} failed and have no {SUCCESS_MARKER}; "
@@ -193,21 +217,14 @@ def run_job(spark: SparkSession, arguments: SparkJobArguments) -> list[RunOutput
     return outputs
 
 
-def _jsonl(
-    rdd: Any,
-    access: S3Access,
-    bucket: str,
-    parts: dict[str, list[dict[str, Any]]],
-    arguments: SparkJobArguments,
-    extra: dict[str, Any],
-    clients: dict[str, Any],
-) -> tuple[list[RunOutput], list[_PartFailed]]:
+def _jsonl(job: _Job) -> tuple[list[RunOutput], list[_PartFailed]]:
     """The worker path's processing per part on executors; each complete run's summary last."""
+    arguments = job.arguments
     output = parse_output_url(arguments.output_url)
     task = partial(
         _process_parts,
-        access,
-        bucket,
+        job.access,
+        job.bucket,
         output.bucket,
         output.prefix,
         arguments.add_geolocation_data,
@@ -215,7 +232,7 @@ def _jsonl(
     )
     done: dict[str, list[PartResult]] = defaultdict(list)
     failures: list[_PartFailed] = []
-    for run_id, outcome in rdd.mapPartitions(task).collect():
+    for run_id, outcome in job.rdd.mapPartitions(task).collect():
         if isinstance(outcome, _PartFailed):
             failures.append(outcome)
         else:
@@ -229,30 +246,10 @@ def _jsonl(
         result = RunOutput(snowplow_run_id=run_id, output_url=f"s3://{output.bucket}/{folder}")
         for part in sorted(done[run_id], key=lambda p: p.job.key):
             result.add(part)
-        if _unchanged(clients, bucket, run_id, parts[run_id], result, failures):
-            write_summary(clients, output.bucket, folder, {**result.to_dict(), **extra})
+        if job.unchanged(run_id, result, failures):
+            write_summary(job.clients, output.bucket, folder, {**result.to_dict(), **job.extra})
             outputs.append(result)
     return outputs, failures
-
-
-def _unchanged(
-    clients: dict[str, Any],
-    bucket: str,
-    run_id: str,
-    parts: list[dict[str, Any]],
-    result: RunOutput,
-    failures: list[_PartFailed],
-) -> bool:
-    """Whether the run still holds exactly the part files read (noted in ``result``); else a failure.
-
-    The sensor judged the run ready by the DAG's rule; the job checks only that nothing changed.
-    """
-    try:
-        confirm_input(clients, bucket, run_id, UNCHANGED, parts, result)
-    except RunChangedError as changed:
-        failures.append(_PartFailed(run_id, str(changed)))
-        return False
-    return True
 
 
 def _process_parts(
@@ -286,19 +283,11 @@ def _process_parts(
         yield run_id, part
 
 
-def _parquet(
-    spark: SparkSession,
-    rdd: Any,
-    access: S3Access,
-    bucket: str,
-    parts: dict[str, list[dict[str, Any]]],
-    arguments: SparkJobArguments,
-    extra: dict[str, Any],
-    clients: dict[str, Any],
-) -> tuple[list[RunOutput], list[_PartFailed]]:
+def _parquet(job: _Job) -> tuple[list[RunOutput], list[_PartFailed]]:
     """Rows through Spark's writers, one run at a time; each complete run's summary last."""
-    task = partial(_transform_parts, access, bucket, arguments.add_geolocation_data)
-    records = rdd.mapPartitions(task).persist(StorageLevel.MEMORY_AND_DISK)
+    spark, parts, arguments = job.spark, job.parts, job.arguments
+    task = partial(_transform_parts, job.access, job.bucket, arguments.add_geolocation_data)
+    records = job.rdd.mapPartitions(task).persist(StorageLevel.MEMORY_AND_DISK)
     try:
         failures = [r[2] for r in records.filter(lambda r: r[1] == "failed").collect()]
         counts = records.map(lambda r: (r[0], r[1])).countByValue()
@@ -323,9 +312,9 @@ def _parquet(
             good_count, bad_count = counts.get((run_id, "good"), 0), counts.get((run_id, "bad"), 0)
             result.counts = TransformStats(good_count + bad_count, good_count, bad_count)
             result.bad_keys = [url + "bad/"] if bad_count else []
-            if not _unchanged(clients, bucket, run_id, parts[run_id], result, failures):
+            if not job.unchanged(run_id, result, failures):
                 continue
-            _write_bytes(spark, url + SUCCESS_MARKER, summary_bytes({**result.to_dict(), **extra}))
+            _write_bytes(spark, url + SUCCESS_MARKER, summary_bytes({**result.to_dict(), **job.extra}))
             outputs.append(result)
     finally:
         records.unpersist()

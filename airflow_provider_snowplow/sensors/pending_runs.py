@@ -68,6 +68,8 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
     arguments = (ARCHIVE_URL, Argument("max_runs", _max_runs, converts=True), *CONNECTION, *READINESS)
     template_fields = template_fields(arguments)
     ui_color = "#f5e6ff"
+    archive_url: str
+    max_runs: int | str | None
 
     def __init__(
         self,
@@ -78,8 +80,7 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.archive_url = archive_url
-        self.max_runs = max_runs
+        self.keep_arguments(locals())
         self.deferrable = deferrable
         self.check_literal_arguments()
 

@@ -10,7 +10,7 @@ time, so parsing a DAG imports neither boto3 nor the Amazon provider.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -139,8 +139,11 @@ class SnowplowManifestTaskMixin:
     """The manifest table, AWS connection and readiness rule of an operator or sensor, and its hook.
 
     Put it before ``BaseOperator`` (or ``BaseSensorOperator``) in the bases, list the task's own
-    arguments plus :data:`CONNECTION` and :data:`READINESS` in ``arguments``, and set
-    ``template_fields = template_fields(arguments)``.
+    arguments plus :data:`CONNECTION` and :data:`READINESS` in ``arguments``, set
+    ``template_fields = template_fields(arguments)``, annotate each argument's type on the class,
+    and end ``__init__`` with ``self.keep_arguments(locals())`` and ``self.check_literal_arguments()``.
+    A task with :data:`SNOWPLOW_RUN_ID` among its arguments is mapped over runs: its
+    ``map_index_template`` defaults to the run id.
 
     Args:
         table_name: the manifest table (templated).
@@ -159,6 +162,14 @@ class SnowplowManifestTaskMixin:
     arguments: ClassVar[tuple[Argument, ...]] = (*CONNECTION, *READINESS)
     together: ClassVar[tuple[Together, ...]] = ()
     task_id: str
+    table_name: str
+    aws_conn_id: str | None
+    region_name: str | None
+    ready_marker: str | None
+    settle_seconds: float | str
+    layout: str
+    partition_format: str | None
+    grace_seconds: float | str
 
     def __init__(
         self,
@@ -173,15 +184,20 @@ class SnowplowManifestTaskMixin:
         grace_seconds: float | str = DEFAULT_GRACE_SECONDS,
         **kwargs: Any,
     ) -> None:
+        if SNOWPLOW_RUN_ID in self.arguments:  # one task per run: the run id names each mapped task
+            kwargs.setdefault("map_index_template", RUN_ID_MAP_INDEX_TEMPLATE)
         super().__init__(**kwargs)
-        self.table_name = table_name
-        self.aws_conn_id = aws_conn_id
-        self.region_name = region_name
-        self.ready_marker = ready_marker
-        self.settle_seconds = settle_seconds
-        self.layout = layout
-        self.partition_format = partition_format
-        self.grace_seconds = grace_seconds
+        self.keep_arguments(locals(), (*CONNECTION, *READINESS))
+
+    def keep_arguments(self, values: Mapping[str, Any], arguments: Sequence[Argument] | None = None) -> None:
+        """Keep each of the task's ``arguments`` found in ``values`` (an ``__init__``'s ``locals()``).
+
+        The table of arguments already names them, so an ``__init__`` keeps its own in one line
+        instead of an assignment each; their types are the class's annotations.
+        """
+        for argument in self.arguments if arguments is None else arguments:
+            if argument.name in values:
+                setattr(self, argument.name, values[argument.name])
 
     def check_literal_arguments(self) -> None:
         """Check what is known when the DAG file is parsed; call at the end of ``__init__``."""

@@ -20,6 +20,7 @@ from airflow_provider_snowplow.processing.spark_arguments import OUTPUT_FORMATS,
 from airflow_provider_snowplow.tasks.assets import annotate_outlet_events
 from airflow_provider_snowplow.tasks.base import (
     ARCHIVE_URL,
+    CONNECTION,
     OUTPUT_URL,
     RUN_IN_ARCHIVE,
     SHAPE,
@@ -61,6 +62,7 @@ SPARK_RUN_ARGUMENTS = (
     Argument("add_geolocation_data", boolean, converts=True),
     SHAPE,
     Argument("mark_loaded", boolean, converts=True),
+    *CONNECTION,
 )
 
 
@@ -82,9 +84,14 @@ class SnowplowSparkRunMixin(SnowplowManifestTaskMixin):
 
     arguments: ClassVar[tuple[Argument, ...]]
     together = (RUN_IN_ARCHIVE,)
-    snowplow_run_id: str
-    output_url: str
     outlets: Any
+    snowplow_run_id: str
+    archive_url: str
+    output_url: str
+    output_format: str
+    add_geolocation_data: bool | str
+    shape: str
+    mark_loaded: bool | str
 
     def __init__(
         self,
@@ -99,13 +106,7 @@ class SnowplowSparkRunMixin(SnowplowManifestTaskMixin):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.snowplow_run_id = snowplow_run_id
-        self.archive_url = archive_url
-        self.output_url = output_url
-        self.output_format = output_format
-        self.add_geolocation_data = add_geolocation_data
-        self.shape = shape
-        self.mark_loaded = mark_loaded
+        self.keep_arguments(locals())
 
     def job_arguments(self, context: Context) -> SparkJobArguments:
         """The job's command line for this run and DAG run (after ``check_arguments``)."""
