@@ -22,6 +22,7 @@ from airflow_provider_snowplow.tasks.base import (
     ARCHIVE_URL,
     CONNECTION,
     OUTPUT_URL,
+    READINESS,
     RUN_IN_ARCHIVE,
     SHAPE,
     SNOWPLOW_RUN_ID,
@@ -63,6 +64,7 @@ SPARK_RUN_ARGUMENTS = (
     SHAPE,
     Argument("mark_loaded", boolean, converts=True),
     *CONNECTION,
+    *READINESS,  # the run's layout, which its id and the hook's records are checked against
 )
 
 
@@ -78,8 +80,9 @@ class SnowplowSparkRunMixin(SnowplowManifestTaskMixin):
         shape: ``"python"`` or ``"scala"``: the JSON Lines' shape, as the worker path's (templated).
         mark_loaded: record the run (and drop the claim) once the job's output is complete; False
             keeps the claim for a downstream ``SnowplowMarkRunLoadedOperator`` (templated).
-        **kwargs: the manifest table and connection (see ``SnowplowManifestTaskMixin``), and the
-            base operator's arguments.
+        **kwargs: the manifest table, connection and run layout (see ``SnowplowManifestTaskMixin``;
+            the job reads a run's part files as the enriched archive's), and the base operator's
+            arguments.
     """
 
     arguments: ClassVar[tuple[Argument, ...]]

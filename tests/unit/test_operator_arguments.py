@@ -40,6 +40,27 @@ def transform(**overrides: Any) -> Any:
     return SnowplowTransformRunOperator(task_id="transform", **{**arguments, **overrides})
 
 
+def spark_submit(**overrides: Any) -> Any:
+    from airflow_provider_snowplow.operators.spark import SnowplowSparkSubmitRunOperator
+
+    arguments = {**GOOD, "snowplow_run_id": RUN, "output_url": "s3://acme/json/"}
+    return SnowplowSparkSubmitRunOperator(task_id="spark", **{**arguments, **overrides})
+
+
+def emr(**overrides: Any) -> Any:
+    from airflow_provider_snowplow.operators.emr_serverless import SnowplowEmrServerlessRunOperator
+
+    arguments = {
+        **GOOD,
+        "snowplow_run_id": RUN,
+        "output_url": "s3://acme/json/",
+        "application_id": "00fabc",
+        "execution_role_arn": "arn:aws:iam::123456789012:role/snowplow-spark",
+        "entry_point": "s3://acme/spark_submit.py",
+    }
+    return SnowplowEmrServerlessRunOperator(task_id="emr", **{**arguments, **overrides})
+
+
 @pytest.mark.parametrize(
     ("build", "overrides", "error", "says"),
     [
@@ -91,6 +112,12 @@ def transform(**overrides: Any) -> Any:
             ValueError,
             "transform: compression must be one of 'gzip', 'zstd'",
         ),
+        (spark_submit, {"output_format": "csv"}, ValueError, "spark: output_format must be one of jsonl"),
+        (spark_submit, {"table_name": "a"}, ManifestTableError, "not a valid DynamoDB table name"),
+        (spark_submit, {"snowplow_run_id": "run=2017"}, RunIdError, "not a Snowplow run id"),
+        (emr, {"application_id": ""}, ValueError, "emr: application_id must be a non-empty string"),
+        (emr, {"execution_timeout_minutes": 0}, ValueError, "execution_timeout_minutes must be a positive"),
+        (emr, {"output_url": "acme/json"}, OutputUrlError, "must start with s3://"),
     ],
 )
 def test_bad_literals_fail_at_parse_time(
@@ -108,13 +135,27 @@ def test_templates_and_good_literals_are_accepted_until_rendered() -> None:
     mark(snowplow_run_id="{{ ti.xcom_pull('x') }}", processed="{{ ti.xcom_pull('transform') }}")
     sensor(ready_marker="{{ params.marker }}", settle_seconds="{{ params.settle }}")
     assert sensor(ready_marker="", settle_seconds="0").readiness.marker is None
-    assert mark().map_index_template == "{{ task.snowplow_run_id }}"
 
 
-@pytest.mark.parametrize("build", [sensor, mark, transform])
+@pytest.mark.parametrize("build", [mark, transform, spark_submit, emr])
+def test_the_tasks_of_one_run_are_labelled_with_its_id(build: Any) -> None:
+    task = build()
+    assert task.map_index_template == "{{ task.snowplow_run_id }}"
+    assert (task.snowplow_run_id, task.table_name) == (
+        RUN,
+        GOOD["table_name"] if build is not mark else "t-1",
+    )
+    assert build(map_index_template="{{ task.task_id }}").map_index_template == "{{ task.task_id }}"
+
+
+def test_the_sensor_is_not_labelled_with_a_run() -> None:
+    assert sensor().map_index_template is None
+
+
+@pytest.mark.parametrize("build", [sensor, mark, transform, spark_submit, emr])
 def test_every_argument_of_ours_is_templated(build: Any) -> None:
     task = build()
-    ours = set()
+    ours, theirs = set(), set()
     for cls in type(task).__mro__:
         if cls.__module__.startswith("airflow_provider_snowplow") and "__init__" in vars(cls):
             ours |= {
@@ -122,8 +163,13 @@ def test_every_argument_of_ours_is_templated(build: Any) -> None:
                 for name, parameter in inspect.signature(vars(cls)["__init__"]).parameters.items()
                 if parameter.kind is parameter.KEYWORD_ONLY
             }
-    assert ours - {"deferrable"} == set(task.template_fields), "deferrable is decided when the DAG is built"
+        elif not cls.__module__.startswith("airflow_provider_snowplow"):
+            theirs |= set(getattr(cls, "template_fields", ()))
+    # The sensor's deferrable is decided when the DAG is built; the EMR operator's is templated.
+    assert ours - {"deferrable"} <= set(task.template_fields) <= ours | theirs
     assert {"table_name", "aws_conn_id", "region_name"} <= ours
+    for name in ours:  # every argument is kept as given, to be rendered
+        assert hasattr(task, name), name
 
 
 def test_rendered_values_are_checked_and_converted_before_any_aws_call() -> None:
