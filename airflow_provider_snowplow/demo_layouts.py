@@ -47,7 +47,13 @@ def demo_s3_loader(s3: Any, dynamodb: Any, bucket: str, table: str, run_dag: Any
         print(f"  {run_id} ({len(manifest.read_run(url, run_id).parts)} objects)")
     for run in found.not_ready:
         print(f"  not ready: {run.describe()}")
-    env = {"SNOWPLOW_LOADER_URL": url, "SNOWPLOW_PARTITION_FORMAT": HOURLY}
+    # Every required setting of the DAG file, and the partition format the hours were seeded in.
+    env = {
+        "SNOWPLOW_LOADER_URL": url,
+        "SNOWPLOW_OUTPUT_URL": f"s3://{bucket}/json/",
+        "SNOWPLOW_MANIFEST_TABLE": table,
+        "SNOWPLOW_PARTITION_FORMAT": HOURLY,
+    }
     print(f"running DAG {LOADER_DAG_ID} with `airflow dags test` ...")
     run_dag(LOADER_DAG_ID, env)
     loaded = [run_id for run_id in found.pending if manifest.is_loaded(run_id)]

@@ -13,21 +13,60 @@ part files. Nothing is re-queued by itself: reload a run deliberately with
 Runs recorded by Snowplow's SDKs (or without ``archive_url`` on the mark task) say nothing of what
 was loaded: they are counted as unknown, not as drift.
 
-Settings come from the DAG params, whose defaults read ``SNOWPLOW_ARCHIVE_URL``,
-``SNOWPLOW_MANIFEST_TABLE`` and ``SNOWPLOW_AUDIT_DAYS`` (0: every run of the archive).
+A template to copy. Every setting is in the block below, read from these environment variables
+when the file is parsed; a required one that is missing, or a value that cannot work, is an import
+error naming the variable (copying the file, you may write your values there instead):
+
+=========================  ===========  ====================================================
+variable                   default      meaning
+=========================  ===========  ====================================================
+SNOWPLOW_AWS_CONN_ID       aws_default  the Airflow AWS connection (S3 and DynamoDB)
+SNOWPLOW_ARCHIVE_URL       (required)   the enriched archive, ``s3://bucket/enriched/archive/``
+SNOWPLOW_MANIFEST_TABLE    (required)   the DynamoDB load manifest (hash key ``RunId``)
+SNOWPLOW_AUDIT_DAYS        7            the runs of how many days back to check; 0: every run
+=========================  ===========  ====================================================
+
+Per DAG run, ``--conf`` may override ``archive_url`` and ``days`` (the params below, which the task
+reads): ``{"days": 0}`` audits the whole archive once. The table and the connection are fixed when
+the file is parsed.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import DAG, task
+from airflow.sdk import DAG, Param, task
+
+from airflow_provider_snowplow.archive.urls import parse_archive_url
+from airflow_provider_snowplow.manifest.table import validate_table_name
+from airflow_provider_snowplow.tasks.settings import setting
+from airflow_provider_snowplow.validation import optional_string
 
 log = logging.getLogger(__name__)
+
+
+def days_back(value: str) -> int:
+    """A number of days to look back: a whole number, zero (every run) or more."""
+    try:
+        days = int(value)
+    except ValueError:
+        days = -1
+    if days < 0:
+        raise ValueError(f"must be a whole number of days, 0 (every run) or more, got {value!r}")
+    return days
+
+
+# ---- Settings: every knob of this audit, in one place. ---------------------------------------
+AWS_CONN_ID = setting("SNOWPLOW_AWS_CONN_ID", optional_string, default="aws_default")
+ARCHIVE_URL = setting(
+    "SNOWPLOW_ARCHIVE_URL", parse_archive_url, example="s3://acme-snowplow/enriched/archive/"
+)
+MANIFEST_TABLE = setting("SNOWPLOW_MANIFEST_TABLE", validate_table_name, example="snowplow-load-manifests")
+AUDIT_DAYS = days_back(setting("SNOWPLOW_AUDIT_DAYS", days_back, default="7"))
+# -----------------------------------------------------------------------------------------------
 
 with DAG(
     dag_id="snowplow_audit_runs",
@@ -35,9 +74,8 @@ with DAG(
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     params={
-        "archive_url": os.environ.get("SNOWPLOW_ARCHIVE_URL", "s3://acme-snowplow/enriched/archive/"),
-        "table_name": os.environ.get("SNOWPLOW_MANIFEST_TABLE", "snowplow-load-manifests"),
-        "days": int(os.environ.get("SNOWPLOW_AUDIT_DAYS", "7")),
+        "archive_url": Param(ARCHIVE_URL, type="string", description="the enriched archive"),
+        "days": Param(AUDIT_DAYS, type="integer", minimum=0, description="days back to check; 0: all"),
     },
     tags=["snowplow"],
     doc_md=__doc__,
@@ -52,7 +90,8 @@ with DAG(
         assert params is not None
         days = int(params["days"])
         since = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=days) if days > 0 else None
-        found = SnowplowManifestHook(params["table_name"]).verify_loaded_runs(params["archive_url"], since)
+        hook = SnowplowManifestHook(MANIFEST_TABLE, aws_conn_id=AWS_CONN_ID)
+        found = hook.verify_loaded_runs(params["archive_url"], since)
         log.info("%s", found.summary())
         if found.unknown:
             log.info(

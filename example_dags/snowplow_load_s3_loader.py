@@ -13,27 +13,68 @@ The objects are enriched TSV like the enriched archive's, so ``SnowplowTransform
 processes an hour unchanged (its output goes to ``<output_url>date=.../hour=.../``), and
 ``SnowplowMarkRunLoadedOperator`` records it. Overlapping DAG runs are safe: each hour is claimed.
 
-Settings come from the DAG params, whose defaults read ``SNOWPLOW_LOADER_URL``,
-``SNOWPLOW_OUTPUT_URL``, ``SNOWPLOW_MANIFEST_TABLE``, ``SNOWPLOW_PARTITION_FORMAT`` and
-``SNOWPLOW_GRACE_SECONDS``.
+A template to copy. Every setting is in the block below, read from these environment variables
+when the file is parsed; a required one that is missing, or a value that cannot work, is an import
+error naming the variable (copying the file, you may write your values there instead):
+
+=========================  ===================================  =============================================
+variable                   default                              meaning
+=========================  ===================================  =============================================
+SNOWPLOW_AWS_CONN_ID       aws_default                          the Airflow AWS connection (S3 and DynamoDB)
+SNOWPLOW_LOADER_URL        (required)                           S3 Loader's output, ``s3://bucket/enriched/``
+SNOWPLOW_OUTPUT_URL        (required)                           where each hour's JSON Lines go
+SNOWPLOW_MANIFEST_TABLE    (required)                           the DynamoDB manifest (hash key ``RunId``)
+SNOWPLOW_PARTITION_FORMAT  ``date={yyyy}-{MM}-{dd}/hour={HH}``  S3 Loader's ``partitionFormat``
+SNOWPLOW_GRACE_SECONDS     600                                  seconds after an hour ends before it is ready
+SNOWPLOW_MAX_RUNS          24                                   hours one DAG run takes on at most
+SNOWPLOW_PARALLEL_TASKS    8                                    tasks of one DAG run that run at once
+SNOWPLOW_POKE_INTERVAL     300                                  seconds between looks at S3 while waiting
+SNOWPLOW_WAIT_SECONDS      1800                                 how long a DAG run waits before it is skipped
+=========================  ===================================  =============================================
+
+Per DAG run, ``--conf`` may override ``archive_url`` (S3 Loader's output), ``output_url`` and
+``max_runs`` (the params below, which the tasks read). The table, the partition format and the
+grace period are fixed when the file is parsed: hours recorded under one format or table are not
+found under another.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
+from typing import Any
 
 import pendulum
 from airflow.sdk import DAG, Param, task_group
 
+from airflow_provider_snowplow.archive.layouts import PartitionFormat
+from airflow_provider_snowplow.archive.readiness import check_settle_seconds
+from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_output_url
+from airflow_provider_snowplow.manifest.table import validate_table_name
 from airflow_provider_snowplow.operators.manifest import SnowplowMarkRunLoadedOperator
 from airflow_provider_snowplow.operators.transform import SnowplowTransformRunOperator
 from airflow_provider_snowplow.sensors.pending_runs import SnowplowPendingRunSensor
+from airflow_provider_snowplow.tasks.settings import setting
+from airflow_provider_snowplow.validation import optional_string, positive_int, positive_number
 
-LAYOUT = {
+# ---- Settings: every knob of this pipeline, in one place. ------------------------------------
+AWS_CONN_ID = setting("SNOWPLOW_AWS_CONN_ID", optional_string, default="aws_default")
+LOADER_URL = setting("SNOWPLOW_LOADER_URL", parse_archive_url, example="s3://acme-snowplow/enriched/")
+OUTPUT_URL = setting("SNOWPLOW_OUTPUT_URL", parse_output_url, example="s3://acme-snowplow/json/")
+MANIFEST_TABLE = setting("SNOWPLOW_MANIFEST_TABLE", validate_table_name, example="snowplow-load-manifests")
+PARTITION_FORMAT = setting(
+    "SNOWPLOW_PARTITION_FORMAT", PartitionFormat.parse, default="date={yyyy}-{MM}-{dd}/hour={HH}"
+)
+GRACE_SECONDS = float(setting("SNOWPLOW_GRACE_SECONDS", check_settle_seconds, default="600"))
+MAX_RUNS = int(setting("SNOWPLOW_MAX_RUNS", positive_int, default="24"))
+PARALLEL_TASKS = int(setting("SNOWPLOW_PARALLEL_TASKS", positive_int, default="8"))
+POKE_INTERVAL = float(setting("SNOWPLOW_POKE_INTERVAL", positive_number, default="300"))
+WAIT_SECONDS = float(setting("SNOWPLOW_WAIT_SECONDS", positive_number, default="1800"))
+# -----------------------------------------------------------------------------------------------
+
+LAYOUT: dict[str, Any] = {
     "layout": "s3-loader",
-    "partition_format": "{{ params.partition_format }}",
-    "grace_seconds": "{{ params.grace_seconds }}",
+    "partition_format": PARTITION_FORMAT,
+    "grace_seconds": GRACE_SECONDS,
 }
 
 with DAG(
@@ -41,22 +82,11 @@ with DAG(
     schedule=timedelta(hours=1),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
-    max_active_tasks=8,
+    max_active_tasks=PARALLEL_TASKS,
     params={
-        "archive_url": Param(
-            os.environ.get("SNOWPLOW_LOADER_URL", "s3://acme-snowplow/enriched/"), type="string"
-        ),
-        "output_url": Param(os.environ.get("SNOWPLOW_OUTPUT_URL", "s3://acme-snowplow/json/"), type="string"),
-        "table_name": Param(
-            os.environ.get("SNOWPLOW_MANIFEST_TABLE", "snowplow-load-manifests"), type="string"
-        ),
-        "partition_format": Param(
-            os.environ.get("SNOWPLOW_PARTITION_FORMAT", "date={yyyy}-{MM}-{dd}/hour={HH}"), type="string"
-        ),
-        "grace_seconds": Param(
-            float(os.environ.get("SNOWPLOW_GRACE_SECONDS", "600")), type="number", minimum=0
-        ),
-        "max_runs": Param(int(os.environ.get("SNOWPLOW_MAX_RUNS", "24")), type="integer", minimum=1),
+        "archive_url": Param(LOADER_URL, type="string", description="S3 Loader's output"),
+        "output_url": Param(OUTPUT_URL, type="string", description="where the JSON Lines go"),
+        "max_runs": Param(MAX_RUNS, type="integer", minimum=1, description="hours to take on at most"),
     },
     tags=["snowplow"],
     doc_md=__doc__,
@@ -64,24 +94,26 @@ with DAG(
     wait_for_hours = SnowplowPendingRunSensor(
         task_id="wait_for_hours",
         archive_url="{{ params.archive_url }}",
-        table_name="{{ params.table_name }}",
+        table_name=MANIFEST_TABLE,
+        aws_conn_id=AWS_CONN_ID,
         max_runs="{{ params.max_runs }}",
         **LAYOUT,
         deferrable=True,
-        poke_interval=float(os.environ.get("SNOWPLOW_POKE_INTERVAL", "300")),
-        timeout=float(os.environ.get("SNOWPLOW_WAIT_SECONDS", "1800")),
+        poke_interval=POKE_INTERVAL,
+        timeout=WAIT_SECONDS,
         soft_fail=True,
     )
 
     @task_group
-    def load_hour(snowplow_run_id: str, archive_url: str, output_url: str, table_name: str) -> None:
+    def load_hour(snowplow_run_id: str, archive_url: str, output_url: str) -> None:
         """One hour of S3 Loader output: transform it, then record it as loaded."""
         transform = SnowplowTransformRunOperator(
             task_id="transform",
             snowplow_run_id=snowplow_run_id,
             archive_url=archive_url,
             output_url=output_url,
-            table_name=table_name,
+            table_name=MANIFEST_TABLE,
+            aws_conn_id=AWS_CONN_ID,
             **LAYOUT,
             retries=2,
             retry_delay=timedelta(seconds=5),
@@ -89,7 +121,8 @@ with DAG(
         mark_loaded = SnowplowMarkRunLoadedOperator(
             task_id="mark_loaded",
             snowplow_run_id=snowplow_run_id,
-            table_name=table_name,
+            table_name=MANIFEST_TABLE,
+            aws_conn_id=AWS_CONN_ID,
             archive_url=archive_url,
             processed=transform.output,
             **LAYOUT,
@@ -101,5 +134,4 @@ with DAG(
     load_hour.partial(
         archive_url="{{ params.archive_url }}",
         output_url="{{ params.output_url }}",
-        table_name="{{ params.table_name }}",
     ).expand(snowplow_run_id=wait_for_hours.output)

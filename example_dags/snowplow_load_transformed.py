@@ -11,21 +11,60 @@ skipped), reads the seal (``hook.read_seal``: types, event count, time range), i
 events into PostgreSQL, checks the run is unchanged (``hook.confirm_ready``) and commits, then returns
 what it read for ``mark_loaded``.
 
-Settings: ``SNOWPLOW_TRANSFORMED_URL``, ``SNOWPLOW_MANIFEST_TABLE`` and ``SNOWPLOW_WAREHOUSE_DSN``
-(a libpq connection string; in production use an Airflow connection).
+A template to copy. Every setting is in the block below, read from these environment variables
+when the file is parsed; a required one that is missing, or a value that cannot work, is an import
+error naming the variable (copying the file, you may write your values there instead):
+
+=========================  ===========  ===================================================
+variable                   default      meaning
+=========================  ===========  ===================================================
+SNOWPLOW_AWS_CONN_ID       aws_default  the Airflow AWS connection (S3 and DynamoDB)
+SNOWPLOW_TRANSFORMED_URL   (required)   the transformer's output, ``s3://bucket/transformed/``
+SNOWPLOW_MANIFEST_TABLE    (required)   the DynamoDB load manifest (hash key ``RunId``)
+SNOWPLOW_WAREHOUSE_DSN     (required)   the PostgreSQL to load into, a libpq connection string
+SNOWPLOW_MAX_RUNS          12           runs one DAG run takes on at most
+SNOWPLOW_POKE_INTERVAL     120          seconds between looks at S3 while waiting
+SNOWPLOW_WAIT_SECONDS      1800         how long a DAG run waits for a run before it is skipped
+=========================  ===========  ===================================================
+
+The DSN is read when the file is parsed, so a DAG without a warehouse does not parse, rather than
+failing in every task it runs; the task reads the module's value, never a param or an argument,
+so it is not stored with the task's rendered fields. In production use an Airflow connection.
+
+Per DAG run, ``--conf`` may override ``archive_url`` (the transformer's output) and ``max_runs``
+(the params below, which the tasks read). The table and the connection are fixed when the file is
+parsed.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from typing import Any
 
 import pendulum
 from airflow.sdk import DAG, Param, get_current_context, task, task_group
 
+from airflow_provider_snowplow.archive.urls import parse_archive_url
+from airflow_provider_snowplow.manifest.table import validate_table_name
 from airflow_provider_snowplow.operators.manifest import SnowplowMarkRunLoadedOperator
 from airflow_provider_snowplow.sensors.pending_runs import SnowplowPendingRunSensor
+from airflow_provider_snowplow.tasks.settings import setting
+from airflow_provider_snowplow.validation import optional_string, positive_int, positive_number
+
+# ---- Settings: every knob of this pipeline, in one place. ------------------------------------
+AWS_CONN_ID = setting("SNOWPLOW_AWS_CONN_ID", optional_string, default="aws_default")
+TRANSFORMED_URL = setting(
+    "SNOWPLOW_TRANSFORMED_URL", parse_archive_url, example="s3://acme-snowplow/transformed/"
+)
+MANIFEST_TABLE = setting("SNOWPLOW_MANIFEST_TABLE", validate_table_name, example="snowplow-load-manifests")
+# setting() refuses an empty value; libpq checks the rest when the task connects.
+WAREHOUSE_DSN = setting(
+    "SNOWPLOW_WAREHOUSE_DSN", str, example="'host=db.example.com dbname=analytics user=loader'"
+)
+MAX_RUNS = int(setting("SNOWPLOW_MAX_RUNS", positive_int, default="12"))
+POKE_INTERVAL = float(setting("SNOWPLOW_POKE_INTERVAL", positive_number, default="120"))
+WAIT_SECONDS = float(setting("SNOWPLOW_WAIT_SECONDS", positive_number, default="1800"))
+# -----------------------------------------------------------------------------------------------
 
 LAYOUT = "transformer-output"
 
@@ -36,13 +75,8 @@ with DAG(
     catchup=False,
     max_active_tasks=4,
     params={
-        "archive_url": Param(
-            os.environ.get("SNOWPLOW_TRANSFORMED_URL", "s3://acme-snowplow/transformed/"), type="string"
-        ),
-        "table_name": Param(
-            os.environ.get("SNOWPLOW_MANIFEST_TABLE", "snowplow-load-manifests"), type="string"
-        ),
-        "max_runs": Param(int(os.environ.get("SNOWPLOW_MAX_RUNS", "12")), type="integer", minimum=1),
+        "archive_url": Param(TRANSFORMED_URL, type="string", description="the transformer's output"),
+        "max_runs": Param(MAX_RUNS, type="integer", minimum=1, description="runs to take on at most"),
     },
     tags=["snowplow"],
     doc_md=__doc__,
@@ -50,17 +84,18 @@ with DAG(
     wait_for_sealed_runs = SnowplowPendingRunSensor(
         task_id="wait_for_sealed_runs",
         archive_url="{{ params.archive_url }}",
-        table_name="{{ params.table_name }}",
+        table_name=MANIFEST_TABLE,
+        aws_conn_id=AWS_CONN_ID,
         max_runs="{{ params.max_runs }}",
         layout=LAYOUT,
         deferrable=True,
-        poke_interval=float(os.environ.get("SNOWPLOW_POKE_INTERVAL", "120")),
-        timeout=float(os.environ.get("SNOWPLOW_WAIT_SECONDS", "1800")),
+        poke_interval=POKE_INTERVAL,
+        timeout=WAIT_SECONDS,
         soft_fail=True,
     )
 
     @task(map_index_template="{{ snowplow_run_id }}", retries=2, retry_delay=timedelta(seconds=5))
-    def load_into_postgres(snowplow_run_id: str, archive_url: str, table_name: str) -> dict[str, Any]:
+    def load_into_postgres(snowplow_run_id: str, archive_url: str) -> dict[str, Any]:
         """Insert the run's good events (one JSON document a row) and return what was read and the seal."""
         import gzip
 
@@ -73,7 +108,7 @@ with DAG(
 
         context = get_current_context()
         context["snowplow_run_id"] = snowplow_run_id  # type: ignore[typeddict-unknown-key]
-        hook = SnowplowManifestHook(table_name, layout=make_layout(LAYOUT))
+        hook = SnowplowManifestHook(MANIFEST_TABLE, aws_conn_id=AWS_CONN_ID, layout=make_layout(LAYOUT))
         with claimed_run(snowplow_run_id, hook=hook, context=context):
             run = hook.read_run(archive_url, snowplow_run_id)
             seal = hook.read_seal(archive_url, snowplow_run_id)
@@ -82,7 +117,7 @@ with DAG(
                 if "/output=good/" in part.key:
                     body = hook.read_object(archive_url, part.key)
                     events += [line for line in gzip.decompress(body).decode().splitlines() if line]
-            with psycopg2.connect(os.environ["SNOWPLOW_WAREHOUSE_DSN"]) as db, db.cursor() as cursor:
+            with psycopg2.connect(WAREHOUSE_DSN) as db, db.cursor() as cursor:
                 cursor.execute("CREATE TABLE IF NOT EXISTS snowplow_events (run_id text, event jsonb)")
                 cursor.execute("DELETE FROM snowplow_events WHERE run_id = %s", (snowplow_run_id,))
                 cursor.executemany(
@@ -101,13 +136,14 @@ with DAG(
         }
 
     @task_group
-    def load_run(snowplow_run_id: str, archive_url: str, table_name: str) -> None:
+    def load_run(snowplow_run_id: str, archive_url: str) -> None:
         """One sealed transformer run: load it, then record it as loaded."""
-        loaded = load_into_postgres(snowplow_run_id, archive_url, table_name)
+        loaded = load_into_postgres(snowplow_run_id, archive_url)
         SnowplowMarkRunLoadedOperator(
             task_id="mark_loaded",
             snowplow_run_id=snowplow_run_id,
-            table_name=table_name,
+            table_name=MANIFEST_TABLE,
+            aws_conn_id=AWS_CONN_ID,
             archive_url=archive_url,
             processed=loaded,
             layout=LAYOUT,
@@ -115,6 +151,6 @@ with DAG(
             retry_delay=timedelta(seconds=5),
         )
 
-    load_run.partial(archive_url="{{ params.archive_url }}", table_name="{{ params.table_name }}").expand(
+    load_run.partial(archive_url="{{ params.archive_url }}").expand(
         snowplow_run_id=wait_for_sealed_runs.output
     )

@@ -51,12 +51,28 @@ sys.path.insert(0, str(REPO))
 from airflow_provider_snowplow.testing.archive import Archive  # noqa: E402
 from airflow_provider_snowplow.testing.local_aws import LocalAws  # noqa: E402
 from tests.fault_proxy import FaultProxy  # noqa: E402
-from tests.support import ARCHIVE_URL, BUCKET, OUTPUT_URL, TABLE, aws_connection_json  # noqa: E402
+from tests.support import (  # noqa: E402
+    ARCHIVE_URL,
+    BUCKET,
+    LOADER_URL,
+    OUTPUT_URL,
+    TABLE,
+    TRANSFORMED_URL,
+    aws_connection_json,
+)
 
 # The example DAGs refuse to parse without their required settings; every test that parses the DAGs
-# folder gets the fixtures' places, and the tests that run the DAGs set them again (dag_env).
+# folder gets the fixtures' places, and the tests that run the DAGs set them again (dag_env,
+# layout_env...). The warehouse is a dead loopback port: the test that loads into one sets its own.
 os.environ.update(
-    {"SNOWPLOW_ARCHIVE_URL": ARCHIVE_URL, "SNOWPLOW_OUTPUT_URL": OUTPUT_URL, "SNOWPLOW_MANIFEST_TABLE": TABLE}
+    {
+        "SNOWPLOW_ARCHIVE_URL": ARCHIVE_URL,
+        "SNOWPLOW_OUTPUT_URL": OUTPUT_URL,
+        "SNOWPLOW_MANIFEST_TABLE": TABLE,
+        "SNOWPLOW_LOADER_URL": LOADER_URL,
+        "SNOWPLOW_TRANSFORMED_URL": TRANSFORMED_URL,
+        "SNOWPLOW_WAREHOUSE_DSN": "host=127.0.0.1 port=9 dbname=none",
+    }
 )
 
 # Every test under these directories carries the marker, so ``-m "not integration"`` selects by layout.

@@ -11,6 +11,9 @@ TABLE = "snowplow-load-manifests"
 BUCKET = "acme-snowplow"
 ARCHIVE_URL = f"s3://{BUCKET}/enriched/archive/"
 OUTPUT_URL = f"s3://{BUCKET}/enriched/json/"
+# Where the layout example DAGs read: S3 Loader's output and the transformer's.
+LOADER_URL = f"s3://{BUCKET}/enriched/"
+TRANSFORMED_URL = f"s3://{BUCKET}/transformed/"
 
 
 def block_imports(*packages: str) -> str:

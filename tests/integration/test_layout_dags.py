@@ -18,10 +18,8 @@ from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.testing.layouts import hourly_writes, put_loader_objects, put_transformer_run
 from tests.deployment.airflow_stack import PostgresServer
 from tests.integration.airflow_runs import run_dag
-from tests.support import BUCKET, OUTPUT_URL
+from tests.support import BUCKET, LOADER_URL, OUTPUT_URL, TRANSFORMED_URL
 
-LOADER_URL = f"s3://{BUCKET}/enriched/"
-TRANSFORMED_URL = f"s3://{BUCKET}/transformed/"
 HOURLY = "date={yyyy}-{MM}-{dd}/hour={HH}"
 
 
