@@ -99,6 +99,12 @@ def airflow_env(aws: LocalAws, home: Path) -> dict[str, str]:
         "SNOWPLOW_POKE_INTERVAL": "1",
         "SNOWPLOW_WAIT_SECONDS": str(WAIT_SECONDS),
         "SNOWPLOW_SETTLE_SECONDS": str(SETTLE_SECONDS),
+        # `airflow dags test` parses the whole DAGs folder: the example DAGs the demo does not run
+        # get their required settings too (places in the demo's bucket, a warehouse on a dead
+        # port), so that the folder parses without import errors. `--layout` sets its DAG's own.
+        "SNOWPLOW_LOADER_URL": f"s3://{BUCKET}/enriched/",
+        "SNOWPLOW_TRANSFORMED_URL": f"s3://{BUCKET}/transformed/",
+        "SNOWPLOW_WAREHOUSE_DSN": "host=127.0.0.1 port=9 dbname=none",
     }
 
 
