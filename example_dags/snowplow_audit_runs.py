@@ -13,18 +13,18 @@ part files. Nothing is re-queued by itself: reload a run deliberately with
 Runs recorded by Snowplow's SDKs (or without ``archive_url`` on the mark task) say nothing of what
 was loaded: they are counted as unknown, not as drift.
 
-A template to copy. Every setting is in the block below, read from these environment variables
-when the file is parsed; a required one that is missing, or a value that cannot work, is an import
-error naming the variable (copying the file, you may write your values there instead):
+A template to copy, its settings in one block as in ``snowplow_load_runs``: read from these
+environment variables when the file is parsed, each missing required one or unworkable value an
+import error naming it (or write your values into the block):
 
-=========================  ===========  ====================================================
+=========================  ===========  =======================================================
 variable                   default      meaning
-=========================  ===========  ====================================================
+=========================  ===========  =======================================================
 SNOWPLOW_AWS_CONN_ID       aws_default  the Airflow AWS connection (S3 and DynamoDB)
 SNOWPLOW_ARCHIVE_URL       (required)   the enriched archive, ``s3://bucket/enriched/archive/``
 SNOWPLOW_MANIFEST_TABLE    (required)   the DynamoDB load manifest (hash key ``RunId``)
 SNOWPLOW_AUDIT_DAYS        7            the runs of how many days back to check; 0: every run
-=========================  ===========  ====================================================
+=========================  ===========  =======================================================
 
 Per DAG run, ``--conf`` may override ``archive_url`` and ``days`` (the params below, which the task
 reads): ``{"days": 0}`` audits the whole archive once. The table and the connection are fixed when

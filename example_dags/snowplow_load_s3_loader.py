@@ -13,9 +13,9 @@ The objects are enriched TSV like the enriched archive's, so ``SnowplowTransform
 processes an hour unchanged (its output goes to ``<output_url>date=.../hour=.../``), and
 ``SnowplowMarkRunLoadedOperator`` records it. Overlapping DAG runs are safe: each hour is claimed.
 
-A template to copy. Every setting is in the block below, read from these environment variables
-when the file is parsed; a required one that is missing, or a value that cannot work, is an import
-error naming the variable (copying the file, you may write your values there instead):
+A template to copy, its settings in one block as in ``snowplow_load_runs``: read from these
+environment variables when the file is parsed, each missing required one or unworkable value an
+import error naming it (or write your values into the block):
 
 =========================  ===================================  =============================================
 variable                   default                              meaning

@@ -11,9 +11,9 @@ skipped), reads the seal (``hook.read_seal``: types, event count, time range), i
 events into PostgreSQL, checks the run is unchanged (``hook.confirm_ready``) and commits, then returns
 what it read for ``mark_loaded``.
 
-A template to copy. Every setting is in the block below, read from these environment variables
-when the file is parsed; a required one that is missing, or a value that cannot work, is an import
-error naming the variable (copying the file, you may write your values there instead):
+A template to copy, its settings in one block as in ``snowplow_load_runs``: read from these
+environment variables when the file is parsed, each missing required one or unworkable value an
+import error naming it (or write your values into the block):
 
 =========================  ===========  ===================================================
 variable                   default      meaning
