@@ -20,13 +20,8 @@ from airflow_provider_snowplow.processing.codecs import Compression, check_compr
 from airflow_provider_snowplow.processing.cpus import check_workers
 from airflow_provider_snowplow.tasks.assets import annotate_outlet_events
 from airflow_provider_snowplow.tasks.base import (
-    ARCHIVE_URL,
-    CONNECTION,
-    OUTPUT_URL,
-    READINESS,
     RUN_IN_ARCHIVE,
-    SHAPE,
-    SNOWPLOW_RUN_ID,
+    RUN_PROCESSING,
     Argument,
     SnowplowManifestTaskMixin,
     template_fields,
@@ -77,15 +72,9 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
     """
 
     arguments = (
-        SNOWPLOW_RUN_ID,
-        ARCHIVE_URL,
-        OUTPUT_URL,
-        *CONNECTION,
-        *READINESS,
+        *RUN_PROCESSING,
         Argument("lease_seconds", positive_number, converts=True),
         Argument("fail_on_bad_rows", boolean, converts=True),
-        Argument("add_geolocation_data", boolean, converts=True),
-        SHAPE,
         Argument("workers", check_workers, converts=True),
         Argument("compression", check_compression, converts=True),
     )

@@ -19,13 +19,8 @@ from airflow_provider_snowplow.processing.run import SUCCESS_MARKER
 from airflow_provider_snowplow.processing.spark_arguments import OUTPUT_FORMATS, SparkJobArguments
 from airflow_provider_snowplow.tasks.assets import annotate_outlet_events
 from airflow_provider_snowplow.tasks.base import (
-    ARCHIVE_URL,
-    CONNECTION,
-    OUTPUT_URL,
-    READINESS,
     RUN_IN_ARCHIVE,
-    SHAPE,
-    SNOWPLOW_RUN_ID,
+    RUN_PROCESSING,
     Argument,
     SnowplowManifestTaskMixin,
 )
@@ -56,15 +51,9 @@ def submission_id(context: Context, snowplow_run_id: str) -> str:
 
 
 SPARK_RUN_ARGUMENTS = (
-    SNOWPLOW_RUN_ID,
-    ARCHIVE_URL,
-    OUTPUT_URL,
+    *RUN_PROCESSING,
     Argument("output_format", output_format),
-    Argument("add_geolocation_data", boolean, converts=True),
-    SHAPE,
     Argument("mark_loaded", boolean, converts=True),
-    *CONNECTION,
-    *READINESS,  # the run's layout, which its id and the hook's records are checked against
 )
 
 
