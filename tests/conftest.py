@@ -50,6 +50,7 @@ sys.path.insert(0, str(REPO))
 
 from airflow_provider_snowplow.testing.archive import Archive  # noqa: E402
 from airflow_provider_snowplow.testing.local_aws import LocalAws  # noqa: E402
+from tests.dynamodb_local import DynamoDbLocal, DynamoDbLocalUnavailable  # noqa: E402
 from tests.fault_proxy import FaultProxy  # noqa: E402
 from tests.support import (  # noqa: E402
     ARCHIVE_URL,
@@ -109,9 +110,38 @@ def s3(aws: LocalAws):  # type: ignore[no-untyped-def]
     return aws.client("s3")
 
 
+@pytest.fixture(scope="session")
+def dynamodb_local() -> Iterator[DynamoDbLocal]:
+    """One DynamoDB Local process for the whole session (installed by ``./dev setup``)."""
+    try:
+        local = DynamoDbLocal(REPO / ".dynamodb-local").start()
+    except DynamoDbLocalUnavailable as unavailable:
+        pytest.fail(str(unavailable), pytrace=False)
+    with local:
+        yield local
+
+
 @pytest.fixture
-def dynamodb(aws: LocalAws):  # type: ignore[no-untyped-def]
-    return aws.client("dynamodb")
+def dynamodb_backend(request: pytest.FixtureRequest) -> str:
+    """Which DynamoDB a test talks to: ``moto`` unless ``both_dynamodb_backends`` says otherwise."""
+    return str(getattr(request, "param", "moto"))
+
+
+@pytest.fixture
+def dynamodb_server(
+    request: pytest.FixtureRequest, aws: LocalAws, dynamodb_backend: str
+) -> LocalAws | DynamoDbLocal:
+    """The DynamoDB endpoint of the test's backend, emptied; S3 is moto's (``aws``) either way."""
+    if dynamodb_backend == "moto":
+        return aws
+    local: DynamoDbLocal = request.getfixturevalue("dynamodb_local")
+    local.reset()
+    return local
+
+
+@pytest.fixture
+def dynamodb(dynamodb_server: LocalAws | DynamoDbLocal):  # type: ignore[no-untyped-def]
+    return dynamodb_server.client("dynamodb")
 
 
 @pytest.fixture
@@ -132,16 +162,20 @@ def table(dynamodb) -> str:  # type: ignore[no-untyped-def]
     return TABLE
 
 
-def point_aws_default_at(endpoint_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def point_aws_default_at(
+    endpoint_url: str, monkeypatch: pytest.MonkeyPatch, dynamodb_endpoint_url: str | None = None
+) -> str:
     """Make Airflow's ``aws_default`` connection use ``endpoint_url`` with the local credentials."""
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection_json(endpoint_url))
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", aws_connection_json(endpoint_url, dynamodb_endpoint_url))
     return "aws_default"
 
 
 @pytest.fixture
-def aws_connection(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Airflow's ``aws_default`` connection, pointing at the local endpoint."""
-    return point_aws_default_at(aws.endpoint_url, monkeypatch)
+def aws_connection(
+    aws: LocalAws, dynamodb_server: LocalAws | DynamoDbLocal, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """Airflow's ``aws_default`` connection, pointing at the local endpoints (DynamoDB: the backend's)."""
+    return point_aws_default_at(aws.endpoint_url, monkeypatch, dynamodb_server.endpoint_url)
 
 
 @pytest.fixture

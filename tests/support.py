@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 # The ``table``, and the ``archive`` in ``BUCKET``.
 TABLE = "snowplow-load-manifests"
@@ -14,6 +16,12 @@ OUTPUT_URL = f"s3://{BUCKET}/enriched/json/"
 # Where the layout example DAGs read: S3 Loader's output and the transformer's.
 LOADER_URL = f"s3://{BUCKET}/enriched/"
 TRANSFORMED_URL = f"s3://{BUCKET}/transformed/"
+
+# The claim and record tests run on both DynamoDBs: moto's is lenient in places, DynamoDB Local is
+# AWS's own. Mark a test or module with this (the ``dynamodb_backend`` fixture of the root
+# conftest); every other test talks to moto's.
+DYNAMODB_BACKENDS = ("moto", "dynamodb-local")
+both_dynamodb_backends = pytest.mark.parametrize("dynamodb_backend", DYNAMODB_BACKENDS, indirect=True)
 
 
 def block_imports(*packages: str) -> str:
@@ -31,13 +39,12 @@ def block_imports(*packages: str) -> str:
     )
 
 
-def aws_connection_json(endpoint_url: str) -> str:
-    """An Airflow AWS connection (as ``AIRFLOW_CONN_...`` JSON) to a local endpoint, test credentials."""
-    return json.dumps(
-        {
-            "conn_type": "aws",
-            "login": "testing",
-            "password": "testing",
-            "extra": {"endpoint_url": endpoint_url, "region_name": "us-east-1"},
-        }
-    )
+def aws_connection_json(endpoint_url: str, dynamodb_endpoint_url: str | None = None) -> str:
+    """An Airflow AWS connection (as ``AIRFLOW_CONN_...`` JSON) to a local endpoint, test credentials.
+
+    ``dynamodb_endpoint_url``, when given, serves DynamoDB instead (DynamoDB Local beside moto's S3).
+    """
+    extra: dict[str, object] = {"endpoint_url": endpoint_url, "region_name": "us-east-1"}
+    if dynamodb_endpoint_url not in (None, endpoint_url):
+        extra["service_config"] = {"dynamodb": {"endpoint_url": dynamodb_endpoint_url}}
+    return json.dumps({"conn_type": "aws", "login": "testing", "password": "testing", "extra": extra})

@@ -199,15 +199,21 @@ class LocalAws:
 
     def client(self, service: str) -> Any:
         """A boto3 client for this endpoint with the local credentials."""
-        import boto3
+        return local_client(service, self.endpoint_url)
 
-        return boto3.client(  # type: ignore[call-overload]
-            service,
-            endpoint_url=self.endpoint_url,
-            region_name=LOCAL_CREDENTIALS["AWS_DEFAULT_REGION"],
-            aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-        )
+
+def local_client(service: str, endpoint_url: str, config: Any = None) -> Any:
+    """A boto3 client for a local endpoint with the local credentials (``config``: a botocore Config)."""
+    import boto3
+
+    return boto3.client(  # type: ignore[call-overload]
+        service,
+        endpoint_url=endpoint_url,
+        region_name=LOCAL_CREDENTIALS["AWS_DEFAULT_REGION"],
+        aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        config=config,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,6 +14,11 @@ from airflow_provider_snowplow.errors import ClaimLostError
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED
 from airflow_provider_snowplow.testing.local_aws import LocalAws
+from tests.dynamodb_local import DynamoDbLocal
+from tests.support import both_dynamodb_backends
+
+# Every claim test runs on moto and on DynamoDB Local, with the same assertions.
+pytestmark = both_dynamodb_backends
 
 RUN = "enriched/archive/run=2017-04-07-10-00-00/"
 CLAIMERS = 16
@@ -33,14 +38,14 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def manifest(aws: LocalAws, table: str, clock: FakeClock) -> LoadManifest:
-    return LoadManifest(
-        aws.client("s3"), aws.client("dynamodb"), table, clock=clock, readiness=READY_WHEN_SEEDED
-    )
+def manifest(aws: LocalAws, dynamodb, table: str, clock: FakeClock) -> LoadManifest:  # type: ignore[no-untyped-def]
+    return LoadManifest(aws.client("s3"), dynamodb, table, clock=clock, readiness=READY_WHEN_SEEDED)
 
 
-def test_sixteen_concurrent_claimers_have_exactly_one_winner_every_time(aws: LocalAws, table: str) -> None:
-    managers = [LoadManifest(None, aws.client("dynamodb"), table) for _ in range(CLAIMERS)]
+def test_sixteen_concurrent_claimers_have_exactly_one_winner_every_time(
+    dynamodb_server: LocalAws | DynamoDbLocal, table: str
+) -> None:
+    managers = [LoadManifest(None, dynamodb_server.client("dynamodb"), table) for _ in range(CLAIMERS)]
     with ThreadPoolExecutor(CLAIMERS) as pool:
         for round_ in range(25):
             run = f"enriched/archive/run=2017-04-07-10-{round_ // 60:02d}-{round_ % 60:02d}/"

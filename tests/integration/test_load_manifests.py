@@ -16,6 +16,7 @@ from airflow_provider_snowplow.load_manifests import (
 )
 from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive, seed_sdk_records
 from airflow_provider_snowplow.testing.local_aws import LocalAws
+from tests.support import both_dynamodb_backends
 
 
 def test_list_run_ids_keeps_only_real_run_folders_oldest_first(s3, archive: Archive) -> None:  # type: ignore[no-untyped-def]
@@ -34,6 +35,7 @@ def test_list_run_ids_follows_pagination(s3, archive: Archive, aws: LocalAws) ->
     assert aws.request_counts()["s3:ListObjectsV2"] == 2
 
 
+@both_dynamodb_backends
 def test_pending_runs_exclude_loaded_skipped_claimed_and_archived(
     manifest: LoadManifest, archive: Archive
 ) -> None:
@@ -55,6 +57,7 @@ def test_pending_runs_exclude_loaded_skipped_claimed_and_archived(
         assert (found.loaded, found.skipped, found.run_count) == (1, 1, 7)
 
 
+@both_dynamodb_backends
 def test_expired_claims_make_runs_pending_again(s3, dynamodb, table: str, archive: Archive) -> None:  # type: ignore[no-untyped-def]
     run = archive.add_run("2017-01-01-00-00-00")
     clock = [1_000_000.0]
@@ -65,6 +68,7 @@ def test_expired_claims_make_runs_pending_again(s3, dynamodb, table: str, archiv
     assert manifest.find_pending_runs(archive.url).pending == [run]
 
 
+@both_dynamodb_backends
 def test_a_skip_never_overrides_a_record_or_a_live_claim(s3, dynamodb, table: str) -> None:  # type: ignore[no-untyped-def]
     clock = [1_000_000.0]
     manifest = LoadManifest(s3, dynamodb, table, clock=lambda: clock[0], readiness=READY_WHEN_SEEDED)
@@ -122,19 +126,25 @@ def test_auto_prefers_a_scan_when_the_table_is_small(
     assert aws.request_counts()["dynamodb:BatchGetItem"] == 0
 
 
+@both_dynamodb_backends
 def test_sdk_style_functions_round_trip(dynamodb, table: str) -> None:  # type: ignore[no-untyped-def]
     run = "enriched/archive/run=2017-04-07-10-00-00/"
     assert not is_in_manifest(dynamodb, table, run)
     assert add_to_manifest(dynamodb, table, run) is True
+    item = dynamodb.get_item(TableName=table, Key={"RunId": {"S": run}}, ConsistentRead=True)["Item"]
+    manifest = LoadManifest(None, dynamodb, table, clock=lambda: 2_000_000_000.0)
+    assert manifest.mark_loaded(run, loaded_by="someone-else") is False
     assert add_to_manifest(dynamodb, table, run) is False
+    again = dynamodb.get_item(TableName=table, Key={"RunId": {"S": run}}, ConsistentRead=True)["Item"]
+    assert again == item, "a second mark rewrote the record"
     assert is_in_manifest(dynamodb, table, run)
-    item = dynamodb.get_item(TableName=table, Key={"RunId": {"S": run}})["Item"]
     assert item["LoadStatus"] == {"S": "LOADED"}
     assert item["LoadedAt"]["S"].endswith("Z")
     with pytest.raises(RunIdError):
         is_in_manifest(dynamodb, table, "s3://acme-snowplow/enriched/archive/run=2017-04-07-10-00-00/")
 
 
+@both_dynamodb_backends
 def test_create_manifest_table_is_idempotent_and_on_demand(dynamodb) -> None:  # type: ignore[no-untyped-def]
     create_manifest_table(dynamodb, "fresh")
     create_manifest_table(dynamodb, "fresh")
@@ -147,6 +157,7 @@ def test_create_manifest_table_is_idempotent_and_on_demand(dynamodb) -> None:  #
     assert described["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
 
 
+@both_dynamodb_backends
 def test_a_table_with_another_key_schema_is_refused(s3, dynamodb, archive: Archive) -> None:  # type: ignore[no-untyped-def]
     dynamodb.create_table(
         TableName="events",
@@ -162,6 +173,7 @@ def test_a_table_with_another_key_schema_is_refused(s3, dynamodb, archive: Archi
         LoadManifest(s3, dynamodb, "events").find_pending_runs(archive.url)
 
 
+@both_dynamodb_backends
 def test_missing_table_and_bucket_are_one_readable_line(s3, dynamodb, archive: Archive) -> None:  # type: ignore[no-untyped-def]
     archive.add_run("2017-01-01-00-00-00")
     with pytest.raises(ManifestTableError) as missing_table:
@@ -178,6 +190,7 @@ def test_missing_table_and_bucket_are_one_readable_line(s3, dynamodb, archive: A
     assert missing_bucket.value.code == "NoSuchBucket"
 
 
+@both_dynamodb_backends
 def test_items_written_by_other_tools_never_corrupt_or_lock_the_manifest(
     manifest: LoadManifest, archive: Archive
 ) -> None:

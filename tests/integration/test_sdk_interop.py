@@ -8,20 +8,26 @@ from airflow_provider_snowplow.load_manifests import LoadManifest, create_manife
 from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 from airflow_provider_snowplow.testing.sdk import run_sdk
+from tests.dynamodb_local import DynamoDbLocal
+from tests.support import both_dynamodb_backends
 
 SDK_IS_IN_MANIFEST = "result = {r: sdk.is_in_manifest(dynamodb, args['table'], r) for r in args['runs']}"
 
 
-def test_runs_the_sdk_recorded_are_loaded_for_us(aws: LocalAws, s3, dynamodb, archive: Archive) -> None:  # type: ignore[no-untyped-def]
+@both_dynamodb_backends
+def test_runs_the_sdk_recorded_are_loaded_for_us(  # type: ignore[no-untyped-def]
+    dynamodb_server: LocalAws | DynamoDbLocal, s3, dynamodb, archive: Archive
+) -> None:
+    endpoint_url = dynamodb_server.endpoint_url  # the SDK's scripts here only touch DynamoDB
     run_sdk(
         "sdk.create_manifest_table(dynamodb, args['table']); result = None",
-        aws.endpoint_url,
+        endpoint_url,
         table="sdk-made",
     )
     runs = [archive.add_run(f"2017-04-0{day}-10-00-00") for day in (1, 2, 3)]
     run_sdk(
         "[sdk.add_to_manifest(dynamodb, args['table'], r) for r in args['runs']]; result = None",
-        aws.endpoint_url,
+        endpoint_url,
         table="sdk-made",
         runs=runs[:2],
     )
@@ -35,9 +41,11 @@ def test_runs_the_sdk_recorded_are_loaded_for_us(aws: LocalAws, s3, dynamodb, ar
     assert manifest.mark_loaded(runs[0]) is False, "an SDK record must not be overwritten"
 
 
+@both_dynamodb_backends
 def test_what_we_record_reads_as_loaded_to_the_sdk_and_claims_do_not(
-    aws: LocalAws, s3: Any, dynamodb: Any, archive: Archive
+    dynamodb_server: LocalAws | DynamoDbLocal, s3: Any, dynamodb: Any, archive: Archive
 ) -> None:
+    endpoint_url = dynamodb_server.endpoint_url  # the SDK's scripts here only touch DynamoDB
     create_manifest_table(dynamodb, "ours")
     loaded, skipped, claimed, failed, untouched = (
         archive.add_run(f"2017-04-0{d}-10-00-00") for d in range(1, 6)
@@ -50,16 +58,14 @@ def test_what_we_record_reads_as_loaded_to_the_sdk_and_claims_do_not(
     assert failing.claim is not None
     manifest.release_claim(failed, token=failing.claim.token)
     seen = run_sdk(
-        SDK_IS_IN_MANIFEST, aws.endpoint_url, table="ours", runs=[loaded, skipped, claimed, failed, untouched]
+        SDK_IS_IN_MANIFEST, endpoint_url, table="ours", runs=[loaded, skipped, claimed, failed, untouched]
     )
     assert seen == {loaded: True, skipped: True, claimed: False, failed: False, untouched: False}
-    run_sdk(
-        "sdk.create_manifest_table(dynamodb, args['table']); result = None", aws.endpoint_url, table="ours"
-    )
+    run_sdk("sdk.create_manifest_table(dynamodb, args['table']); result = None", endpoint_url, table="ours")
     # The SDK's create_manifest_table on our existing table changes nothing we wrote.
     assert manifest.describe_table()["KeySchema"] == [{"AttributeName": "RunId", "KeyType": "HASH"}]
     again = run_sdk(
-        SDK_IS_IN_MANIFEST, aws.endpoint_url, table="ours", runs=[loaded, skipped, claimed, failed, untouched]
+        SDK_IS_IN_MANIFEST, endpoint_url, table="ours", runs=[loaded, skipped, claimed, failed, untouched]
     )
     assert again == seen
     record = manifest.get_record(loaded)
