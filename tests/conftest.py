@@ -113,10 +113,15 @@ def s3(aws: LocalAws):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def dynamodb_local() -> Iterator[DynamoDbLocal]:
     """One DynamoDB Local process for the whole session (installed by ``./dev setup``)."""
+    local = DynamoDbLocal(REPO / ".dynamodb-local")
     try:
-        local = DynamoDbLocal(REPO / ".dynamodb-local").start()
+        local.start()
     except DynamoDbLocalUnavailable as unavailable:
-        pytest.fail(str(unavailable), pytrace=False)
+        problem = str(unavailable)
+    else:
+        problem = ""
+    if problem:  # outside the except clause: one line, with no chained traceback
+        pytest.fail(problem, pytrace=False)
     with local:
         yield local
 

