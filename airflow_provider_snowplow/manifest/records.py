@@ -20,6 +20,7 @@ from airflow_provider_snowplow.manifest.conditions import (
     is_condition_failure,
     no_live_claim_values,
     run_item_resource,
+    transact_write,
 )
 from airflow_provider_snowplow.manifest.items import SKIPPED, Claim, claim_key, key, run_record
 from airflow_provider_snowplow.manifest.reads import get_item
@@ -69,12 +70,7 @@ def record_run(
         "ExpressionAttributeValues": {":owner": {"S": claim_owner}},
     }
     try:
-        yield AwsCall(
-            "dynamodb",
-            "transact_write_items",
-            {"TransactItems": [{"Put": put}, {"Delete": release}]},
-            resource,
-        )
+        yield from transact_write([{"Put": put}, {"Delete": release}], resource)
     except Exception as exc:
         reasons = cancellation_reasons(exc)
         if reasons[:1] == ["ConditionalCheckFailed"]:
@@ -116,11 +112,8 @@ def skip_run(table_name: str, run_id: str, now: float, skipped_by: str | None = 
         "ExpressionAttributeValues": no_live_claim_values(now),
     }
     try:
-        yield AwsCall(
-            "dynamodb",
-            "transact_write_items",
-            {"TransactItems": [{"Put": put}, {"ConditionCheck": unclaimed}]},
-            run_item_resource(table_name, run_id),
+        yield from transact_write(
+            [{"Put": put}, {"ConditionCheck": unclaimed}], run_item_resource(table_name, run_id)
         )
     except Exception as exc:
         reasons = cancellation_reasons(exc)
