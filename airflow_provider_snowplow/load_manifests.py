@@ -35,8 +35,8 @@ from airflow_provider_snowplow.aws.plans import Plan, T
 from airflow_provider_snowplow.aws.runners import run_sync
 from airflow_provider_snowplow.manifest import claims, records, table
 from airflow_provider_snowplow.manifest.claims import DEFAULT_LEASE_SECONDS, ClaimOutcome
-from airflow_provider_snowplow.manifest.discovery import RunDiscovery, find_pending_runs
-from airflow_provider_snowplow.manifest.items import LOADED, Claim, RunRecord, claim_key
+from airflow_provider_snowplow.manifest.discovery import ArchiveSurvey, RunDiscovery, find_pending_runs
+from airflow_provider_snowplow.manifest.items import LOADED, Claim, RunRecord, claim_key, run_record
 from airflow_provider_snowplow.manifest.reads import ManifestRead, get_item
 from airflow_provider_snowplow.manifest.records import SkipOutcome
 from airflow_provider_snowplow.manifest.table import BillingMode, validate_table_name
@@ -122,6 +122,10 @@ class LoadManifest:
         """Every run folder of the archive, oldest first, whatever its state or storage class."""
         return self._run(self.layout.list_runs(parse_archive_url(archive_url)))
 
+    def survey(self, archive_url: str, how: ManifestRead = "auto") -> ArchiveSurvey:
+        """The archive against this manifest, in this manifest's layout: what discovery and verify read."""
+        return ArchiveSurvey(parse_archive_url(archive_url), self.table_name, self.layout, how)
+
     def find_pending_runs(
         self, archive_url: str, max_runs: int | None = None, how: ManifestRead = "auto"
     ) -> RunDiscovery:
@@ -131,10 +135,7 @@ class LoadManifest:
         """
         if max_runs is not None and max_runs < 1:
             raise ValueError(f"max_runs must be a positive number or None, got {max_runs!r}")
-        archive = parse_archive_url(archive_url)
-        plan = find_pending_runs(
-            archive, self.table_name, self.clock(), max_runs, how, self.readiness, layout=self.layout
-        )
+        plan = find_pending_runs(self.survey(archive_url, how), self.clock(), max_runs)
         return self._run(plan)
 
     def read_run(self, archive_url: str, run_id: str) -> RunContents:
@@ -181,9 +182,7 @@ class LoadManifest:
             since: naive UTC; only runs whose folder time is not earlier are checked (None: all).
             how: how to read the manifest, as for :meth:`find_pending_runs`.
         """
-        plan = verify_loaded_runs(
-            parse_archive_url(archive_url), self.table_name, since, how, layout=self.layout
-        )
+        plan = verify_loaded_runs(self.survey(archive_url, how), since)
         return self._run(plan)
 
     def get_record(self, run_id: str) -> RunRecord | None:
@@ -225,16 +224,8 @@ class LoadManifest:
         ``fingerprint`` is what was loaded (``RunContents.fingerprint()``); ``verify_loaded_runs``
         compares it with the archive later. Without it the record cannot be verified.
         """
-        plan = records.record_run(
-            self.table_name,
-            self.layout.validate_run_id(run_id),
-            LOADED,
-            self.clock(),
-            loaded_by,
-            claim_owner,
-            fingerprint,
-        )
-        return self._on_checked_table(plan)
+        record = run_record(self.layout.validate_run_id(run_id), LOADED, self.clock(), loaded_by, fingerprint)
+        return self._on_checked_table(records.record_run(self.table_name, record, claim_owner))
 
     def mark_skipped(self, run_id: str, skipped_by: str | None = None) -> SkipOutcome:
         """Record the run as never to be loaded (backfill cut-off); SDKs read it as loaded.

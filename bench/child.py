@@ -17,10 +17,11 @@ from typing import Any
 
 from common import BENCH_READINESS, BenchAws, Measurement, Scenario, attach, measure, timed
 
+from airflow_provider_snowplow.archive.layouts import EnrichedArchive
 from airflow_provider_snowplow.archive.urls import parse_archive_url
 from airflow_provider_snowplow.aws.plans import Concurrently, Plan, T
 from airflow_provider_snowplow.aws.runners import run_sync
-from airflow_provider_snowplow.manifest.discovery import DEFAULT_CONCURRENCY, find_pending_runs
+from airflow_provider_snowplow.manifest.discovery import DEFAULT_CONCURRENCY, ArchiveSurvey, find_pending_runs
 
 
 @dataclass(frozen=True)
@@ -101,15 +102,10 @@ def discover_here(spec: dict[str, Any]) -> dict[str, Any]:
     baseline = peak_rss_mb()
     if spec["trace"]:
         tracemalloc.start()
-    plan = find_pending_runs(
-        archive,
-        spec["table_name"],
-        time.time(),
-        spec["max_runs"],
-        spec["how"],
-        BENCH_READINESS,
-        spec["concurrency"],
+    survey = ArchiveSurvey(
+        archive, spec["table_name"], EnrichedArchive(BENCH_READINESS), spec["how"], spec["concurrency"]
     )
+    plan = find_pending_runs(survey, time.time(), spec["max_runs"])
     found, seconds = timed(lambda: run_sync(timing_concurrent_steps(plan, waves), clients))
     heap_peak = tracemalloc.get_traced_memory()[1] / 2**20 if spec["trace"] else None
     return {

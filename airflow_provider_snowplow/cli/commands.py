@@ -68,7 +68,12 @@ from airflow_provider_snowplow.errors import (
 )
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.backfill import select_runs_to_skip
-from airflow_provider_snowplow.manifest.discovery import NotReadyRun, RunDiscovery, find_pending_runs
+from airflow_provider_snowplow.manifest.discovery import (
+    ArchiveSurvey,
+    NotReadyRun,
+    RunDiscovery,
+    find_pending_runs,
+)
 from airflow_provider_snowplow.manifest.items import LOADED, SKIPPED, Claim, RunRecord, now_iso
 from airflow_provider_snowplow.manifest.verify import verify_loaded_runs
 
@@ -212,7 +217,7 @@ def verify(inv: Invocation) -> int:
     """``verify``: loaded runs whose part files changed after loading; exit code 5 if any."""
     archive = parse_archive_url(inv.args.archive_url)
     manifest = inv.manifest
-    plan = verify_loaded_runs(archive, manifest.table_name, inv.args.since, layout=manifest.layout)
+    plan = verify_loaded_runs(ArchiveSurvey(archive, manifest.table_name, manifest.layout), inv.args.since)
     with Progress("reading archive and manifest, listing loaded runs, AWS requests") as progress:
         found = run_sync(observe(plan, _counter(progress)), manifest.clients)
     if inv.args.json:
@@ -363,12 +368,7 @@ def _discover(inv: Invocation, archive: ArchiveUrl, max_runs: int | None) -> Run
     """``LoadManifest.find_pending_runs``, with a progress counter of the AWS requests it makes."""
     manifest = inv.manifest
     plan = find_pending_runs(
-        archive,
-        manifest.table_name,
-        manifest.clock(),
-        max_runs,
-        readiness=manifest.readiness,
-        layout=manifest.layout,
+        ArchiveSurvey(archive, manifest.table_name, manifest.layout), manifest.clock(), max_runs
     )
     with Progress("reading archive and manifest, AWS requests") as progress:
         return run_sync(observe(plan, _counter(progress)), manifest.clients)

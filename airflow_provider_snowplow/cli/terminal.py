@@ -6,6 +6,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TextIO
 
@@ -16,6 +17,12 @@ PROGRESS_AFTER_STEPS = 10
 _REDRAW_SECONDS = 0.1
 
 
+def _stdout_is_a_terminal() -> bool:
+    # sys.stdout as it is when asked (a test or a pipe may have replaced it), not at import.
+    return sys.stdout.isatty()
+
+
+@dataclass(eq=False)
 class Progress:
     """A one-line carriage-return counter on stderr, for listings that take many AWS requests.
 
@@ -26,25 +33,19 @@ class Progress:
     Args:
         label: what is being counted, e.g. ``"AWS requests"``.
         total: the number of steps when known, shown as ``done/total``.
+        stream: where the line goes (stderr, as read when the counter is made).
         enabled: override the terminal check (tests).
     """
 
-    def __init__(
-        self,
-        label: str,
-        total: int | None = None,
-        stream: TextIO | None = None,
-        enabled: bool | None = None,
-    ) -> None:
-        self.label = label
-        self.total = total
-        self.stream = stream if stream is not None else sys.stderr
-        self.enabled = sys.stdout.isatty() if enabled is None else enabled
-        self.done = 0
-        self._width = 0
-        self._drawn_at = 0.0
-        self._started = time.monotonic()
-        self._lock = threading.Lock()
+    label: str
+    total: int | None = None
+    stream: TextIO = field(default_factory=lambda: sys.stderr)
+    enabled: bool = field(default_factory=_stdout_is_a_terminal)
+    done: int = field(default=0, init=False)
+    _width: int = field(default=0, init=False)
+    _drawn_at: float = field(default=0.0, init=False)
+    _started: float = field(default_factory=time.monotonic, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def step(self, count: int = 1) -> None:
         """Count ``count`` more steps; redraws the line at most every tenth of a second.

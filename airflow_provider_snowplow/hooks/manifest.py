@@ -9,18 +9,17 @@ policy, and lends its clients to the Airflow layer: operators and sensors never 
 from __future__ import annotations
 
 import contextlib
+import functools
 import warnings
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from airflow.exceptions import AirflowProviderDeprecationWarning
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 from asgiref.sync import sync_to_async
 from botocore.config import Config
 
-from airflow_provider_snowplow.archive.contents import Fingerprint, PartSignature, RunContents
 from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout
 from airflow_provider_snowplow.archive.readiness import ReadinessRule
 from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_output_url
@@ -28,15 +27,30 @@ from airflow_provider_snowplow.aws.plans import AwsCall, call_once
 from airflow_provider_snowplow.aws.runners import run_async, run_sync
 from airflow_provider_snowplow.errors import InvalidValueError
 from airflow_provider_snowplow.load_manifests import LoadManifest
-from airflow_provider_snowplow.manifest.claims import DEFAULT_LEASE_SECONDS, ClaimOutcome
-from airflow_provider_snowplow.manifest.discovery import RunDiscovery, find_pending_runs
-from airflow_provider_snowplow.manifest.items import Claim, RunRecord
-from airflow_provider_snowplow.manifest.reads import ManifestRead
-from airflow_provider_snowplow.manifest.table import BillingMode
-from airflow_provider_snowplow.manifest.verify import Verification
+from airflow_provider_snowplow.manifest.discovery import ArchiveSurvey, RunDiscovery, find_pending_runs
 from airflow_provider_snowplow.processing.clients import S3ClientSpec
 from airflow_provider_snowplow.processing.run import output_folder, read_summary
 from airflow_provider_snowplow.validation import validate_endpoint_url, validate_region
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _on_manifest(
+    operation: Callable[Concatenate[LoadManifest, _P], _R],
+) -> Callable[Concatenate[SnowplowManifestHook, _P], _R]:
+    """The hook method for a :class:`LoadManifest` operation: the same call on :attr:`~SnowplowManifestHook.manifest`.
+
+    The hook adds only its connection's clients to these operations; a method written out for
+    each would copy the core's signature and docstring, and drift from them.
+    """
+
+    @functools.wraps(operation)
+    def on_manifest(hook: SnowplowManifestHook, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        return operation(hook.manifest, *args, **kwargs)
+
+    return on_manifest
+
 
 # botocore's standard mode retries throttling, 5xx and connection errors with jittered backoff.
 DEFAULT_RETRIES = {"mode": "standard", "max_attempts": 8}
@@ -155,28 +169,29 @@ class SnowplowManifestHook(AwsBaseHook):
         except InvalidValueError as invalid:
             raise InvalidValueError(f"Airflow connection {self.aws_conn_id!r}: {invalid}") from None
 
-    def create_manifest_table(self, billing_mode: BillingMode = "PAY_PER_REQUEST") -> dict[str, Any]:
-        """Create the table if it is missing and wait until it is ACTIVE (idempotent)."""
-        return self.manifest.create_table(billing_mode)
-
-    def list_run_ids(self, archive_url: str) -> list[str]:
-        """Every run folder of the archive, oldest first."""
-        return self.manifest.list_run_ids(archive_url)
-
-    def find_pending_runs(
-        self, archive_url: str, max_runs: int | None = None, how: ManifestRead = "auto"
-    ) -> RunDiscovery:
-        """Pending, not-ready, claimed, archived and loaded runs of the archive (pending ones oldest first)."""
-        return self.manifest.find_pending_runs(archive_url, max_runs, how)
+    # The manifest operations, as the core defines them (signature and docstring): the hook only
+    # lends them its connection's clients (see _on_manifest).
+    create_manifest_table = _on_manifest(LoadManifest.create_table)
+    list_run_ids = _on_manifest(LoadManifest.list_run_ids)
+    find_pending_runs = _on_manifest(LoadManifest.find_pending_runs)
+    is_recorded = _on_manifest(LoadManifest.is_recorded)
+    is_loaded = _on_manifest(LoadManifest.is_loaded)
+    get_record = _on_manifest(LoadManifest.get_record)
+    mark_loaded = _on_manifest(LoadManifest.mark_loaded)
+    read_run = _on_manifest(LoadManifest.read_run)
+    confirm_ready = _on_manifest(LoadManifest.confirm_ready)
+    read_seal = _on_manifest(LoadManifest.read_seal)
+    verify_loaded_runs = _on_manifest(LoadManifest.verify_loaded_runs)
+    claim_run = _on_manifest(LoadManifest.claim_run)
+    renew_claim = _on_manifest(LoadManifest.renew_claim)
+    release_claim = _on_manifest(LoadManifest.release_claim)
 
     async def find_pending_runs_async(
         self, archive_url: str, max_runs: int | None, now: float
     ) -> RunDiscovery:
         """:meth:`find_pending_runs` with aiobotocore clients, for triggers."""
-        archive = parse_archive_url(archive_url)
-        plan = find_pending_runs(
-            archive, self.table_name, now, max_runs, readiness=self.readiness, layout=self.layout
-        )
+        survey = ArchiveSurvey(parse_archive_url(archive_url), self.table_name, self.layout)
+        plan = find_pending_runs(survey, now, max_runs)
         await sync_to_async(self.check_connection)()  # reads the connection: not in the event loop
         async with contextlib.AsyncExitStack() as stack:
             clients = {
@@ -190,53 +205,6 @@ class SnowplowManifestHook(AwsBaseHook):
         _renamed("get_pending_run_ids", "find_pending_runs(...).pending")
         return self.find_pending_runs(archive_url, max_runs).pending
 
-    def is_recorded(self, run_id: str) -> bool:
-        """True if the run has a record, loaded or skipped, exactly as the SDKs' ``is_in_manifest``."""
-        return self.manifest.is_recorded(run_id)
-
-    def is_loaded(self, run_id: str) -> bool:
-        """True if the run was loaded (a skipped run is recorded, not loaded)."""
-        return self.manifest.is_loaded(run_id)
-
-    def get_record(self, run_id: str) -> RunRecord | None:
-        """The run's record, or None when it has none."""
-        return self.manifest.get_record(run_id)
-
-    def mark_loaded(
-        self,
-        run_id: str,
-        loaded_by: str | None = None,
-        claim_owner: str | None = None,
-        fingerprint: Fingerprint | None = None,
-    ) -> bool:
-        """Record the run as loaded once (with what was loaded); False (and no write) if it already was."""
-        return self.manifest.mark_loaded(run_id, loaded_by, claim_owner, fingerprint)
-
-    def read_run(self, archive_url: str, run_id: str) -> RunContents:
-        """The run folder's objects now, in one listing: what a task is about to process."""
-        return self.manifest.read_run(archive_url, run_id)
-
-    def confirm_ready(
-        self, archive_url: str, run_id: str, since: Sequence[PartSignature] | None = None
-    ) -> RunContents:
-        """List the run: complete by :attr:`readiness`, and its part files still ``since``? Else raise.
-
-        For your own task inside ``claimed_run``: read the run with :meth:`read_run`, process its
-        ``parts``, then call this with its ``signatures`` before publishing anything.
-
-        Raises:
-            RunChangedError: the run is not complete, or changed; the message says how.
-        """
-        return self.manifest.confirm_ready(archive_url, run_id, since)
-
-    def read_seal(self, archive_url: str, run_id: str) -> dict[str, Any]:
-        """The ``data`` of a transformer run's ``shredding_complete.json``: types, count, timestamps.
-
-        Raises:
-            RunInputError: the run has no seal, or it is not a ``shredding_complete`` message.
-        """
-        return self.manifest.read_seal(archive_url, run_id)
-
     def read_object(self, archive_url: str, key: str) -> bytes:
         """One object of the archive's bucket, whole: a part file a load task reads (``RunObject.key``)."""
         bucket = parse_archive_url(archive_url).bucket
@@ -244,24 +212,6 @@ class SnowplowManifestHook(AwsBaseHook):
             "s3", "get_object", {"Bucket": bucket, "Key": key}, f"object {key!r} in bucket {bucket!r}"
         )
         return bytes(run_sync(call_once(call), {"s3": self.s3_hook.conn})["Body"].read())
-
-    def verify_loaded_runs(self, archive_url: str, since: datetime | None = None) -> Verification:
-        """Which loaded runs of the archive changed after loading (their records against S3 now)."""
-        return self.manifest.verify_loaded_runs(archive_url, since)
-
-    def claim_run(
-        self, run_id: str, owner: str, lease_seconds: float = DEFAULT_LEASE_SECONDS
-    ) -> ClaimOutcome:
-        """Claim the run for processing; see :mod:`airflow_provider_snowplow.manifest.claims`."""
-        return self.manifest.claim_run(run_id, owner, lease_seconds)
-
-    def renew_claim(self, claim: Claim, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Claim:
-        """Extend our lease; raises ``ClaimLostError`` if the claim was taken over."""
-        return self.manifest.renew_claim(claim, lease_seconds)
-
-    def release_claim(self, run_id: str, token: str | None = None, owner: str | None = None) -> bool:
-        """Drop the run's claim (only ours, when ``token`` or ``owner`` is given)."""
-        return self.manifest.release_claim(run_id, token, owner)
 
     def read_run_summary(self, output_url: str, run_id: str) -> dict[str, Any] | None:
         """The run's ``_SUCCESS.json`` under ``output_url``, or None while its output is not complete."""

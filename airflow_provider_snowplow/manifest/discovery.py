@@ -24,14 +24,13 @@ from dataclasses import dataclass, field, replace
 
 from airflow_provider_snowplow.archive.contents import RunContents
 from airflow_provider_snowplow.archive.layouts import (
-    EnrichedArchive,
     Layout,
     WindowLayout,
     layout_of,
     no_runs_error,
 )
 from airflow_provider_snowplow.archive.listing import first_keys, list_folders, list_run_contents
-from airflow_provider_snowplow.archive.readiness import Readiness, ReadinessRule
+from airflow_provider_snowplow.archive.readiness import Readiness
 from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.aws.plans import Plan, concurrently
 from airflow_provider_snowplow.manifest.items import SKIPPED, Claim
@@ -46,6 +45,26 @@ from airflow_provider_snowplow.manifest.windows import list_window_runs, probe_s
 
 # Listings in flight at once: botocore's default connection pool size, so none waits for a socket.
 DEFAULT_CONCURRENCY = 10
+
+
+@dataclass(frozen=True)
+class ArchiveSurvey:
+    """An archive's runs against the manifest table that records them: what discovery and verify read.
+
+    Attributes:
+        archive: where the runs are.
+        table_name: the manifest table.
+        layout: how the runs are laid out and when one is complete (its readiness rule), e.g.
+            ``EnrichedArchive(ReadinessRule())``: see :mod:`~airflow_provider_snowplow.archive.layouts`.
+        how: how to read the manifest: ``"scan"``, ``"batch_get"``, or ``"auto"`` for the cheaper.
+        concurrency: run listings in flight at once.
+    """
+
+    archive: S3Url
+    table_name: str
+    layout: Layout
+    how: ManifestRead = "auto"
+    concurrency: int = DEFAULT_CONCURRENCY
 
 
 @dataclass(frozen=True)
@@ -102,34 +121,19 @@ class RunDiscovery:
     not_ready: list[NotReadyRun] = field(default_factory=list)
 
 
-def find_pending_runs(
-    archive: S3Url,
-    table_name: str,
-    now: float,
-    max_runs: int | None = None,
-    how: ManifestRead = "auto",
-    readiness: ReadinessRule | None = None,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    layout: Layout | None = None,
-) -> Plan[RunDiscovery]:
-    """The runs of ``archive`` that are neither recorded, claimed by a live owner, archived nor incomplete.
+def find_pending_runs(survey: ArchiveSurvey, now: float, max_runs: int | None = None) -> Plan[RunDiscovery]:
+    """The runs of the archive that are neither recorded, claimed by a live owner, archived nor incomplete.
 
     Args:
-        archive: the enriched archive.
-        table_name: the manifest table.
+        survey: the archive, its manifest table and layout, and how to read them.
         now: epoch seconds, to tell live claims from expired ones and to judge readiness.
         max_runs: stop after this many pending runs (None: no limit).
-        how: force ``"scan"`` or ``"batch_get"``; ``"auto"`` picks the cheaper.
-        readiness: when a run counts as complete; the safe defaults of :class:`ReadinessRule` if None.
-        concurrency: per-run listings in flight at once.
-        layout: how runs are laid out and when one is ready; ``enriched-archive`` with
-            ``readiness`` if None.
 
     Raises:
         LayoutError: the prefix holds folders or objects but no run of ``layout`` (the message
             names the layout they look like, if any).
     """
-    rule = layout or EnrichedArchive(readiness)
+    archive, table_name, rule = survey.archive, survey.table_name, survey.layout
     if isinstance(rule, WindowLayout):
         return (yield from _find_window_runs(archive, table_name, now, max_runs, rule))
     folders = yield from list_folders(archive)
@@ -141,7 +145,7 @@ def find_pending_runs(
         # output under the prefix is a wrong setting, said at once.
         if not ignored or layout_of(seen) not in (None, rule.name):
             raise no_runs_error(rule, archive, seen)
-    manifest = yield from read_records(table_name, run_ids, how)
+    manifest = yield from read_records(table_name, run_ids, survey.how)
     statuses = list(manifest.statuses.values())
     skipped = statuses.count(SKIPPED)
     unrecorded = [r for r in run_ids if r not in manifest.statuses]
@@ -175,7 +179,7 @@ def find_pending_runs(
                     if claim is not None:
                         lapsed[run_id] = claim
             listings = [list_run_contents(archive.bucket, r, rule.objects_prefix(r)) for r in wave]
-            contents: list[RunContents] = yield from concurrently(listings, concurrency)
+            contents: list[RunContents] = yield from concurrently(listings, survey.concurrency)
             for run in contents:
                 verdict = rule.check(run, now)
                 if run.archived:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from airflow_provider_snowplow.archive.contents import Fingerprint
 from airflow_provider_snowplow.aws.failures import table_resource
 from airflow_provider_snowplow.aws.plans import AwsCall, Plan
 from airflow_provider_snowplow.errors import ClaimLostError
@@ -22,24 +21,25 @@ from airflow_provider_snowplow.manifest.conditions import (
     run_item_resource,
     transact_write,
 )
-from airflow_provider_snowplow.manifest.items import SKIPPED, Claim, claim_key, key, run_record
+from airflow_provider_snowplow.manifest.items import (
+    SKIPPED,
+    Claim,
+    ItemAttributes,
+    claim_key,
+    key,
+    run_record,
+)
 from airflow_provider_snowplow.manifest.reads import get_item
+from airflow_provider_snowplow.manifest.table import RUN_ID_ATTRIBUTE
 
 SkipOutcome = Literal["skipped", "recorded", "claimed"]
 
 
-def record_run(
-    table_name: str,
-    run_id: str,
-    status: str,
-    now: float,
-    loaded_by: str | None = None,
-    claim_owner: str | None = None,
-    fingerprint: Fingerprint | None = None,
-) -> Plan[bool]:
+def record_run(table_name: str, record: ItemAttributes, claim_owner: str | None = None) -> Plan[bool]:
     """Write the run record once; with ``claim_owner``, atomically with releasing that claim.
 
-    ``fingerprint``, what the run held when it was loaded, goes into the record for ``verify``.
+    ``record`` is what :func:`~airflow_provider_snowplow.manifest.items.run_record` builds: the run's
+    key, its status and provenance, and (for ``verify``) what the run held when it was loaded.
 
     Returns:
         True if this call wrote the record, False if the run was already recorded (a no-op).
@@ -47,9 +47,10 @@ def record_run(
     Raises:
         ClaimLostError: ``claim_owner`` no longer holds the claim.
     """
+    run_id = record[RUN_ID_ATTRIBUTE]["S"]
     put: dict[str, Any] = {
         "TableName": table_name,
-        "Item": run_record(run_id, status, now, loaded_by, fingerprint),
+        "Item": record,
         "ConditionExpression": "attribute_not_exists(#key)",
         "ExpressionAttributeNames": attribute_names("#key"),
     }

@@ -20,13 +20,11 @@ from datetime import datetime
 from typing import Literal
 
 from airflow_provider_snowplow.archive.contents import Fingerprint, RunContents
-from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout
 from airflow_provider_snowplow.archive.listing import list_run_contents
-from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.aws.plans import Plan, concurrently
-from airflow_provider_snowplow.manifest.discovery import DEFAULT_CONCURRENCY
+from airflow_provider_snowplow.manifest.discovery import ArchiveSurvey
 from airflow_provider_snowplow.manifest.items import LOADED, RunRecord
-from airflow_provider_snowplow.manifest.reads import ManifestRead, read_records
+from airflow_provider_snowplow.manifest.reads import read_records
 
 Drift = Literal["unchanged", "gained", "lost", "changed", "unknown"]
 DRIFTS: tuple[Drift, ...] = ("gained", "lost", "changed")
@@ -127,34 +125,21 @@ def compare(record: RunRecord, contents: RunContents | None) -> RunCheck:
     return RunCheck(record.run_id, drift, record.loaded_at, then, now, modified)
 
 
-def verify_loaded_runs(
-    archive: S3Url,
-    table_name: str,
-    since: datetime | None = None,
-    how: ManifestRead = "auto",
-    concurrency: int = DEFAULT_CONCURRENCY,
-    layout: Layout | None = None,
-) -> Plan[Verification]:
-    """Compare every loaded run of ``archive`` (with a folder time at or after ``since``) with S3 now.
+def verify_loaded_runs(survey: ArchiveSurvey, since: datetime | None = None) -> Plan[Verification]:
+    """Compare every loaded run of the archive (with a folder time at or after ``since``) with S3 now.
 
-    Args:
-        archive: the enriched archive.
-        table_name: the manifest table.
-        since: naive UTC; only runs whose folder time is not earlier are checked (None: all).
-        how: how to read the manifest, as for discovery.
-        concurrency: run listings in flight at once.
-        layout: the archive's run layout (the enriched archive if None).
+    ``since`` is naive UTC: only runs whose folder time is not earlier are checked (None: all).
     """
-    layout = layout or EnrichedArchive()
+    archive, layout = survey.archive, survey.layout
     run_ids = yield from layout.list_runs(archive)
     if since is not None:
         run_ids = [r for r in run_ids if (stamp := layout.run_time(r)) is not None and stamp >= since]
-    view = yield from read_records(table_name, run_ids, how, keep_records=True)
+    view = yield from read_records(survey.table_name, run_ids, survey.how, keep_records=True)
     records = view.records or {}
     loaded = [records[r] for r in run_ids if r in records and records[r].status == LOADED]
     known = [record for record in loaded if record.fingerprint is not None]
     listings = [list_run_contents(archive.bucket, r.run_id, layout.objects_prefix(r.run_id)) for r in known]
-    contents = yield from concurrently(listings, concurrency)
+    contents = yield from concurrently(listings, survey.concurrency)
     now = dict(zip((record.run_id for record in known), contents, strict=True))
     return Verification(str(archive), [compare(record, now.get(record.run_id)) for record in loaded])
 

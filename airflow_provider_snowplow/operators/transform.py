@@ -19,14 +19,9 @@ from airflow_provider_snowplow.manifest.claims import DEFAULT_LEASE_SECONDS
 from airflow_provider_snowplow.processing.codecs import Compression, check_compression
 from airflow_provider_snowplow.processing.cpus import check_workers
 from airflow_provider_snowplow.tasks.assets import annotate_outlet_events
-from airflow_provider_snowplow.tasks.base import (
-    RUN_IN_ARCHIVE,
-    RUN_PROCESSING,
-    Argument,
-    SnowplowManifestTaskMixin,
-    template_fields,
-)
+from airflow_provider_snowplow.tasks.base import Argument, template_fields
 from airflow_provider_snowplow.tasks.claimed_run import claimed_run
+from airflow_provider_snowplow.tasks.run_processing import RUN_PROCESSING, SnowplowRunProcessingMixin
 from airflow_provider_snowplow.validation import boolean, positive_number
 
 
@@ -34,25 +29,17 @@ class BadRowsError(SnowplowProviderError):
     """``fail_on_bad_rows`` was set and the run had bad rows (they are written all the same)."""
 
 
-class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
+class SnowplowTransformRunOperator(SnowplowRunProcessingMixin, BaseOperator):
     """Transform one Snowplow run from enriched TSV to JSON Lines, under a claim.
 
+    Takes the run's arguments (``snowplow_run_id``, ``archive_url``, ``output_url``,
+    ``add_geolocation_data``, ``shape``: see ``SnowplowRunProcessingMixin``), the manifest table
+    holding claims and the connection (``table_name``, ``aws_conn_id``, ``region_name``), and:
+
     Args:
-        snowplow_run_id: the run folder prefix (templated; expand over the sensor's output).
-        archive_url: the enriched archive holding the run (templated).
-        output_url: ``s3://bucket/prefix/``; the run's output goes to ``<output_url>run=.../``
-            (templated).
-        table_name: the manifest table holding claims (templated).
-        aws_conn_id: the Airflow AWS connection (templated).
-        region_name: overrides the connection's region (templated).
         lease_seconds: claim lease; renewed while the task is alive (templated).
         fail_on_bad_rows: fail the task (after writing everything) if any line was rejected
             (templated).
-        add_geolocation_data: add ``geo_location`` (``"lat,lon"``) to events, as the SDK does
-            (templated).
-        shape: the JSON written: ``"python"`` (default), as Snowplow's Python Analytics SDK
-            0.2.3 writes events, or ``"scala"``, as the Scala Analytics SDK's
-            ``Event.toJson(lossy = true)`` (templated).
         ready_marker / settle_seconds: the readiness rule the run must still meet when its output
             is complete (templated); use the sensor's settings.
         workers: how many part files are processed at once, by this task's process and worker
@@ -78,29 +65,18 @@ class SnowplowTransformRunOperator(SnowplowManifestTaskMixin, BaseOperator):
         Argument("workers", check_workers, converts=True),
         Argument("compression", check_compression, converts=True),
     )
-    together = (RUN_IN_ARCHIVE,)
     template_fields = template_fields(arguments)
     ui_color = "#fff2cc"
-    snowplow_run_id: str
-    archive_url: str
-    output_url: str
     lease_seconds: float | str
     fail_on_bad_rows: bool | str
-    add_geolocation_data: bool | str
-    shape: Shape | str
     workers: int | str | None
     compression: Compression | str
 
     def __init__(
         self,
         *,
-        snowplow_run_id: str,
-        archive_url: str,
-        output_url: str,
         lease_seconds: float | str = DEFAULT_LEASE_SECONDS,
         fail_on_bad_rows: bool | str = False,
-        add_geolocation_data: bool | str = True,
-        shape: Shape | str = "python",
         workers: int | str | None = None,
         compression: Compression | str = "gzip",
         **kwargs: Any,

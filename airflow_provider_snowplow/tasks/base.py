@@ -34,7 +34,7 @@ from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_outp
 from airflow_provider_snowplow.errors import SnowplowProviderError
 from airflow_provider_snowplow.event_transformer.shapes import check_shape
 from airflow_provider_snowplow.manifest.table import validate_table_name
-from airflow_provider_snowplow.validation import boolean, optional_region, optional_string
+from airflow_provider_snowplow.validation import optional_region, optional_string
 
 if TYPE_CHECKING:
     from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
@@ -128,18 +128,6 @@ def run_in_archive(snowplow_run_id: str, archive_url: str, *layout_arguments: ob
 
 RUN_OF_LAYOUT = Together(("snowplow_run_id", *LAYOUT_ARGUMENTS), run_of_layout)
 RUN_IN_ARCHIVE = Together(("snowplow_run_id", "archive_url", *LAYOUT_ARGUMENTS), run_in_archive)
-
-# What a task that turns one run of an archive into events under output_url takes: the transform
-# operator and the Spark operators (together with RUN_IN_ARCHIVE).
-RUN_PROCESSING: tuple[Argument, ...] = (
-    SNOWPLOW_RUN_ID,
-    ARCHIVE_URL,
-    OUTPUT_URL,
-    Argument("add_geolocation_data", boolean, converts=True),
-    SHAPE,
-    *CONNECTION,
-    *READINESS,
-)
 
 
 def template_fields(arguments: Sequence[Argument]) -> tuple[str, ...]:

@@ -18,13 +18,9 @@ from airflow_provider_snowplow.errors import SnowplowProviderError
 from airflow_provider_snowplow.processing.run import SUCCESS_MARKER
 from airflow_provider_snowplow.processing.spark_arguments import OUTPUT_FORMATS, SparkJobArguments
 from airflow_provider_snowplow.tasks.assets import annotate_outlet_events
-from airflow_provider_snowplow.tasks.base import (
-    RUN_IN_ARCHIVE,
-    RUN_PROCESSING,
-    Argument,
-    SnowplowManifestTaskMixin,
-)
+from airflow_provider_snowplow.tasks.base import Argument
 from airflow_provider_snowplow.tasks.claimed_run import claim_owner, loaded_by
+from airflow_provider_snowplow.tasks.run_processing import RUN_PROCESSING, SnowplowRunProcessingMixin
 from airflow_provider_snowplow.validation import boolean
 
 
@@ -57,43 +53,27 @@ SPARK_RUN_ARGUMENTS = (
 )
 
 
-class SnowplowSparkRunMixin(SnowplowManifestTaskMixin):
+class SnowplowSparkRunMixin(SnowplowRunProcessingMixin):
     """A run, claimed, handed to the Spark job, and recorded once the job's output is complete.
 
     Args:
-        snowplow_run_id: the run folder prefix (templated).
-        archive_url: the enriched archive holding the run (templated).
-        output_url: ``s3://bucket/prefix/`` for the run's ``run=.../`` output folder (templated).
         output_format: ``jsonl`` (the worker path's layout) or ``parquet`` (templated).
-        add_geolocation_data: add ``geo_location`` to events (templated).
-        shape: ``"python"`` or ``"scala"``: the JSON Lines' shape, as the worker path's (templated).
         mark_loaded: record the run (and drop the claim) once the job's output is complete; False
             keeps the claim for a downstream ``SnowplowMarkRunLoadedOperator`` (templated).
-        **kwargs: the manifest table, connection and run layout (see ``SnowplowManifestTaskMixin``;
-            the job reads a run's part files as the enriched archive's), and the base operator's
-            arguments.
+        **kwargs: the run, its archive, output and event options (see ``SnowplowRunProcessingMixin``;
+            the job reads a run's part files as the enriched archive's), the manifest table,
+            connection and run layout, and the base operator's arguments.
     """
 
     arguments: ClassVar[tuple[Argument, ...]]
-    together = (RUN_IN_ARCHIVE,)
     outlets: Any
-    snowplow_run_id: str
-    archive_url: str
-    output_url: str
     output_format: str
-    add_geolocation_data: bool | str
-    shape: str
     mark_loaded: bool | str
 
     def __init__(
         self,
         *,
-        snowplow_run_id: str,
-        archive_url: str,
-        output_url: str,
         output_format: str = "jsonl",
-        add_geolocation_data: bool | str = True,
-        shape: str = "python",
         mark_loaded: bool | str = True,
         **kwargs: Any,
     ) -> None:

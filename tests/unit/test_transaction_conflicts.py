@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from airflow_provider_snowplow.aws.plans import AwsCall, Pause, Plan
 from airflow_provider_snowplow.errors import ClaimLostError
 from airflow_provider_snowplow.manifest.conditions import TRANSACTION_ATTEMPTS
-from airflow_provider_snowplow.manifest.items import claim_key
+from airflow_provider_snowplow.manifest.items import claim_key, run_record
 from airflow_provider_snowplow.manifest.records import record_run, skip_run
 
 RUN = "enriched/archive/run=2017-04-07-10-00-00/"
@@ -56,7 +56,7 @@ def calls(steps: list[Any]) -> list[str]:
 
 
 def test_a_conflicted_mark_is_tried_again_and_records_the_run() -> None:
-    plan = record_run(TABLE, RUN, "LOADED", 1_700_000_000.0, "dag/run", "dag/run")
+    plan = record_run(TABLE, run_record(RUN, "LOADED", 1_700_000_000.0, "dag/run"), "dag/run")
     steps, recorded = drive(plan, [cancelled("TransactionConflict", "None"), {}])
     assert recorded is True
     assert calls(steps) == ["transact_write_items", "pause", "transact_write_items"]
@@ -65,7 +65,7 @@ def test_a_conflicted_mark_is_tried_again_and_records_the_run() -> None:
 
 
 def test_a_conflict_on_every_attempt_fails_with_the_cancellation() -> None:
-    plan = record_run(TABLE, RUN, "LOADED", 1_700_000_000.0, "dag/run", "dag/run")
+    plan = record_run(TABLE, run_record(RUN, "LOADED", 1_700_000_000.0, "dag/run"), "dag/run")
     conflicts = [cancelled("None", "TransactionConflict") for _ in range(TRANSACTION_ATTEMPTS)]
     with pytest.raises(ClientError, match="TransactionCanceledException"):
         drive(plan, conflicts)
@@ -73,7 +73,7 @@ def test_a_conflict_on_every_attempt_fails_with_the_cancellation() -> None:
 
 
 def test_a_failed_condition_is_not_tried_again_the_claim_was_lost() -> None:
-    plan = record_run(TABLE, RUN, "LOADED", 1_700_000_000.0, "dag/run", "dag/run")
+    plan = record_run(TABLE, run_record(RUN, "LOADED", 1_700_000_000.0, "dag/run"), "dag/run")
     holder = {"Item": {"RunId": {"S": claim_key(RUN)}, "ClaimOwner": {"S": "dag/other"}}}
     with pytest.raises(ClaimLostError, match="claimed by 'dag/other'"):
         drive(plan, [cancelled("None", "ConditionalCheckFailed"), holder])
