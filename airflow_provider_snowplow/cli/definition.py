@@ -111,6 +111,11 @@ class Option:
     kwargs: dict[str, Any] = field(default_factory=dict)
 
 
+def option(*flags: str, help: str, **kwargs: Any) -> Option:
+    """An :class:`Option` written as argparse's ``add_argument(*flags, help=..., **kwargs)`` is."""
+    return Option(flags, help, kwargs)
+
+
 @dataclass(frozen=True)
 class Subcommand:
     """One subcommand: its name, one-line help, options and a longer description."""
@@ -126,91 +131,100 @@ class Subcommand:
         return self.name.replace("-", "_")
 
 
-TABLE = Option(
-    ("-t", "--table"),
-    "manifest table name (default: $SNOWPLOW_MANIFEST_TABLE)",
-    {"metavar": "NAME", "type": table_name},
+TABLE = option(
+    "-t",
+    "--table",
+    metavar="NAME",
+    type=table_name,
+    help="manifest table name (default: $SNOWPLOW_MANIFEST_TABLE)",
 )
-CONN_ID = Option(
-    ("--conn-id",),
-    "Airflow AWS connection to use (needs Airflow installed and configured). Without it, "
+CONN_ID = option(
+    "--conn-id",
+    metavar="CONN_ID",
+    help="Airflow AWS connection to use (needs Airflow installed and configured). Without it, "
     "`snowplow-manifest` uses boto3's own credentials (environment, --profile, instance role), and "
     "`airflow snowplow` uses aws_default unless --endpoint-url or --profile is given",
-    {"metavar": "CONN_ID"},
 )
-REGION = Option(
-    ("--region",),
-    "AWS region (overrides the connection's or profile's; us-east-1 for a local --endpoint-url)",
-    {"metavar": "REGION", "type": region},
+REGION = option(
+    "--region",
+    metavar="REGION",
+    type=region,
+    help="AWS region (overrides the connection's or profile's; us-east-1 for a local --endpoint-url)",
 )
-ENDPOINT_URL = Option(
-    ("--endpoint-url",),
-    "AWS endpoint for S3 and DynamoDB, e.g. http://localhost:4566 (not with --conn-id). Region and "
+ENDPOINT_URL = option(
+    "--endpoint-url",
+    metavar="URL",
+    type=endpoint_url,
+    help="AWS endpoint for S3 and DynamoDB, e.g. http://localhost:4566 (not with --conn-id). Region and "
     "credentials are still needed; for an endpoint on localhost or 127.0.0.1 without them, "
     "us-east-1 and placeholder credentials are used",
-    {"metavar": "URL", "type": endpoint_url},
 )
-PROFILE = Option(("--profile",), "AWS shared-config profile (not with --conn-id)", {"metavar": "NAME"})
+PROFILE = option("--profile", metavar="NAME", help="AWS shared-config profile (not with --conn-id)")
 CONNECTION = (TABLE, CONN_ID, REGION, ENDPOINT_URL, PROFILE)
 
-ARCHIVE_URL = Option(
-    ("archive_url",),
-    "the enriched archive, e.g. s3://acme-snowplow/enriched/archive/",
-    {"metavar": "ARCHIVE_URL", "type": archive_url},
+ARCHIVE_URL = option(
+    "archive_url",
+    metavar="ARCHIVE_URL",
+    type=archive_url,
+    help="the enriched archive, e.g. s3://acme-snowplow/enriched/archive/",
 )
-RUN_IDS = Option(
-    ("run_ids",),
-    "run ids, relative to the bucket, e.g. enriched/archive/run=2017-04-07-10-00-00/",
-    {"nargs": "+", "metavar": "RUN"},
+RUN_IDS = option(
+    "run_ids",
+    nargs="+",
+    metavar="RUN",
+    help="run ids, relative to the bucket, e.g. enriched/archive/run=2017-04-07-10-00-00/",
 )
-JSON = Option(("--json",), "print JSON (keys documented in docs/cli.md)", {"action": "store_true"})
+JSON = option("--json", action="store_true", help="print JSON (keys documented in docs/cli.md)")
 READINESS = (
-    Option(
-        ("--marker",),
-        f"object a run folder must hold to count as complete, relative to it (default {DEFAULT_MARKER}; "
+    option(
+        "--marker",
+        metavar="NAME",
+        type=marker,
+        default=DEFAULT_MARKER,
+        help=f"object a run folder must hold to count as complete, relative to it (default {DEFAULT_MARKER}; "
         "'' for none)",
-        {"metavar": "NAME", "type": marker, "default": DEFAULT_MARKER},
     ),
-    Option(
-        ("--settle",),
-        "seconds a run's newest object must be old for the run to count as complete "
+    option(
+        "--settle",
+        metavar="SECONDS",
+        type=seconds,
+        default=DEFAULT_SETTLE_SECONDS,
+        dest="settle",
+        help="seconds a run's newest object must be old for the run to count as complete "
         f"(default {DEFAULT_SETTLE_SECONDS:.0f})",
-        {
-            "metavar": "SECONDS",
-            "type": seconds,
-            "default": DEFAULT_SETTLE_SECONDS,
-            "dest": "settle",
-        },
     ),
 )
 LAYOUT = (
-    Option(
-        ("--layout",),
-        "how the archive's runs are laid out (default enriched-archive; see the README's table of layouts)",
-        {"choices": list(LAYOUT_NAMES), "default": DEFAULT_LAYOUT},
+    option(
+        "--layout",
+        choices=list(LAYOUT_NAMES),
+        default=DEFAULT_LAYOUT,
+        help="how the archive's runs are laid out (default enriched-archive; see the README's table of layouts)",
     ),
-    Option(
-        ("--partition-format",),
-        "s3-loader: the loader's partitionFormat, e.g. 'date={yyyy}-{MM}-{dd}/hour={HH}' (default: flat, hourly)",
-        {"metavar": "FORMAT", "type": partition_format},
+    option(
+        "--partition-format",
+        metavar="FORMAT",
+        type=partition_format,
+        help="s3-loader: the loader's partitionFormat, e.g. 'date={yyyy}-{MM}-{dd}/hour={HH}' (default: flat, hourly)",
     ),
-    Option(
-        ("--grace",),
-        f"s3-loader: seconds after a window ends before its run is ready (default {DEFAULT_GRACE_SECONDS:.0f})",
-        {"metavar": "SECONDS", "type": seconds, "default": DEFAULT_GRACE_SECONDS},
+    option(
+        "--grace",
+        metavar="SECONDS",
+        type=seconds,
+        default=DEFAULT_GRACE_SECONDS,
+        help=f"s3-loader: seconds after a window ends before its run is ready (default {DEFAULT_GRACE_SECONDS:.0f})",
     ),
 )
-YES = Option(("-y", "--yes"), "do not ask for confirmation", {"action": "store_true"})
-BY = Option(
-    ("--by",),
-    "who is writing, stored in the record's LoadedBy (default: cli/<user>)",
-    {"metavar": "WHO"},
+YES = option("-y", "--yes", action="store_true", help="do not ask for confirmation")
+BY = option(
+    "--by", metavar="WHO", help="who is writing, stored in the record's LoadedBy (default: cli/<user>)"
 )
-IN_ARCHIVE = Option(
-    ("--archive-url",),
-    "refuse (exit code 2, nothing written) runs that are not run folders of this archive; without "
+IN_ARCHIVE = option(
+    "--archive-url",
+    metavar="ARCHIVE_URL",
+    type=archive_url,
+    help="refuse (exit code 2, nothing written) runs that are not run folders of this archive; without "
     "it, runs are not checked against any archive and a note says so",
-    {"metavar": "ARCHIVE_URL", "type": archive_url},
 )
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
@@ -219,10 +233,11 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "create the manifest table if missing and wait until it is ACTIVE",
         (
             *CONNECTION,
-            Option(
-                ("--billing-mode",),
-                "billing mode of a new table (an existing table is left as it is)",
-                {"choices": ["PAY_PER_REQUEST", "PROVISIONED"], "default": "PAY_PER_REQUEST"},
+            option(
+                "--billing-mode",
+                choices=["PAY_PER_REQUEST", "PROVISIONED"],
+                default="PAY_PER_REQUEST",
+                help="billing mode of a new table (an existing table is left as it is)",
             ),
         ),
     ),
@@ -241,13 +256,11 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             *READINESS,
             *LAYOUT,
             JSON,
-            Option(
-                ("--max",), "list at most N runs", {"metavar": "N", "type": positive_int, "dest": "max_runs"}
-            ),
-            Option(
-                ("--exit-code",),
-                "exit with 1 when no run is pending (like grep), for `if snowplow-manifest pending ...`",
-                {"action": "store_true"},
+            option("--max", metavar="N", type=positive_int, dest="max_runs", help="list at most N runs"),
+            option(
+                "--exit-code",
+                action="store_true",
+                help="exit with 1 when no run is pending (like grep), for `if snowplow-manifest pending ...`",
             ),
         ),
     ),
@@ -260,11 +273,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             *CONNECTION,
             *LAYOUT,
             JSON,
-            Option(
-                ("--since",),
-                "only runs whose folder time is at or after DATE (UTC): YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS "
+            option(
+                "--since",
+                metavar="DATE",
+                type=cut_off,
+                help="only runs whose folder time is at or after DATE (UTC): YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS "
                 "or 2017-04-07-10-00-00",
-                {"metavar": "DATE", "type": cut_off},
             ),
         ),
         "Records written by Snowplow's SDKs (or without a fingerprint) are reported as unknown. Exit "
@@ -288,25 +302,23 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "skip",
         "record runs as skipped: never to be loaded, and not pending for Snowplow's SDKs either",
         (
-            Option(
-                ("run_ids",),
-                "run ids to skip (or use --before)",
-                {"nargs": "*", "metavar": "RUN"},
-            ),
+            option("run_ids", nargs="*", metavar="RUN", help="run ids to skip (or use --before)"),
             *CONNECTION,
             *LAYOUT,
             BY,
             YES,
-            Option(
-                ("--before",),
-                "skip every unrecorded run of --archive-url whose folder time is before DATE (UTC): "
+            option(
+                "--before",
+                metavar="DATE",
+                type=cut_off,
+                help="skip every unrecorded run of --archive-url whose folder time is before DATE (UTC): "
                 "YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS or 2017-04-07-10-00-00; asks for confirmation",
-                {"metavar": "DATE", "type": cut_off},
             ),
-            Option(
-                ("--archive-url",),
-                "the archive for --before; with named runs, refuse (exit code 2) runs not in it",
-                {"metavar": "ARCHIVE_URL", "type": archive_url},
+            option(
+                "--archive-url",
+                metavar="ARCHIVE_URL",
+                type=archive_url,
+                help="the archive for --before; with named runs, refuse (exit code 2) runs not in it",
             ),
         ),
         "Backfill cut-off, as Snowplow's loaders did with ToSkip. Runs that already have a record, and "
@@ -316,7 +328,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "release",
         "drop the claim on a run, e.g. left by a worker that died (it expires on its own too)",
         (
-            Option(("run_id",), "the claimed run", {"metavar": "RUN"}),
+            option("run_id", metavar="RUN", help="the claimed run"),
             *CONNECTION,
             *LAYOUT,
             YES,
