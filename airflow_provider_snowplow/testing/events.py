@@ -408,70 +408,63 @@ BAD_IGLU_URIS = (
 )
 
 
+_GOOD_CONTEXT = {"schema": "iglu:com.acme/a/jsonschema/1-0-0", "data": {}}
+
+# One field made invalid: (field, value, what is wrong), before and after the bad Iglu URI.
+_BAD_FIELDS = (
+    ("txn_id", "12a", "not an integer"),
+    ("page_urlport", " 80", "integer with a space"),
+    ("doc_width", "1_000", "integer with an underscore"),
+    ("ti_quantity", str(2**63), "integer beyond 64 bits"),
+    ("geo_latitude", "north", "not a number"),
+    ("tr_total", "NaN", "NaN"),
+    ("tr_tax", "1e999", "infinite double"),
+    ("br_cookies", "true", "bool not 0/1"),
+    ("dvce_ismobile", "2", "bool not 0/1"),
+    ("collector_tstamp", "garbage", "not a timestamp"),
+    ("etl_tstamp", "2024-02-30 10:00:00", "no such day"),
+    ("derived_tstamp", "2024-01-01T10:00:00Z", "ISO, not TSV"),
+    ("true_tstamp", "2024-01-01 24:00:00", "hour 24"),
+    ("contexts", '{"schema": "x", "data": [', "broken JSON"),
+    ("unstruct_event", "not json", "broken JSON"),
+    ("derived_contexts", "[1, 2]", "not an object"),
+)
+_BAD_ENVELOPES = (
+    ("contexts", json.dumps({"data": [_GOOD_CONTEXT]}), "envelope without schema"),
+    ("contexts", json.dumps({"schema": CONTEXTS_URI, "data": ""}), "data not a list"),
+    (
+        "contexts",
+        json.dumps({"schema": CONTEXTS_URI, "data": [{"schema": _GOOD_CONTEXT["schema"]}]}),
+        "context without data",
+    ),
+    (
+        "unstruct_event",
+        json.dumps({"schema": UNSTRUCT_URI, "data": {"schema": "iglu:x/y/z/1-0-0"}}),
+        "unstruct without inner data",
+    ),
+    ("unstruct_event", json.dumps({"schema": "iglu:bad", "data": _GOOD_CONTEXT}), "bad envelope schema"),
+    (
+        "unstruct_event",
+        f'{{"schema": "{UNSTRUCT_URI}", "data": {{"schema": "iglu:a/b/c/1-0-0", "data": NaN}}}}',
+        "NaN is not JSON",
+    ),
+)
+
+
 def bad_lines(seed: int = 1) -> Iterator[BadLine]:
     """Every kind of invalid line we promise to reject, several times over with different neighbours."""
     rng = random.Random(seed)
-    good_context = {"schema": "iglu:com.acme/a/jsonschema/1-0-0", "data": {}}
     for _ in range(3):
         yield BadLine("\t".join(valid_fields(rng)[:100]), None, "too few fields")
         yield BadLine("\t".join([*valid_fields(rng), "x"]), None, "too many fields")
         yield BadLine("", None, "empty line")
-        yield BadLine(_with(rng, txn_id="12a"), "txn_id", "not an integer")
-        yield BadLine(_with(rng, page_urlport=" 80"), "page_urlport", "integer with a space")
-        yield BadLine(_with(rng, doc_width="1_000"), "doc_width", "integer with an underscore")
-        yield BadLine(_with(rng, ti_quantity=str(2**63)), "ti_quantity", "integer beyond 64 bits")
-        yield BadLine(_with(rng, geo_latitude="north"), "geo_latitude", "not a number")
-        yield BadLine(_with(rng, tr_total="NaN"), "tr_total", "NaN")
-        yield BadLine(_with(rng, tr_tax="1e999"), "tr_tax", "infinite double")
-        yield BadLine(_with(rng, br_cookies="true"), "br_cookies", "bool not 0/1")
-        yield BadLine(_with(rng, dvce_ismobile="2"), "dvce_ismobile", "bool not 0/1")
-        yield BadLine(_with(rng, collector_tstamp="garbage"), "collector_tstamp", "not a timestamp")
-        yield BadLine(_with(rng, etl_tstamp="2024-02-30 10:00:00"), "etl_tstamp", "no such day")
-        yield BadLine(_with(rng, derived_tstamp="2024-01-01T10:00:00Z"), "derived_tstamp", "ISO, not TSV")
-        yield BadLine(_with(rng, true_tstamp="2024-01-01 24:00:00"), "true_tstamp", "hour 24")
-        yield BadLine(_with(rng, contexts='{"schema": "x", "data": ['), "contexts", "broken JSON")
-        yield BadLine(_with(rng, unstruct_event="not json"), "unstruct_event", "broken JSON")
-        yield BadLine(_with(rng, derived_contexts="[1, 2]"), "derived_contexts", "not an object")
+        for name, value, reason in _BAD_FIELDS:
+            yield BadLine(_with(rng, **{name: value}), name, reason)
         uri = rng.choice(BAD_IGLU_URIS)
-        contexts = json.dumps({"schema": CONTEXTS_URI, "data": [{**good_context, "schema": uri}]})
+        contexts = json.dumps({"schema": CONTEXTS_URI, "data": [{**_GOOD_CONTEXT, "schema": uri}]})
         yield BadLine(_with(rng, contexts=contexts), "contexts", f"bad Iglu URI {uri!r}")
-        yield BadLine(
-            _with(rng, contexts=json.dumps({"data": [good_context]})), "contexts", "envelope without schema"
-        )
-        yield BadLine(
-            _with(rng, contexts=json.dumps({"schema": CONTEXTS_URI, "data": ""})),
-            "contexts",
-            "data not a list",
-        )
-        yield BadLine(
-            _with(
-                rng,
-                contexts=json.dumps({"schema": CONTEXTS_URI, "data": [{"schema": good_context["schema"]}]}),
-            ),
-            "contexts",
-            "context without data",
-        )
-        yield BadLine(
-            _with(
-                rng,
-                unstruct_event=json.dumps({"schema": UNSTRUCT_URI, "data": {"schema": "iglu:x/y/z/1-0-0"}}),
-            ),
-            "unstruct_event",
-            "unstruct without inner data",
-        )
-        yield BadLine(
-            _with(rng, unstruct_event=json.dumps({"schema": "iglu:bad", "data": good_context})),
-            "unstruct_event",
-            "bad envelope schema",
-        )
-        yield BadLine(
-            _with(
-                rng,
-                unstruct_event=f'{{"schema": "{UNSTRUCT_URI}", "data": {{"schema": "iglu:a/b/c/1-0-0", "data": NaN}}}}',
-            ),
-            "unstruct_event",
-            "NaN is not JSON",
-        )
+        for name, value, reason in _BAD_ENVELOPES:
+            yield BadLine(_with(rng, **{name: value}), name, reason)
         long_title = "x" * 2_000_000
         yield BadLine(_with(rng, page_title=long_title, txn_id="-"), "txn_id", "very long line")
 
