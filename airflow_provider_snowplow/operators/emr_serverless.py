@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import time
 from datetime import UTC, datetime, timedelta
@@ -189,8 +190,24 @@ class SnowplowEmrServerlessRunOperator(SnowplowSparkRunMixin, BaseOperator):
         return job
 
     def _defer(self, job: JobRun) -> None:
+        """Wait in the triggerer; returns, to poll from the worker, only where no trigger watches our region.
+
+        The Amazon provider's trigger takes a ``region_name`` from 9.37 on; an older one watches
+        the connection's region, which is not where the job runs when ``region_name`` overrides it.
+        """
         from airflow.providers.amazon.aws.triggers.emr import EmrServerlessStartJobTrigger
 
+        where: dict[str, Any] = {"aws_conn_id": self.aws_conn_id}
+        if self.region_name is not None:
+            if "region_name" not in inspect.signature(EmrServerlessStartJobTrigger).parameters:
+                self.log.warning(
+                    "Waiting for job run %s from the worker, not the triggerer: this Amazon provider's "
+                    "EmrServerlessStartJobTrigger cannot take region_name=%r (9.37 and later can)",
+                    job.job_run_id,
+                    self.region_name,
+                )
+                return
+            where["region_name"] = self.region_name
         delay = cast(float, self.waiter_delay)
         self.defer(
             trigger=EmrServerlessStartJobTrigger(
@@ -198,8 +215,7 @@ class SnowplowEmrServerlessRunOperator(SnowplowSparkRunMixin, BaseOperator):
                 job_id=job.job_run_id,
                 waiter_delay=max(1, int(delay)),
                 waiter_max_attempts=math.ceil(self.lease_seconds / delay),
-                aws_conn_id=self.aws_conn_id,
-                region_name=self.region_name,
+                **where,
             ),
             method_name="execute_complete",
             timeout=timedelta(seconds=self.lease_seconds),

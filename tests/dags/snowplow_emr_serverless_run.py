@@ -22,6 +22,7 @@ with DAG(
         archive_url=os.environ.get("SNOWPLOW_ARCHIVE_URL", "s3://acme-snowplow/enriched/archive/"),
         output_url=os.environ.get("SNOWPLOW_OUTPUT_URL", "s3://acme-snowplow/enriched/json/"),
         table_name=os.environ.get("SNOWPLOW_MANIFEST_TABLE", "snowplow-load-manifests"),
+        region_name=os.environ.get("SNOWPLOW_EMR_REGION") or None,
         application_id=os.environ.get("SNOWPLOW_EMR_APPLICATION_ID", "00fabcdefghijklm"),
         execution_role_arn="arn:aws:iam::123456789012:role/snowplow-spark-job",
         entry_point="s3://acme-snowplow/code/spark_submit.py",

@@ -7,6 +7,7 @@ tests/spark/test_spark_job.py shows), as the job would have.
 
 from __future__ import annotations
 
+import inspect
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -68,6 +69,29 @@ def test_the_job_is_started_polled_and_the_run_recorded_once(
     counts = aws.request_counts()
     assert counts["emr-serverless:StartJobRun"] == 1 and counts["emr-serverless:GetJobRun"] >= 1, counts
     assert manifest.is_loaded(run_id) and manifest.get_claim(run_id) is None
+
+
+def test_with_region_name_the_wait_is_in_that_region_deferred_where_the_trigger_can_be(
+    dag_env: Archive,
+    application: str,
+    s3: Any,
+    manifest: LoadManifest,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    from airflow.providers.amazon.aws.triggers.emr import EmrServerlessStartJobTrigger
+
+    monkeypatch.setenv("SNOWPLOW_EMR_REGION", "us-east-1")
+    run_id = dag_env.add_run("2017-01-01-05-00-00", {"part-00000": LINES})
+    process_run(s3, dag_env.url, run_id, OUTPUT_URL, readiness=READY_WHEN_SEEDED)
+    outcome = run_dag(DAG_ID, snowplow_run_id=run_id)
+    assert outcome.states[("emr", run_id)] == "success"
+    assert manifest.is_loaded(run_id) and manifest.get_claim(run_id) is None
+    # The Amazon provider's trigger takes region_name from 9.37 on (the floor's 9.20 does not).
+    deferred = "region_name" in inspect.signature(EmrServerlessStartJobTrigger).parameters
+    logs = "".join(capfd.readouterr())
+    assert ("from the worker, not the triggerer" in logs) is not deferred
+    assert ("Pausing task as DEFERRED" in logs) is deferred
 
 
 def test_a_job_that_succeeds_without_its_output_leaves_the_run_pending(
