@@ -286,6 +286,8 @@ def _process_parts(
 def _parquet(job: _Job) -> tuple[list[RunOutput], list[_PartFailed]]:
     """Rows through Spark's writers, one run at a time; each complete run's summary last."""
     spark, parts, arguments = job.spark, job.parts, job.arguments
+    # The summary's "compression" is the good events' (Spark's Parquet codec); bad rows are gzip.
+    codec = str(spark.conf.get("spark.sql.parquet.compression.codec", "snappy"))
     task = partial(_transform_parts, job.access, job.bucket, arguments.add_geolocation_data)
     records = job.rdd.mapPartitions(task).persist(StorageLevel.MEMORY_AND_DISK)
     try:
@@ -314,7 +316,8 @@ def _parquet(job: _Job) -> tuple[list[RunOutput], list[_PartFailed]]:
             result.bad_keys = [url + "bad/"] if bad_count else []
             if not job.unchanged(run_id, result, failures):
                 continue
-            _write_bytes(spark, url + SUCCESS_MARKER, summary_bytes({**result.to_dict(), **job.extra}))
+            summary = {**result.to_dict(), **job.extra, "compression": codec}
+            _write_bytes(spark, url + SUCCESS_MARKER, summary_bytes(summary))
             outputs.append(result)
     finally:
         records.unpersist()

@@ -156,6 +156,11 @@ def test_parquet_output_holds_the_same_events_typed(
     assert written_bad == bad_rows
     summary = json.loads((folder / SUCCESS_MARKER).read_text())
     assert (summary["lines"], summary["good"], summary["bad"], summary["objects"]) == (94, 90, 4, 3)
+    # The summary names the good events' codec, as the part files' names do (the bad rows are gzip).
+    codec = summary["compression"]
+    assert codec == spark.conf.get("spark.sql.parquet.compression.codec")
+    good_parts = list((folder / "good").glob("part-*.parquet"))
+    assert good_parts and all(part.name.endswith(f".{codec}.parquet") for part in good_parts)
     assert result.counts.good == 90
 
 
