@@ -97,14 +97,19 @@ class RunOutput:
 
 
 def output_folder(output: S3Url, run_id: str, archive_prefix: str = "") -> str:
-    """``<output prefix><run id relative to the archive>``: run ``a/b/run=X/`` of ``a/b/`` lands in ``<output>run=X/``.
+    """``<output prefix><run id relative to the archive>``: run ``a/b/run=X/`` of ``a/b/`` lands in ``<output>run=X/``."""
+    return output.prefix + run_output_path(run_id, archive_prefix)
+
+
+def run_output_path(run_id: str, archive_prefix: str = "") -> str:
+    """The run's output folder relative to the output URL: its id relative to the archive.
 
     An S3 Loader partition keeps its whole path (``date=2026-11-30/hour=10/``), so two days' ``hour=10``
     never meet; a run outside ``archive_prefix`` keeps its last folder name.
     """
     if archive_prefix and run_id.startswith(archive_prefix):
-        return output.prefix + run_id[len(archive_prefix) :]
-    return output.prefix + run_folder_name(run_id) + "/"
+        return run_id[len(archive_prefix) :]
+    return run_folder_name(run_id) + "/"
 
 
 def process_run(

@@ -20,11 +20,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, NoReturn, cast
 
-from airflow_provider_snowplow.archive.run_ids import run_folder_name, validate_run_id
+from airflow_provider_snowplow.archive.layouts import DEFAULT_LAYOUT, LAYOUT_NAMES, Layout, make_layout
+from airflow_provider_snowplow.archive.readiness import ReadinessRule
 from airflow_provider_snowplow.archive.urls import S3_URL_SCHEMES, parse_archive_url, parse_output_url
 from airflow_provider_snowplow.errors import OutputUrlError, SnowplowProviderError
 from airflow_provider_snowplow.event_transformer.shapes import DEFAULT_SHAPE, SHAPES, Shape, check_shape
-from airflow_provider_snowplow.processing.run import output_folder
+from airflow_provider_snowplow.processing.run import output_folder, run_output_path
 
 OutputFormat = Literal["jsonl", "parquet"]
 OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("jsonl", "parquet")
@@ -41,7 +42,7 @@ class SparkJobArguments:
 
     Attributes:
         archive_url: the enriched archive holding the runs (``s3://bucket/prefix/``).
-        run_ids: one or more run folder prefixes of that archive's bucket.
+        run_ids: one or more runs of that archive, as its layout names them (e.g. run folder prefixes).
         output_url: where ``run=.../`` output folders are written (see the module docstring).
         output_format: ``jsonl`` (the worker path's layout) or ``parquet``.
         add_geolocation_data: add ``geo_location`` (``"lat,lon"``) to events, as the SDK does.
@@ -51,6 +52,9 @@ class SparkJobArguments:
             retry of the submitting task recognises output of its own job.
         s3_endpoint_url: an S3 endpoint other than AWS's (an S3-compatible store, a VPC endpoint).
         region_name: the region of the S3 client; the default chain's when None.
+        layout: how the archive's runs are laid out (``enriched-archive``, ``s3-loader``...), as
+            for the worker path: which objects a run holds, and where its output goes.
+        partition_format: ``s3-loader``: S3 Loader's ``partitionFormat``; None for flat output.
     """
 
     archive_url: str
@@ -62,6 +66,14 @@ class SparkJobArguments:
     submission_id: str | None = None
     s3_endpoint_url: str | None = None
     region_name: str | None = field(default=None)
+    layout: str = DEFAULT_LAYOUT
+    partition_format: str | None = None
+
+    def run_layout(self) -> Layout:
+        """The archive's layout, judging nothing: the sensor judged readiness by the DAG's rule."""
+        return make_layout(
+            self.layout, ReadinessRule(marker=None, settle_seconds=0), self.partition_format, 0
+        )
 
     def check(self) -> SparkJobArguments:
         """Validate every argument; returns self.
@@ -69,12 +81,13 @@ class SparkJobArguments:
         Raises:
             ArchiveUrlError, OutputUrlError, RunIdError, JobArgumentError: one line naming the value.
         """
-        parse_archive_url(self.archive_url)
+        archive = parse_archive_url(self.archive_url)
+        layout = self.run_layout()
         if not self.run_ids:
             raise JobArgumentError("the Spark job needs at least one run id (--run-id)")
         for run_id in self.run_ids:
-            validate_run_id(run_id)
-        if len(set(map(run_folder_name, self.run_ids))) != len(self.run_ids):
+            layout.validate_run_in_archive(run_id, archive)
+        if len({run_output_path(run_id, archive.prefix) for run_id in self.run_ids}) != len(self.run_ids):
             raise JobArgumentError(
                 f"run ids {list(self.run_ids)!r} name the same run folder twice; their output would "
                 "collide: give each run once"
@@ -99,11 +112,12 @@ class SparkJobArguments:
         return self
 
     def run_output_url(self, run_id: str) -> str:
-        """Where one run's output goes: ``<output_url>run=YYYY-MM-DD-HH-MM-SS/``."""
+        """Where one run's output goes: ``<output_url>run=YYYY-MM-DD-HH-MM-SS/``, as the worker path's."""
+        archive_prefix = parse_archive_url(self.archive_url).prefix
         if self.output_format == "jsonl":
             output = parse_output_url(self.output_url)
-            return f"s3://{output.bucket}/{output_folder(output, run_id)}"
-        return f"{self.output_url.rstrip('/')}/{run_folder_name(run_id)}/"
+            return f"s3://{output.bucket}/{output_folder(output, run_id, archive_prefix)}"
+        return f"{self.output_url.rstrip('/')}/{run_output_path(run_id, archive_prefix)}"
 
     def to_argv(self) -> list[str]:
         """The command-line arguments that :meth:`from_argv` reads back into these arguments."""
@@ -115,7 +129,10 @@ class SparkJobArguments:
             argv.append("--no-geolocation")
         if self.shape != DEFAULT_SHAPE:
             argv += ["--shape", self.shape]
+        if self.layout != DEFAULT_LAYOUT:
+            argv += ["--layout", self.layout]
         for option, value in (
+            ("--partition-format", self.partition_format),
             ("--submission-id", self.submission_id),
             ("--s3-endpoint-url", self.s3_endpoint_url),
             ("--region", self.region_name),
@@ -143,6 +160,8 @@ class SparkJobArguments:
             submission_id=parsed.submission_id,
             s3_endpoint_url=parsed.s3_endpoint_url,
             region_name=parsed.region,
+            layout=parsed.layout,
+            partition_format=parsed.partition_format,
         ).check()
 
 
@@ -169,4 +188,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--submission-id", help="recorded in _SUCCESS.json (set by the operators)")
     parser.add_argument("--s3-endpoint-url", help="an S3 endpoint other than AWS's")
     parser.add_argument("--region", help="the S3 client's region")
+    parser.add_argument(
+        "--layout", default=DEFAULT_LAYOUT, choices=LAYOUT_NAMES, help="the archive's run layout"
+    )
+    parser.add_argument("--partition-format", help="s3-loader: the loader's partitionFormat (default: flat)")
     return parser

@@ -37,9 +37,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from airflow_provider_snowplow.archive.layouts import EnrichedArchive
 from airflow_provider_snowplow.archive.listing import list_part_objects
-from airflow_provider_snowplow.archive.readiness import ReadinessRule
 from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_output_url
 from airflow_provider_snowplow.aws.runners import run_sync
 from airflow_provider_snowplow.errors import RunChangedError, RunInputError, SnowplowProviderError
@@ -64,9 +62,6 @@ from airflow_provider_snowplow.processing.run import (
 from airflow_provider_snowplow.processing.spark_arguments import SparkJobArguments
 
 ENGINE = "spark"
-# Before each run's summary the job lists the run again; readiness was the sensor's to judge (by the
-# DAG's rule), so the job's check is only that the run holds exactly the part files it read.
-UNCHANGED = EnrichedArchive(ReadinessRule(marker=None, settle_seconds=0))
 S3_RETRIES = {"mode": "standard", "max_attempts": 8}  # as the hook's clients on the Airflow side
 
 # The Parquet schema, from the field table: one typed column per plain field, then the shredded
@@ -174,8 +169,9 @@ class _Job:
 
         The sensor judged the run ready by the DAG's rule; the job checks only that nothing changed.
         """
+        layout = self.arguments.run_layout()
         try:
-            confirm_input(self.clients, self.bucket, run_id, UNCHANGED, self.parts[run_id], result)
+            confirm_input(self.clients, self.bucket, run_id, layout, self.parts[run_id], result)
         except RunChangedError as changed:
             failures.append(_PartFailed(run_id, str(changed)))
             return False
@@ -199,7 +195,11 @@ def run_job(spark: SparkSession, arguments: SparkJobArguments) -> list[RunOutput
     access = S3Access(arguments.s3_endpoint_url, arguments.region_name)
     bucket = parse_archive_url(arguments.archive_url).bucket
     clients = access.clients()
-    parts = {run_id: run_sync(list_part_objects(bucket, run_id), clients) for run_id in arguments.run_ids}
+    layout = arguments.run_layout()
+    parts = {
+        run_id: run_sync(list_part_objects(bucket, run_id, layout.objects_prefix(run_id)), clients)
+        for run_id in arguments.run_ids
+    }
     work = [(run_id, {"Key": o["Key"], "Size": o.get("Size", 0)}) for run_id in parts for o in parts[run_id]]
     rdd = spark.sparkContext.parallelize(work, max(1, len(work)))
     extra = {
@@ -221,12 +221,14 @@ def _jsonl(job: _Job) -> tuple[list[RunOutput], list[_PartFailed]]:
     """The worker path's processing per part on executors; each complete run's summary last."""
     arguments = job.arguments
     output = parse_output_url(arguments.output_url)
+    archive_prefix = parse_archive_url(arguments.archive_url).prefix
+    folders = {run_id: output_folder(output, run_id, archive_prefix) for run_id in arguments.run_ids}
     task = partial(
         _process_parts,
         job.access,
         job.bucket,
         output.bucket,
-        output.prefix,
+        folders,
         arguments.add_geolocation_data,
         arguments.shape,
     )
@@ -242,7 +244,7 @@ def _jsonl(job: _Job) -> tuple[list[RunOutput], list[_PartFailed]]:
     for run_id in arguments.run_ids:
         if run_id in failed:
             continue
-        folder = output_folder(output, run_id)
+        folder = folders[run_id]
         result = RunOutput(snowplow_run_id=run_id, output_url=f"s3://{output.bucket}/{folder}")
         for part in sorted(done[run_id], key=lambda p: p.job.key):
             result.add(part)
@@ -256,14 +258,13 @@ def _process_parts(
     access: S3Access,
     archive_bucket: str,
     output_bucket: str,
-    output_prefix: str,
+    folders: dict[str, str],
     add_geolocation_data: bool,
     shape: Shape,
     work: Iterable[tuple[str, dict[str, Any]]],
 ) -> Iterator[tuple[str, PartResult | _PartFailed]]:
     """Executor side of the JSON Lines path: one Spark partition's part files, one by one."""
     clients = access.clients()
-    output = parse_output_url(f"s3://{output_bucket}/{output_prefix}")
     for run_id, obj in work:
         try:
             job = part_job(
@@ -271,7 +272,7 @@ def _process_parts(
                 run_id,
                 archive_bucket,
                 output_bucket,
-                output_folder(output, run_id),
+                folders[run_id],
                 add_geolocation_data,
                 "gzip",
                 shape,

@@ -60,9 +60,10 @@ class SnowplowSparkRunMixin(SnowplowRunProcessingMixin):
         output_format: ``jsonl`` (the worker path's layout) or ``parquet`` (templated).
         mark_loaded: record the run (and drop the claim) once the job's output is complete; False
             keeps the claim for a downstream ``SnowplowMarkRunLoadedOperator`` (templated).
-        **kwargs: the run, its archive, output and event options (see ``SnowplowRunProcessingMixin``;
-            the job reads a run's part files as the enriched archive's), the manifest table,
-            connection and run layout, and the base operator's arguments.
+        **kwargs: the run, its archive, output and event options (see ``SnowplowRunProcessingMixin``),
+            the manifest table, connection and run layout (the job reads a run's part files and
+            names its output folder as the worker path does in that layout), and the base
+            operator's arguments.
     """
 
     arguments: ClassVar[tuple[Argument, ...]]
@@ -92,6 +93,8 @@ class SnowplowSparkRunMixin(SnowplowRunProcessingMixin):
             submission_id=submission_id(context, self.snowplow_run_id),
             s3_endpoint_url=self.hook.s3_endpoint_url,
             region_name=self.hook.region_name,
+            layout=self.layout,
+            partition_format=self.partition_format,
         ).check()
 
     def finished_output(self, submission: str | None = None) -> dict[str, Any] | None:

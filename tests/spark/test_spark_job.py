@@ -8,12 +8,14 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from airflow_provider_snowplow.archive.urls import parse_output_url
+from airflow_provider_snowplow.archive.layouts import S3LoaderLayout, make_layout
+from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_output_url
 from airflow_provider_snowplow.errors import RunInputError
 from airflow_provider_snowplow.event_transformer.shapes import Shape
 from airflow_provider_snowplow.processing.run import SUCCESS_MARKER, output_folder, process_run
@@ -21,6 +23,7 @@ from airflow_provider_snowplow.processing.spark_arguments import SparkJobArgumen
 from airflow_provider_snowplow.processing.spark_job import SHREDDED_COLUMNS, event_schema, run_job
 from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive
 from airflow_provider_snowplow.testing.events import bad_lines, valid_lines
+from airflow_provider_snowplow.testing.layouts import hourly_writes, put_loader_objects
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 
 GOOD = [line.encode() + b"\n" for line in valid_lines(90, seed=16)]
@@ -41,10 +44,10 @@ def a_big_run(archive: Archive, timestamp: str = "2017-01-01-00-00-00") -> str:
     )
 
 
-def output_files(s3: Any, output_url: str, run_id: str) -> dict[str, bytes]:
+def output_files(s3: Any, output_url: str, run_id: str, archive_prefix: str = "") -> dict[str, bytes]:
     """Every object of a run's output folder, decompressed, by its name within the folder."""
     output = parse_output_url(output_url)
-    folder = output_folder(output, run_id)
+    folder = output_folder(output, run_id, archive_prefix)
     listing = s3.list_objects_v2(Bucket=output.bucket, Prefix=folder).get("Contents", [])
     files = {}
     for obj in listing:
@@ -64,6 +67,34 @@ def job(
         region_name="us-east-1",
         **options,
     )
+
+
+@pytest.mark.parametrize(
+    "partition_format", [None, "date={yyyy}-{MM}-{dd}/hour={HH}"], ids=["flat", "hourly"]
+)
+def test_s3_loader_windows_are_read_and_written_as_the_worker_path_does(
+    partition_format: str | None, spark: Any, aws: LocalAws, s3: Any, archive: Archive
+) -> None:
+    loader = Archive(s3, archive.bucket, "enriched/loader/")
+    writes = hourly_writes(datetime(2026, 11, 30, 10), hours=2, per_hour=3)
+    keys = put_loader_objects(s3, loader.bucket, loader.prefix, writes, partition_format, lines=7)
+    layout = make_layout("s3-loader", partition_format=partition_format)
+    assert isinstance(layout, S3LoaderLayout)
+    url = parse_archive_url(loader.url)
+    run_ids = [layout.run_id_at(url, datetime(2026, 11, 30, hour)) for hour in (10, 11)]
+    for run_id in run_ids:
+        process_run(s3, loader.url, run_id, WORKER_URL, layout=layout)
+    options = {"layout": "s3-loader", "partition_format": partition_format}
+    results = run_job(spark, job(aws, loader, run_ids, SPARK_URL, **options))
+    assert [result.counts.lines for result in results] == [21, 21]  # three flushes of 7 events an hour
+    for run_id in run_ids:
+        ours = output_files(s3, SPARK_URL, run_id, loader.prefix)
+        theirs = output_files(s3, WORKER_URL, run_id, loader.prefix)
+        assert sorted(ours) == sorted(theirs) and len(ours) == 4  # three good parts and the summary
+        assert all(ours[name] == theirs[name] for name in theirs if name != SUCCESS_MARKER)
+        summary = json.loads(ours[SUCCESS_MARKER])
+        assert summary["objects"] == 3 and summary["good"] == 21
+        assert {o["key"] for o in summary["input_objects"]} <= set(keys)
 
 
 @pytest.mark.parametrize("shape", ["python", "scala"])

@@ -226,3 +226,22 @@ def test_run_ids_are_checked_against_the_task_layout_once_it_is_known() -> None:
     templated.layout = "transformer-output"  # as rendered
     with pytest.raises(RunIdError, match="not a run id of the transformer-output layout"):
         templated.check_arguments()
+
+
+@pytest.mark.parametrize("build", [spark_submit, emr])
+def test_the_spark_operators_hand_their_layout_to_the_job(
+    build: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow.sdk import DAG
+
+    from airflow_provider_snowplow.processing.spark_arguments import SparkJobArguments
+
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_AWS_DEFAULT", '{"conn_type": "aws", "extra": {"region_name": "eu-west-1"}}'
+    )
+    task = build(archive_url="s3://acme/enriched/", snowplow_run_id=HOUR, **LOADER)
+    task.check_arguments()
+    context: Any = {"dag": DAG("load"), "run_id": "manual__1"}
+    arguments = SparkJobArguments.from_argv(task.job_arguments(context).to_argv())
+    assert (arguments.layout, arguments.partition_format) == ("s3-loader", LOADER["partition_format"])
+    assert arguments.run_output_url(HOUR) == "s3://acme/json/date=2026-11-30/hour=10/"

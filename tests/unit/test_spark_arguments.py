@@ -7,10 +7,11 @@ import sys
 
 import pytest
 
-from airflow_provider_snowplow.errors import OutputUrlError, RunIdError
+from airflow_provider_snowplow.errors import OutputUrlError, RunIdError, SnowplowProviderError
 from airflow_provider_snowplow.processing.spark_arguments import JobArgumentError, SparkJobArguments
 
 RUN = "enriched/archive/run=2017-04-07-10-00-00/"
+ARCHIVE = "s3://a-b/enriched/archive/"
 ARGUMENTS = SparkJobArguments(
     "s3://acme-snowplow/enriched/archive/",
     (RUN, "enriched/archive/run=2017-04-07-11-00-00/"),
@@ -36,6 +37,33 @@ def test_run_output_urls_follow_the_worker_layout() -> None:
     assert local.check().run_output_url(RUN) == "file:///data/events/run=2017-04-07-10-00-00/"
 
 
+HOURLY = "date={yyyy}-{MM}-{dd}/hour={HH}"
+
+
+def test_s3_loader_runs_read_back_and_keep_their_whole_path_in_the_output() -> None:
+    # Two days' hour=10 partitions: one run folder name, two output folders.
+    day1, day2 = "enriched/date=2026-11-30/hour=10/", "enriched/date=2026-12-01/hour=10/"
+    loader = "s3://acme-snowplow/enriched/"
+    partitioned = SparkJobArguments(
+        loader, (day1, day2), "s3://acme-snowplow/json/", layout="s3-loader", partition_format=HOURLY
+    ).check()
+    assert SparkJobArguments.from_argv(partitioned.to_argv()) == partitioned
+    assert partitioned.run_output_url(day2) == "s3://acme-snowplow/json/date=2026-12-01/hour=10/"
+    flat = SparkJobArguments(
+        loader, ("enriched/2026-11-30-10/",), "/data/events", "parquet", layout="s3-loader"
+    )
+    assert SparkJobArguments.from_argv(flat.check().to_argv()) == flat
+    assert flat.run_output_url("enriched/2026-11-30-10/") == "/data/events/2026-11-30-10/"
+
+
+def test_a_run_id_of_another_layout_is_refused_naming_it() -> None:
+    with pytest.raises(SnowplowProviderError, match="2017-04-07-10-00-00") as raised:
+        SparkJobArguments(
+            "s3://acme-snowplow/enriched/archive/", (RUN,), "s3://a-b/y/", layout="s3-loader"
+        ).check()
+    assert "\n" not in str(raised.value)
+
+
 @pytest.mark.parametrize(
     ("argv", "error", "says"),
     [
@@ -53,23 +81,23 @@ def test_run_output_urls_follow_the_worker_layout() -> None:
             "add the trailing slash",
         ),
         (
-            ["--archive-url", "s3://a-b/x/", "--run-id", RUN, "--output-url", "/tmp/out"],
+            ["--archive-url", ARCHIVE, "--run-id", RUN, "--output-url", "/tmp/out"],
             OutputUrlError,
             "must start with s3://",
         ),
         (
-            ["--archive-url", "s3://a-b/x/", "--run-id", RUN, "--output-url", "out", "--format", "parquet"],
+            ["--archive-url", ARCHIVE, "--run-id", RUN, "--output-url", "out", "--format", "parquet"],
             OutputUrlError,
             "absolute path",
         ),
         (
             [
                 "--archive-url",
-                "s3://a-b/x/",
+                ARCHIVE,
                 "--run-id",
                 RUN,
                 "--run-id",
-                "y/" + RUN[9:],
+                RUN,
                 "--output-url",
                 "s3://a-b/y/",
             ],
@@ -79,7 +107,7 @@ def test_run_output_urls_follow_the_worker_layout() -> None:
         (
             [
                 "--archive-url",
-                "s3://a-b/x/",
+                ARCHIVE,
                 "--run-id",
                 RUN,
                 "--output-url",
@@ -89,6 +117,20 @@ def test_run_output_urls_follow_the_worker_layout() -> None:
             ],
             JobArgumentError,
             "invalid choice",
+        ),
+        (
+            [
+                "--archive-url",
+                "s3://a-b/x/",
+                "--run-id",
+                RUN,
+                "--output-url",
+                "s3://a-b/y/",
+                "--layout",
+                "flat",
+            ],
+            JobArgumentError,
+            "invalid choice: 'flat'",
         ),
     ],
 )
