@@ -38,6 +38,8 @@ def sdk_doctests(module: str) -> dict[str, str]:
     """The docstrings with examples of an SDK module, by function name."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntaxWarning)  # the SDK's `path is ''`
+        # ... and its regular expressions in plain strings ('\.', '\g<1>'): the SDK's code, not ours.
+        warnings.filterwarnings("ignore", "invalid escape sequence", DeprecationWarning)
         tree = ast.parse(sdk_source(f"snowplow_analytics_sdk.{module}"))
     return {
         node.name: doc
