@@ -304,6 +304,9 @@ def main() -> int:
         help="comma-separated: steady, backlog, checks (the last two need --backlog > 0)",
     )
     args = parser.parse_args()
+    if args.backlog >= args.runs // 2:
+        # The backlog reopens recorded runs spread over the archive; it must leave most recorded.
+        parser.error(f"--backlog {args.backlog:,} must be under half of --runs {args.runs:,}")
     phases = set(args.phases.split(","))
     started = time.perf_counter()
     print_header(f"Discovery at scale: {args.runs:,} runs, {args.runs:,} manifest items")
