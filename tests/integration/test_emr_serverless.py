@@ -87,7 +87,7 @@ def test_with_region_name_the_wait_is_in_that_region_deferred_where_the_trigger_
     outcome = run_dag(DAG_ID, snowplow_run_id=run_id)
     assert outcome.states[("emr", run_id)] == "success"
     assert manifest.is_loaded(run_id) and manifest.get_claim(run_id) is None
-    # The Amazon provider's trigger takes region_name from 9.37 on (the floor's 9.20 does not).
+    # The Amazon provider's trigger takes region_name from 9.37 on (the floor's 9.25 does not).
     deferred = "region_name" in inspect.signature(EmrServerlessStartJobTrigger).parameters
     logs = "".join(capfd.readouterr())
     assert ("from the worker, not the triggerer" in logs) is not deferred
