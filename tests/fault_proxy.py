@@ -5,7 +5,8 @@ rule says otherwise. Rules match an operation name (``dynamodb:BatchGetItem``, `
 ... as :func:`airflow_provider_snowplow.testing.local_aws.operation_name` names them) and fire for the first
 ``times`` matching requests (or every ``every``-th one). Faults:
 
-* ``error``: an AWS error response (status and code as given, in the service's own format);
+* ``error``: an AWS error response (status and code as given, in the service's own format; for
+  DynamoDB's ``TransactionCanceledException``, with ``reasons`` as its ``CancellationReasons``);
 * ``reset``: the connection is closed without a response (after forwarding, with ``after=True``,
   so the write happened but the client never heard of it);
 * ``stall``: the response is held for ``seconds`` (a read timeout for a client with a shorter one);
@@ -42,6 +43,7 @@ class Fault:
     every: int | None = None  # ...or for every N-th match
     status: int = 400
     code: str = ""
+    reasons: tuple[str, ...] = ()  # error: a transaction's CancellationReasons, one code per item
     after: bool = False  # reset after forwarding (the write happened)
     seconds: float = 0.0
     keep: float = 0.5  # unprocessed: share of keys processed; truncate: share of the body sent
@@ -223,9 +225,20 @@ class FaultProxy:
 
 def _error_response(operation: str, fault: Fault) -> tuple[int, list[tuple[str, str]], bytes]:
     if operation.startswith("dynamodb:"):
-        body = json.dumps(
-            {"__type": f"com.amazonaws.dynamodb.v20120810#{fault.code}", "message": "injected fault"}
-        )
+        error: dict[str, Any] = {
+            "__type": f"com.amazonaws.dynamodb.v20120810#{fault.code}",
+            "message": "injected fault",
+        }
+        if fault.reasons:  # as DynamoDB words them: Code per item, Message where there is one
+            listed = ", ".join(fault.reasons)
+            error["message"] = (
+                f"Transaction cancelled, please refer cancellation reasons for specific reasons [{listed}]"
+            )
+            error["CancellationReasons"] = [
+                {"Code": code, **({"Message": "injected"} if code != "None" else {})}
+                for code in fault.reasons
+            ]
+        body = json.dumps(error)
         return fault.status, [("Content-Type", "application/x-amz-json-1.0")], body.encode()
     xml = f"<?xml version='1.0'?><Error><Code>{fault.code}</Code><Message>injected fault</Message></Error>"
     return fault.status, [("Content-Type", "application/xml")], xml.encode()

@@ -13,6 +13,7 @@ from botocore.config import Config
 
 from airflow_provider_snowplow.errors import AwsRequestError
 from airflow_provider_snowplow.load_manifests import LoadManifest
+from airflow_provider_snowplow.manifest.conditions import TRANSACTION_ATTEMPTS
 from airflow_provider_snowplow.manifest.discovery import RunDiscovery
 from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive, seed_sdk_records
 from airflow_provider_snowplow.testing.local_aws import LocalAws
@@ -122,6 +123,33 @@ def test_a_lost_response_never_records_a_run_twice(proxy: FaultProxy, table: str
     assert not manifest.mark_loaded(claimed, loaded_by="dag/run-3/mark"), "a second write is a no-op"
     keys = sorted(i["RunId"]["S"] for i in dynamodb.scan(TableName=table)["Items"])
     assert keys == [run, claimed], "the claim must be gone and the run recorded once"
+
+
+@pytest.mark.parametrize("conflicts", [1, TRANSACTION_ATTEMPTS - 1, TRANSACTION_ATTEMPTS])
+def test_a_transaction_conflict_is_tried_again_and_records_the_run_once(
+    proxy: FaultProxy, table: str, dynamodb: Any, conflicts: int
+) -> None:
+    # Real DynamoDB cancels a transaction that meets another on the same item (TransactionConflict);
+    # neither moto nor DynamoDB Local does, so the proxy answers as DynamoDB would, over HTTP.
+    run = "enriched/archive/run=2017-04-07-10-00-00/"
+    manifest = via(proxy, table)
+    assert manifest.claim_run(run, "dag/run-1").won
+    conflict = proxy.inject(
+        "dynamodb:TransactWriteItems",
+        "error",
+        times=conflicts,
+        code="TransactionCanceledException",
+        reasons=("None", "TransactionConflict"),
+    )
+    if conflicts < TRANSACTION_ATTEMPTS:
+        assert manifest.mark_loaded(run, loaded_by="dag/run-1/mark", claim_owner="dag/run-1")
+        assert [i["RunId"]["S"] for i in dynamodb.scan(TableName=table)["Items"]] == [run]
+    else:
+        with pytest.raises(AwsRequestError, match="TransactionConflict") as raised:
+            manifest.mark_loaded(run, loaded_by="dag/run-1/mark", claim_owner="dag/run-1")
+        assert table in str(raised.value) and "\n" not in str(raised.value)
+        assert not manifest.is_recorded(run) and manifest.get_claim(run) is not None, "nothing changed"
+    assert conflict.fired == conflicts
 
 
 def test_when_retries_run_out_the_error_names_call_and_resource_and_nothing_is_marked(
