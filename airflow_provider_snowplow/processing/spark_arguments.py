@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, NoReturn, cast
+from typing import Literal, NoReturn
 
 from airflow_provider_snowplow.archive.layouts import DEFAULT_LAYOUT, LAYOUT_NAMES, Layout, make_layout
 from airflow_provider_snowplow.archive.readiness import ReadinessRule
@@ -149,20 +149,8 @@ class SparkJobArguments:
             JobArgumentError: a missing or unknown option, as one line.
             ArchiveUrlError, OutputUrlError, RunIdError: a value that cannot work.
         """
-        parsed = _parser().parse_args(list(argv))
-        return cls(
-            archive_url=parsed.archive_url,
-            run_ids=tuple(parsed.run_ids),
-            output_url=parsed.output_url,
-            output_format=cast(OutputFormat, parsed.output_format),
-            add_geolocation_data=not parsed.no_geolocation,
-            shape=parsed.shape,
-            submission_id=parsed.submission_id,
-            s3_endpoint_url=parsed.s3_endpoint_url,
-            region_name=parsed.region,
-            layout=parsed.layout,
-            partition_format=parsed.partition_format,
-        ).check()
+        parsed = vars(_parser().parse_args(list(argv)))  # each option's dest is a field's name
+        return cls(**{**parsed, "run_ids": tuple(parsed["run_ids"])}).check()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -183,11 +171,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--output-url", required=True, help="where run=.../ output folders go")
     parser.add_argument("--format", dest="output_format", default="jsonl", choices=OUTPUT_FORMATS)
-    parser.add_argument("--no-geolocation", action="store_true", help="leave out geo_location")
+    parser.add_argument(
+        "--no-geolocation", dest="add_geolocation_data", action="store_false", help="leave out geo_location"
+    )
     parser.add_argument("--shape", default=DEFAULT_SHAPE, choices=SHAPES, help="the JSON Lines' shape")
     parser.add_argument("--submission-id", help="recorded in _SUCCESS.json (set by the operators)")
     parser.add_argument("--s3-endpoint-url", help="an S3 endpoint other than AWS's")
-    parser.add_argument("--region", help="the S3 client's region")
+    parser.add_argument("--region", dest="region_name", metavar="REGION", help="the S3 client's region")
     parser.add_argument(
         "--layout", default=DEFAULT_LAYOUT, choices=LAYOUT_NAMES, help="the archive's run layout"
     )
