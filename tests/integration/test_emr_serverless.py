@@ -71,9 +71,9 @@ def test_the_job_is_started_polled_and_the_run_recorded_once(
     assert manifest.is_loaded(run_id) and manifest.get_claim(run_id) is None
 
 
+@pytest.mark.usefixtures("application")
 def test_with_region_name_the_wait_is_in_that_region_deferred_where_the_trigger_can_be(
     dag_env: Archive,
-    application: str,
     s3: Any,
     manifest: LoadManifest,
     monkeypatch: pytest.MonkeyPatch,
