@@ -1,10 +1,11 @@
 """Snowplow load manifests with boto3 alone: usable in Spark, Lambda or a plain script.
 
-The module functions keep the signatures of ``snowplow_analytics_sdk`` 0.2.0's and read and write
-the same DynamoDB items, so a team can switch, or run both side by side, without migrating its
-table (for every SDK 0.2.3 name, ``RunManifests``, ``list_runids``..., see
-:mod:`airflow_provider_snowplow.snowplow_analytics_sdk`). :class:`LoadManifest` adds what the SDK lacks: pending-run
-discovery in a handful of requests, claims for exactly-once processing, and skips.
+:class:`LoadManifest` reads and writes the same DynamoDB items as Snowplow's SDKs, so a team can
+switch, or run both side by side, without migrating its table, and adds what the SDKs lack:
+pending-run discovery in a handful of requests, claims for exactly-once processing, skips, run
+records that say what was loaded, and verification. The SDK's own names (``RunManifests``,
+``list_runids``, and the 0.2.0 announcement's ``list_run_ids``...) live in one place, the drop-in
+:mod:`airflow_provider_snowplow.snowplow_analytics_sdk`.
 
 Example::
 
@@ -41,17 +42,12 @@ from airflow_provider_snowplow.manifest.reads import ManifestRead, get_item
 from airflow_provider_snowplow.manifest.records import SkipOutcome
 from airflow_provider_snowplow.manifest.table import BillingMode, validate_table_name
 from airflow_provider_snowplow.manifest.verify import Verification, verify_loaded_runs
+from airflow_provider_snowplow.moved import moved_names
 
 # Tables whose key schema this process has checked: (endpoint URL, region, table name).
 _CHECKED_TABLES: set[tuple[str | None, str | None, str]] = set()
 
-__all__ = [
-    "LoadManifest",
-    "add_to_manifest",
-    "create_manifest_table",
-    "is_in_manifest",
-    "list_run_ids",
-]
+__all__ = ["LoadManifest"]
 
 
 class LoadManifest:
@@ -265,31 +261,14 @@ class LoadManifest:
         )
 
 
-def list_run_ids(s3_client: Any, archive_url: str) -> list[str]:
-    """Every ``run=YYYY-MM-DD-HH-MM-SS/`` folder prefix of the archive, oldest first.
-
-    Unlike the SDK's ``list_runids`` this makes no storage-class call per run; use
-    :meth:`LoadManifest.find_pending_runs`, which checks only the runs it would return.
-    """
-    return LoadManifest(s3_client, None, None).list_run_ids(archive_url)
-
-
-def is_in_manifest(dynamodb_client: Any, table_name: str, run_id: str) -> bool:
-    """True if the run has a record in the manifest table (as the SDK's ``is_in_manifest``)."""
-    return LoadManifest(None, dynamodb_client, table_name).is_recorded(run_id)
-
-
-def add_to_manifest(dynamodb_client: Any, table_name: str, run_id: str) -> bool:
-    """Record the run as loaded; unlike the SDK, never overwrites an existing record.
-
-    Returns:
-        True if recorded now, False if it already was.
-    """
-    return LoadManifest(None, dynamodb_client, table_name).mark_loaded(run_id)
-
-
-def create_manifest_table(
-    dynamodb_client: Any, table_name: str, billing_mode: BillingMode = "PAY_PER_REQUEST"
-) -> None:
-    """Create the manifest table (hash key ``RunId``, S) if missing, and wait until ACTIVE."""
-    LoadManifest(None, dynamodb_client, table_name).create_table(billing_mode)
+# The SDK 0.2.0 announcement's names lived here in 0.1.0, beside LoadManifest, and behaved unlike the
+# drop-in's functions of the same names. They have one home now, the drop-in, with the SDK's
+# behaviour; LoadManifest's methods keep what ours did (mark_loaded says whether it recorded the
+# run, list_run_ids keeps archived runs).
+__getattr__ = moved_names(
+    __name__,
+    dict.fromkeys(
+        ("add_to_manifest", "create_manifest_table", "is_in_manifest", "list_run_ids"),
+        "airflow_provider_snowplow.snowplow_analytics_sdk.load_manifests",
+    ),
+)

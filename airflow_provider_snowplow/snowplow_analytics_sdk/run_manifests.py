@@ -34,11 +34,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from airflow_provider_snowplow import load_manifests as core
 from airflow_provider_snowplow.archive.listing import is_archived, list_readable_run_ids
 from airflow_provider_snowplow.archive.run_ids import run_stamp
 from airflow_provider_snowplow.archive.urls import folder_prefix, parse_archive_url
 from airflow_provider_snowplow.aws.runners import run_sync
+from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.table import RUN_ID_ATTRIBUTE
 
 DYNAMODB_RUNID_ATTRIBUTE = RUN_ID_ATTRIBUTE
@@ -90,7 +90,7 @@ def create_manifest_table(dynamodb_client: Any, table_name: str) -> None:
     Raises:
         ManifestTableError: the table exists with another key schema, or the name is invalid.
     """
-    core.create_manifest_table(dynamodb_client, table_name)
+    LoadManifest(None, dynamodb_client, table_name).create_table()
 
 
 def add_to_manifest(dynamodb_client: Any, table_name: str, run_id: str) -> None:
@@ -99,7 +99,7 @@ def add_to_manifest(dynamodb_client: Any, table_name: str, run_id: str) -> None:
     Raises:
         RunIdError: ``run_id`` is not a run folder prefix.
     """
-    core.add_to_manifest(dynamodb_client, table_name, run_id)
+    LoadManifest(None, dynamodb_client, table_name).mark_loaded(run_id)
 
 
 def is_in_manifest(dynamodb_client: Any, table_name: str, run_id: str) -> bool:
@@ -108,7 +108,7 @@ def is_in_manifest(dynamodb_client: Any, table_name: str, run_id: str) -> bool:
     Raises:
         RunIdError: ``run_id`` is not a run folder prefix.
     """
-    return core.is_in_manifest(dynamodb_client, table_name, run_id)
+    return LoadManifest(None, dynamodb_client, table_name).is_recorded(run_id)
 
 
 def list_runids(s3_client: Any, full_path: str) -> list[str]:

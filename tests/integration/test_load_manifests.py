@@ -7,16 +7,14 @@ import math
 import pytest
 
 from airflow_provider_snowplow.errors import AwsRequestError, ManifestTableError, RunIdError
-from airflow_provider_snowplow.load_manifests import (
-    LoadManifest,
-    add_to_manifest,
-    create_manifest_table,
-    is_in_manifest,
-    list_run_ids,
-)
+from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive, seed_sdk_records
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 from tests.support import both_dynamodb_backends
+
+
+def list_run_ids(s3: object, archive_url: str) -> list[str]:
+    return LoadManifest(s3, None, None).list_run_ids(archive_url)
 
 
 def test_list_run_ids_keeps_only_real_run_folders_oldest_first(s3, archive: Archive) -> None:  # type: ignore[no-untyped-def]
@@ -127,32 +125,32 @@ def test_auto_prefers_a_scan_when_the_table_is_small(
 
 
 @both_dynamodb_backends
-def test_sdk_style_functions_round_trip(dynamodb, table: str) -> None:  # type: ignore[no-untyped-def]
+def test_marking_a_run_records_it_once(dynamodb, table: str) -> None:  # type: ignore[no-untyped-def]
     run = "enriched/archive/run=2017-04-07-10-00-00/"
-    assert not is_in_manifest(dynamodb, table, run)
-    assert add_to_manifest(dynamodb, table, run) is True
+    manifest = LoadManifest(None, dynamodb, table)
+    assert not manifest.is_recorded(run)
+    assert manifest.mark_loaded(run) is True
     item = dynamodb.get_item(TableName=table, Key={"RunId": {"S": run}}, ConsistentRead=True)["Item"]
-    manifest = LoadManifest(None, dynamodb, table, clock=lambda: 2_000_000_000.0)
-    assert manifest.mark_loaded(run, loaded_by="someone-else") is False
-    assert add_to_manifest(dynamodb, table, run) is False
+    later = LoadManifest(None, dynamodb, table, clock=lambda: 2_000_000_000.0)
+    assert later.mark_loaded(run, loaded_by="someone-else") is False
     again = dynamodb.get_item(TableName=table, Key={"RunId": {"S": run}}, ConsistentRead=True)["Item"]
     assert again == item, "a second mark rewrote the record"
-    assert is_in_manifest(dynamodb, table, run)
+    assert manifest.is_recorded(run)
     assert item["LoadStatus"] == {"S": "LOADED"}
     assert item["LoadedAt"]["S"].endswith("Z")
     with pytest.raises(RunIdError):
-        is_in_manifest(dynamodb, table, "s3://acme-snowplow/enriched/archive/run=2017-04-07-10-00-00/")
+        manifest.is_recorded("s3://acme-snowplow/enriched/archive/run=2017-04-07-10-00-00/")
 
 
 @both_dynamodb_backends
 def test_create_manifest_table_is_idempotent_and_on_demand(dynamodb) -> None:  # type: ignore[no-untyped-def]
-    create_manifest_table(dynamodb, "fresh")
-    create_manifest_table(dynamodb, "fresh")
+    LoadManifest(None, dynamodb, "fresh").create_table()
+    LoadManifest(None, dynamodb, "fresh").create_table()
     described = dynamodb.describe_table(TableName="fresh")["Table"]
     assert described["TableStatus"] == "ACTIVE"
     assert described["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert described["KeySchema"] == [{"AttributeName": "RunId", "KeyType": "HASH"}]
-    create_manifest_table(dynamodb, "provisioned", billing_mode="PROVISIONED")
+    LoadManifest(None, dynamodb, "provisioned").create_table(billing_mode="PROVISIONED")
     described = dynamodb.describe_table(TableName="provisioned")["Table"]
     assert described["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
 
@@ -168,7 +166,7 @@ def test_a_table_with_another_key_schema_is_refused(s3, dynamodb, archive: Archi
     archive.add_run("2017-01-01-00-00-00")
     expected = r"manifest table 'events' has key schema HASH id \(N\); a Snowplow load manifest needs"
     with pytest.raises(ManifestTableError, match=expected):
-        create_manifest_table(dynamodb, "events")
+        LoadManifest(None, dynamodb, "events").create_table()
     with pytest.raises(ManifestTableError, match=expected):
         LoadManifest(s3, dynamodb, "events").find_pending_runs(archive.url)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_snowplow.load_manifests import LoadManifest, create_manifest_table
+from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 from airflow_provider_snowplow.testing.sdk import run_sdk
@@ -46,7 +46,7 @@ def test_what_we_record_reads_as_loaded_to_the_sdk_and_claims_do_not(
     dynamodb_server: LocalAws | DynamoDbLocal, s3: Any, dynamodb: Any, archive: Archive
 ) -> None:
     endpoint_url = dynamodb_server.endpoint_url  # the SDK's scripts here only touch DynamoDB
-    create_manifest_table(dynamodb, "ours")
+    LoadManifest(None, dynamodb, "ours").create_table()
     loaded, skipped, claimed, failed, untouched = (
         archive.add_run(f"2017-04-0{d}-10-00-00") for d in range(1, 6)
     )

@@ -59,3 +59,21 @@ def test_each_module_or_object_the_readme_names_imports(dotted: str) -> None:
 def test_the_0_1_names_are_the_new_objects(old: str, new: str) -> None:
     module, _, name = old.rpartition(".")
     assert getattr(importlib.import_module(module), name).__name__ == new
+
+
+@pytest.mark.parametrize(
+    "name", ["add_to_manifest", "create_manifest_table", "is_in_manifest", "list_run_ids"]
+)
+def test_the_sdk_names_of_0_1_warn_and_are_the_drop_ins(name: str) -> None:
+    old = importlib.import_module("airflow_provider_snowplow.load_manifests")
+    drop_in = importlib.import_module("airflow_provider_snowplow.snowplow_analytics_sdk.load_manifests")
+    with pytest.warns(
+        DeprecationWarning, match=rf"load_manifests\.{name} moved: import it from .*snowplow_analytics_sdk"
+    ):
+        assert getattr(old, name) is getattr(drop_in, name)
+
+
+def test_a_name_that_never_was_is_still_an_attribute_error() -> None:
+    old = importlib.import_module("airflow_provider_snowplow.load_manifests")
+    with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
+        old.no_such_name  # noqa: B018
