@@ -13,7 +13,6 @@ from typing import Any
 from airflow.sdk import BaseSensorOperator, Context, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowSensorTimeout
 
-from airflow_provider_snowplow.archive.layouts import Layout
 from airflow_provider_snowplow.errors import SnowplowProviderError
 from airflow_provider_snowplow.manifest.discovery import RunDiscovery
 from airflow_provider_snowplow.tasks.base import (
@@ -24,10 +23,8 @@ from airflow_provider_snowplow.tasks.base import (
     SnowplowManifestTaskMixin,
     template_fields,
 )
+from airflow_provider_snowplow.tasks.discovery_log import log_details
 from airflow_provider_snowplow.validation import positive_int
-
-# A poke logs this many not-ready runs by name; an archive with thousands must not flood the log.
-_LOGGED_NOT_READY = 10
 
 
 class PendingRunError(SnowplowProviderError):
@@ -166,33 +163,6 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
                 len(found.archived),
                 ", ".join(found.archived),
             )
-
-
-def log_details(log: Any, found: RunDiscovery, layout: Layout, archive_url: str) -> None:
-    """What a discovery saw besides its counts, for the poke and the trigger alike.
-
-    Expired claims, folders that are not runs, an archive with no run at all (usually a wrong
-    ``archive_url`` or ``layout``), and the first few runs not complete yet with what they wait for.
-    """
-    for claim in found.expired_claims:
-        log.info("Run %s: the claim of %s expired; the run is pending again", claim.run_id, claim.owner)
-    for folder, reason in found.ignored.items():
-        log.warning("Ignored %s: %s", folder, reason)
-    if not found.run_count:
-        log.warning(
-            "No run of the %s layout (like %r) under %s: check archive_url and layout "
-            "(`snowplow-manifest status ARCHIVE_URL` says what the prefix holds)",
-            layout.name,
-            layout.example,
-            archive_url,
-        )
-    for run in found.not_ready[:_LOGGED_NOT_READY]:
-        log.info("Run not ready (%s): %s", layout.describe(), run.describe())
-    if len(found.not_ready) > _LOGGED_NOT_READY:
-        log.info(
-            "... and %d more runs not ready (`snowplow-manifest status` lists them all)",
-            len(found.not_ready) - _LOGGED_NOT_READY,
-        )
 
 
 PendingRunSensor = SnowplowPendingRunSensor  # the 0.1.0 name

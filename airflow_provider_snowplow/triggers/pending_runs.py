@@ -17,7 +17,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow_provider_snowplow.archive.layouts import DEFAULT_GRACE_SECONDS, DEFAULT_LAYOUT, make_layout
 from airflow_provider_snowplow.archive.readiness import DEFAULT_MARKER, DEFAULT_SETTLE_SECONDS, ReadinessRule
 from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
-from airflow_provider_snowplow.sensors.pending_runs import log_details
+from airflow_provider_snowplow.tasks.discovery_log import log_details
 
 
 class SnowplowPendingRunTrigger(BaseTrigger):
