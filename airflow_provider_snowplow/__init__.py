@@ -18,4 +18,4 @@ and what they share, :mod:`.tasks`. Beside them: :mod:`.cli` (``snowplow-manifes
 Importing the package is cheap on purpose: it loads neither Airflow nor boto3.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         "--layout",
         choices=LAYOUT_NAMES,
         default=DEFAULT_LAYOUT,
-        help="which run layout to show (default enriched-archive; see the README's table of layouts)",
+        help="which run layout to show (default enriched-archive; see docs/layouts.md)",
     )
     args = parser.parse_args(argv)
     if not (REPO / "example_dags" / f"{DAG_ID}.py").is_file():

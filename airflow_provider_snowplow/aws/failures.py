@@ -141,7 +141,7 @@ def describe_failure(
         return error(
             AwsPermissionError,
             f"access denied: {what} ({code}); give the connection's credentials "
-            f"{call.service}:{operation} on it (see the IAM policy in the README)",
+            f"{call.service}:{operation} on it (see the IAM policy, docs/iam-policy.json)",
         )
     if names & _THROTTLED:
         fix = (

@@ -60,7 +60,7 @@ class SnowplowEmrServerlessRunOperator(SnowplowSparkRunMixin, BaseOperator):
 
     Args:
         application_id: the EMR Serverless Spark application (templated).
-        execution_role_arn: the job role; it needs the job role policy of the README (templated).
+        execution_role_arn: the job role; it needs the policy of docs/iam-spark-job-role.json (templated).
         entry_point: ``s3://`` URI of the package's ``spark_submit.py`` (templated).
         spark_submit_parameters: e.g. ``--conf spark.archives=s3://.../venv.tar.gz#environment
             --conf spark.emr-serverless.driverEnv.PYSPARK_PYTHON=./environment/bin/python ...``

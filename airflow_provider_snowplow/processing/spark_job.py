@@ -80,7 +80,7 @@ SHREDDED_COLUMNS = ("contexts", "unstruct_event")  # contexts_* (and derived) ke
 
 
 def event_schema() -> T.StructType:
-    """The Parquet schema of good events (see the README: "Parquet output").
+    """The Parquet schema of good events (see docs/spark.md, "Parquet").
 
     Every plain field of the enriched event with its type (timestamps as UTC ``TIMESTAMP``, to the
     microsecond), ``geo_location`` (``"lat,lon"``), and two ``MAP<STRING, STRING>`` columns:

@@ -1,4 +1,4 @@
-"""Every import path the README shows works: users' DAGs import them, so moves keep them."""
+"""Every import path the README and docs/ show works: users' DAGs import them, so moves keep them."""
 
 from __future__ import annotations
 
@@ -9,24 +9,25 @@ import pytest
 
 from tests.support import REPO
 
-README = (REPO / "README.md").read_text()
+# The README and the site's pages (not the API reference, which the code itself generates).
+DOCS = "\n".join(path.read_text() for path in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))])
 # `from airflow_provider_snowplow.x import (a, b)` in code blocks, and `airflow_provider_snowplow.x`
 # module names in the prose and tables.
 FROM_IMPORTS = [
     (module, parenthesized or plain)
     for module, parenthesized, plain in re.findall(
-        r"from (airflow_provider_snowplow[\w.]*) import (?:\(([^)]*)\)|([\w, ]+)$)", README, re.MULTILINE
+        r"from (airflow_provider_snowplow[\w.]*) import (?:\(([^)]*)\)|([\w, ]+)$)", DOCS, re.MULTILINE
     )
 ]
-MODULES = sorted(set(re.findall(r"`(airflow_provider_snowplow(?:\.\w+)*)`", README)))
+MODULES = sorted(set(re.findall(r"`(airflow_provider_snowplow(?:\.\w+)*)`", DOCS)))
 
 
-def test_the_readme_shows_import_paths() -> None:
-    assert len(FROM_IMPORTS) >= 4 and len(MODULES) >= 5, "the patterns no longer find the README's imports"
+def test_the_docs_show_import_paths() -> None:
+    assert len(FROM_IMPORTS) >= 4 and len(MODULES) >= 5, "the patterns no longer find the docs' imports"
 
 
 @pytest.mark.parametrize(("module", "names"), FROM_IMPORTS, ids=[m for m, _ in FROM_IMPORTS])
-def test_each_from_import_of_the_readme_works(module: str, names: str) -> None:
+def test_each_from_import_of_the_docs_works(module: str, names: str) -> None:
     imported = importlib.import_module(module)
     for name in (n.strip() for n in names.replace("\n", ",").split(",")):
         if name:
@@ -34,7 +35,7 @@ def test_each_from_import_of_the_readme_works(module: str, names: str) -> None:
 
 
 @pytest.mark.parametrize("dotted", MODULES)
-def test_each_module_or_object_the_readme_names_imports(dotted: str) -> None:
+def test_each_module_or_object_the_docs_name_imports(dotted: str) -> None:
     try:
         importlib.import_module(dotted)
     except ModuleNotFoundError:
