@@ -5,6 +5,8 @@
 * :mod:`.archive`: seed run folders (:class:`~.archive.Archive`) and SDK-format manifest records.
 * :mod:`.events`: deterministic enriched-event TSV lines, valid and bad, and the package's sample
   events.
+* :mod:`.plans`: :class:`~.plans.ScriptedAws`, scripted AWS answers that drive the package's plans
+  (its AWS work as data) with no server, recording every call, for unit tests of that work.
 * :mod:`.sdk`: Snowplow's own ``snowplow-analytics-sdk`` 0.2.3, run in its own interpreter, as the
   reference to compare with.
 
