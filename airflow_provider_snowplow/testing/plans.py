@@ -24,19 +24,26 @@ what is tested. It drives a plan in one of two ways:
 
 Every call is checked against botocore's model of its service before it is answered (the client has
 the method, and would accept the parameters), so that no plan passes here with a call AWS refuses.
+
+The answers are responses as boto3 returns them; :func:`s3_page`, :func:`s3_object`,
+:func:`manifest_table`, :func:`items_page` and :func:`client_error` build the ones the package's plans
+ask for; :func:`requested_keys` reads the keys of a call to the manifest.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any, get_args
 
 from botocore.exceptions import ClientError
 
 from airflow_provider_snowplow.aws.plans import AwsCall, Concurrently, Pause, Plan, Response, Service, T
+from airflow_provider_snowplow.manifest.table import RUN_ID_ATTRIBUTE
 
 Step = AwsCall | Pause | Concurrently
 Answer = Response | Exception
@@ -66,6 +73,65 @@ def client_error(
     metadata = {"RetryAttempts": retries, "HTTPStatusCode": status}
     error: Any = {"Error": {"Code": code, "Message": message}, "ResponseMetadata": metadata, **response}
     return ClientError(error, operation)
+
+
+def s3_object(
+    key: str, last_modified: float, size: int = 1, storage_class: str = "STANDARD"
+) -> dict[str, Any]:
+    """One ``Contents`` entry of a ``ListObjectsV2`` page, its time as boto3 gives it (a datetime)."""
+    return {
+        "Key": key,
+        "Size": size,
+        "ETag": '"' + hashlib.md5(f"{key}:{size}".encode(), usedforsecurity=False).hexdigest() + '"',
+        "LastModified": datetime.fromtimestamp(last_modified, UTC),
+        "StorageClass": storage_class,
+    }
+
+
+def s3_page(
+    objects: Iterable[dict[str, Any]] = (), folders: Iterable[str] = (), next_token: str | None = None
+) -> Response:
+    """A ``ListObjectsV2`` page: ``objects`` (:func:`s3_object`), folder prefixes, and the next page's token."""
+    contents, prefixes = list(objects), [{"Prefix": folder} for folder in folders]
+    page: Response = {"KeyCount": len(contents) + len(prefixes), "IsTruncated": next_token is not None}
+    if contents:
+        page["Contents"] = contents
+    if prefixes:
+        page["CommonPrefixes"] = prefixes
+    if next_token is not None:
+        page["NextContinuationToken"] = next_token
+    return page
+
+
+def manifest_table(table_name: str, item_count: int = 0, size_bytes: int = 0) -> Response:
+    """The ``DescribeTable`` response for a manifest table as Snowplow's SDK creates it (hash key RunId)."""
+    return {
+        "Table": {
+            "TableName": table_name,
+            "TableStatus": "ACTIVE",
+            "KeySchema": [{"AttributeName": RUN_ID_ATTRIBUTE, "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": RUN_ID_ATTRIBUTE, "AttributeType": "S"}],
+            "ItemCount": item_count,
+            "TableSizeBytes": size_bytes,
+        }
+    }
+
+
+def items_page(table_name: str, items: Iterable[dict[str, Any]], unprocessed: Iterable[str] = ()) -> Response:
+    """A ``BatchGetItem`` response of ``items``, with the keys ``unprocessed`` left for another request."""
+    page: Response = {"Responses": {table_name: list(items)}}
+    keys = [{RUN_ID_ATTRIBUTE: {"S": key}} for key in unprocessed]
+    if keys:
+        page["UnprocessedKeys"] = {table_name: {"Keys": keys, "ConsistentRead": True}}
+    return page
+
+
+def requested_keys(call: AwsCall) -> list[str]:
+    """The item keys (``RunId``) a ``BatchGetItem`` or ``GetItem`` call asks for, in order."""
+    if call.method == "get_item":
+        return [call.params["Key"][RUN_ID_ATTRIBUTE]["S"]]
+    (request,) = call.params["RequestItems"].values()
+    return [key[RUN_ID_ATTRIBUTE]["S"] for key in request["Keys"]]
 
 
 class ScriptedAws:
