@@ -197,25 +197,21 @@ class ScriptedAws:
     def clients(self, region_name: str = "eu-west-1", endpoint_url: str | None = None) -> dict[str, Any]:
         """boto3-like clients of every service, keyed by name, for ``run_sync``: the script answers them.
 
-        A call's answer is returned, or raised when it is an exception; each call is recorded.
+        A call's answer is returned, or raised when it is an exception; each call is recorded. The
+        runner makes the calls of ``Concurrently`` sub-plans from several threads (unless its limit is
+        1), in an order of theirs: answer those with a function of the call, not a list.
         """
-        return {
-            service: _Client(
-                self, service, SimpleNamespace(region_name=region_name, endpoint_url=endpoint_url)
-            )
-            for service in get_args(Service)
-        }
+        return self._clients(_Client, region_name, endpoint_url)
 
     def async_clients(
         self, region_name: str = "eu-west-1", endpoint_url: str | None = None
     ) -> dict[str, Any]:
         """aiobotocore-like clients for ``run_async``: as :meth:`clients`, with coroutine methods."""
-        return {
-            service: _AsyncClient(
-                self, service, SimpleNamespace(region_name=region_name, endpoint_url=endpoint_url)
-            )
-            for service in get_args(Service)
-        }
+        return self._clients(_AsyncClient, region_name, endpoint_url)
+
+    def _clients(self, kind: type[_Client], region_name: str, endpoint_url: str | None) -> dict[str, Any]:
+        meta = SimpleNamespace(region_name=region_name, endpoint_url=endpoint_url)
+        return {service: kind(self, service, meta) for service in get_args(Service)}
 
     def _record(self, step: Step) -> None:
         with self._lock:
@@ -239,7 +235,7 @@ class ScriptedAws:
 class _Client:
     """A boto3 client whose every method answers from a :class:`ScriptedAws`."""
 
-    def __init__(self, script: ScriptedAws, service: str, meta: SimpleNamespace) -> None:
+    def __init__(self, script: ScriptedAws, service: Service, meta: SimpleNamespace) -> None:
         self._script = script
         self._service = service
         self.meta = meta
@@ -249,7 +245,7 @@ class _Client:
             raise AttributeError(method)
 
         def call(**params: Any) -> Response:
-            made = AwsCall(self._service, method, params)  # type: ignore[arg-type]  # any service
+            made = AwsCall(self._service, method, params)
             self._script._record(made)
             answer = self._script._answer(made)
             if isinstance(answer, Exception):
