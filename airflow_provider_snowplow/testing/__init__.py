@@ -3,6 +3,7 @@
 * :mod:`.local_aws`: :class:`~.local_aws.LocalAws`, an S3 + DynamoDB endpoint (moto's server) on
   127.0.0.1 that counts requests; needs the ``local`` extra.
 * :mod:`.archive`: seed run folders (:class:`~.archive.Archive`) and SDK-format manifest records.
+* :mod:`.dags`: test DAGs of one run, pointed at the archive, output and table by environment.
 * :mod:`.events`: deterministic enriched-event TSV lines, valid and bad, and the package's sample
   events.
 * :mod:`.plans`: :class:`~.plans.ScriptedAws`, scripted AWS answers that drive the package's plans
