@@ -26,14 +26,32 @@ def cli(aws: LocalAws, table: str) -> Cli:
 
 
 @pytest.fixture
-def dag_env(
-    test_dags: Path, aws_connection: str, table: str, archive: Archive, monkeypatch: pytest.MonkeyPatch
+def archive_env(
+    test_dags: Path, aws_connection: str, archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> Archive:
-    """Point the example DAG's params at the seeded archive; short waits, seeded runs ready at once."""
+    """The test DAGs, the local endpoint as ``aws_default``, and ``SNOWPLOW_ARCHIVE_URL`` the seeded archive."""
     monkeypatch.setenv("SNOWPLOW_ARCHIVE_URL", archive.url)
+    return archive
+
+
+@pytest.fixture
+def dag_env(archive_env: Archive, table: str, monkeypatch: pytest.MonkeyPatch) -> Archive:
+    """Point the example DAG's params at the seeded archive; short waits, seeded runs ready at once."""
     monkeypatch.setenv("SNOWPLOW_OUTPUT_URL", OUTPUT_URL)
     monkeypatch.setenv("SNOWPLOW_MANIFEST_TABLE", table)
     monkeypatch.setenv("SNOWPLOW_POKE_INTERVAL", "0.2")
     monkeypatch.setenv("SNOWPLOW_WAIT_SECONDS", "2")
     monkeypatch.setenv("SNOWPLOW_SETTLE_SECONDS", "0")
-    return archive
+    return archive_env
+
+
+@pytest.fixture
+def sensor_env(archive_env: Archive, table: str, monkeypatch: pytest.MonkeyPatch) -> Archive:
+    """The sensor test DAGs on the seeded archive; the table reaches them through a Variable template.
+
+    ``SNOWPLOW_MANIFEST_TABLE``, the template's default, names another table: a sensor that found
+    runs read the Variable.
+    """
+    monkeypatch.setenv("AIRFLOW_VAR_SNOWPLOW_TABLE", table)
+    monkeypatch.setenv("SNOWPLOW_MANIFEST_TABLE", "not-this-one")
+    return archive_env

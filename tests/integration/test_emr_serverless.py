@@ -8,6 +8,7 @@ tests/spark/test_spark_job.py shows), as the job would have.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,6 +43,18 @@ def application(emr: Any, dag_env: Archive, monkeypatch: pytest.MonkeyPatch) -> 
     return str(app)
 
 
+@pytest.fixture
+def run_with_output(dag_env: Archive, s3: Any) -> Callable[[str], str]:
+    """Seed the run of a timestamp, with the output the job would write for it (moto runs no job)."""
+
+    def seed(timestamp: str) -> str:
+        run_id = dag_env.add_run(timestamp, {"part-00000": LINES})
+        process_run(s3, dag_env.url, run_id, OUTPUT_URL, readiness=READY_WHEN_SEEDED)
+        return run_id
+
+    return seed
+
+
 def job_runs(emr: Any, application: str) -> list[dict[str, Any]]:
     return [
         emr.get_job_run(applicationId=application, jobRunId=run["id"])["jobRun"]
@@ -50,11 +63,9 @@ def job_runs(emr: Any, application: str) -> list[dict[str, Any]]:
 
 
 def test_the_job_is_started_polled_and_the_run_recorded_once(
-    dag_env: Archive, application: str, emr: Any, s3: Any, manifest: LoadManifest, aws: LocalAws
+    run_with_output: Callable[[str], str], application: str, emr: Any, manifest: LoadManifest, aws: LocalAws
 ) -> None:
-    run_id = dag_env.add_run("2017-01-01-00-00-00", {"part-00000": LINES})
-    # What the job writes; moto runs no job.
-    process_run(s3, dag_env.url, run_id, OUTPUT_URL, readiness=READY_WHEN_SEEDED)
+    run_id = run_with_output("2017-01-01-00-00-00")
     aws.request_counts(reset=True)
     outcome = run_dag(DAG_ID, snowplow_run_id=run_id)
     assert outcome.states[("emr", run_id)] == "success"
@@ -73,8 +84,7 @@ def test_the_job_is_started_polled_and_the_run_recorded_once(
 
 @pytest.mark.usefixtures("application")
 def test_with_region_name_the_wait_is_in_that_region_deferred_where_the_trigger_can_be(
-    dag_env: Archive,
-    s3: Any,
+    run_with_output: Callable[[str], str],
     manifest: LoadManifest,
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
@@ -82,8 +92,7 @@ def test_with_region_name_the_wait_is_in_that_region_deferred_where_the_trigger_
     from airflow.providers.amazon.aws.triggers.emr import EmrServerlessStartJobTrigger
 
     monkeypatch.setenv("SNOWPLOW_EMR_REGION", "us-east-1")
-    run_id = dag_env.add_run("2017-01-01-05-00-00", {"part-00000": LINES})
-    process_run(s3, dag_env.url, run_id, OUTPUT_URL, readiness=READY_WHEN_SEEDED)
+    run_id = run_with_output("2017-01-01-05-00-00")
     outcome = run_dag(DAG_ID, snowplow_run_id=run_id)
     assert outcome.states[("emr", run_id)] == "success"
     assert manifest.is_loaded(run_id) and manifest.get_claim(run_id) is None
@@ -105,18 +114,16 @@ def test_a_job_that_succeeds_without_its_output_leaves_the_run_pending(
 
 
 def test_a_retry_re_attaches_to_the_job_run_it_started(
-    dag_env: Archive,
+    run_with_output: Callable[[str], str],
     application: str,
     proxied_connection: FaultProxy,
     emr: Any,
-    s3: Any,
     manifest: LoadManifest,
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("SNOWPLOW_EMR_RETRIES", "1")
-    run_id = dag_env.add_run("2017-01-01-02-00-00", {"part-00000": LINES})
-    process_run(s3, dag_env.url, run_id, OUTPUT_URL, readiness=READY_WHEN_SEEDED)
+    run_id = run_with_output("2017-01-01-02-00-00")
     refused = proxied_connection.inject(
         "dynamodb:TransactWriteItems", "error", times=1, code="ValidationException"
     )

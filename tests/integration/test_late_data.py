@@ -45,6 +45,16 @@ def state(outcome: DagOutcome, task_id: str) -> str:
     return found
 
 
+def states(outcome: DagOutcome, *task_ids: str) -> list[str]:
+    return [state(outcome, task_id) for task_id in task_ids]
+
+
+def assert_refused(manifest: LoadManifest, run_id: str) -> None:
+    """Nothing was recorded for the run, and its claim was released."""
+    assert manifest.get_record(run_id) is None, "nothing recorded"
+    assert manifest.get_claim(run_id) is None, "the claim was released"
+
+
 @pytest.fixture
 def late_env(
     test_dags: Path, aws_connection: str, table: str, archive: Archive, monkeypatch: pytest.MonkeyPatch
@@ -68,10 +78,8 @@ def test_processing_refuses_a_run_that_gains_a_part_under_its_claim(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     outcome = run_dag("snowplow_part_lands_while_transforming")
-    assert state(outcome, "transform") == "failed"
-    assert state(outcome, "mark_loaded") == "upstream_failed"
-    assert manifest.get_record(late_env) is None, "nothing recorded"
-    assert manifest.get_claim(late_env) is None, "the claim was released"
+    assert states(outcome, "transform", "mark_loaded") == ["failed", "upstream_failed"]
+    assert_refused(manifest, late_env)
     assert summary_of(s3, late_env) is None, "no _SUCCESS.json"
     logs = "".join(capfd.readouterr())
     assert (
@@ -96,11 +104,9 @@ def test_marking_refuses_a_run_that_changed_after_it_was_processed(
     late_env: str, manifest: LoadManifest
 ) -> None:
     outcome = run_dag("snowplow_part_lands_before_marking")
-    assert state(outcome, "transform") == "success"
-    assert state(outcome, "mark_loaded") == "failed"
-    assert manifest.get_record(late_env) is None, "nothing recorded"
-    assert manifest.get_claim(late_env) is None, "the claim was released: the run is offered again"
-    assert manifest.find_pending_runs(ARCHIVE_URL).pending == [late_env]
+    assert states(outcome, "transform", "mark_loaded") == ["success", "failed"]
+    assert_refused(manifest, late_env)
+    assert manifest.find_pending_runs(ARCHIVE_URL).pending == [late_env], "offered again"
 
     again = run_dag("snowplow_part_lands_before_marking")
     assert state(again, "mark_loaded") == "success"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -16,17 +15,6 @@ from airflow_provider_snowplow.triggers.pending_runs import SnowplowPendingRunTr
 from tests.integration.airflow_runs import run_dag
 
 MODES = ("poke", "reschedule", "deferrable")
-
-
-@pytest.fixture
-def sensor_env(
-    test_dags: Path, aws_connection: str, table: str, archive: Archive, monkeypatch: pytest.MonkeyPatch
-) -> Archive:
-    monkeypatch.setenv("SNOWPLOW_ARCHIVE_URL", archive.url)
-    # The table name reaches the sensor through a Variable template, proving templating.
-    monkeypatch.setenv("AIRFLOW_VAR_SNOWPLOW_TABLE", table)
-    monkeypatch.setenv("SNOWPLOW_MANIFEST_TABLE", "not-this-one")
-    return archive
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -62,17 +61,6 @@ class SlowCopy(threading.Thread):
         return False
 
 
-@pytest.fixture
-def sensor_env(
-    test_dags: Path, aws_connection: str, table: str, archive: Archive, monkeypatch: pytest.MonkeyPatch
-) -> Archive:
-    monkeypatch.setenv("SNOWPLOW_ARCHIVE_URL", archive.url)
-    monkeypatch.setenv("AIRFLOW_VAR_SNOWPLOW_TABLE", table)
-    monkeypatch.setenv("SNOWPLOW_WAIT_SECONDS", str(DEADLINE_SECONDS))
-    monkeypatch.setenv("SNOWPLOW_POKE_INTERVAL", "0.2")
-    return archive
-
-
 # How a run folder gets written, and what the sensor must wait for: a job whose committer writes
 # the marker last (the marker alone decides), or S3DistCp copying the marker first (the parts still
 # arrive, each a poke, a fraction of a second, after the last; the quiet period outlasts that by far).
@@ -94,6 +82,8 @@ def test_a_run_being_copied_is_offered_only_once_complete_and_whole(
 ) -> None:
     settle, names, waits_for = COPIES[copy_kind]
     monkeypatch.setenv("SNOWPLOW_SETTLE_SECONDS", settle)
+    monkeypatch.setenv("SNOWPLOW_WAIT_SECONDS", str(DEADLINE_SECONDS))
+    monkeypatch.setenv("SNOWPLOW_POKE_INTERVAL", "0.2")
     copy = SlowCopy(aws, sensor_env, "2017-04-01-10-00-00", names)
     copy.start()
     outcome = run_dag(f"snowplow_sensor_{mode}")

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_snowplow.testing.local_aws import LocalAws
-from tests.integration.conftest import dag_env, manifest  # noqa: F401  (the integration tests' fixtures)
+from tests.integration.conftest import archive_env, dag_env, manifest  # noqa: F401  (the integration tests' fixtures)
 
 HERE = Path(__file__).parent
 

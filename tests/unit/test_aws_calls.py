@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+from botocore.exceptions import EndpointConnectionError, NoCredentialsError
 
 from airflow_provider_snowplow.aws.plans import AwsCall, Concurrently, Pause, Plan, concurrently, error_code
 from airflow_provider_snowplow.aws.runners import run_async, run_sync
@@ -19,52 +19,22 @@ from airflow_provider_snowplow.errors import (
     AwsThrottledError,
     ManifestTableError,
 )
+from airflow_provider_snowplow.testing.plans import ScriptedAws, client_error
 
-
-def client_error(
-    code: str, message: str = "nope", operation: str = "GetItem", retries: int = 0, status: int = 400
-) -> ClientError:
-    metadata: Any = {"RetryAttempts": retries, "HTTPStatusCode": status}
-    return ClientError({"Error": {"Code": code, "Message": message}, "ResponseMetadata": metadata}, operation)
-
-
-class Client:
-    """Answers each method with the next scripted response (or raises it)."""
-
-    def __init__(self, *responses: Any) -> None:
-        self.responses = list(responses)
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.meta = type("Meta", (), {"region_name": "eu-west-1", "endpoint_url": "http://127.0.0.1:9"})()
-
-    def __getattr__(self, method: str) -> Any:
-        def call(**params: Any) -> Any:
-            self.calls.append((method, params))
-            response = self.responses.pop(0)
-            if isinstance(response, Exception):
-                raise response
-            return response
-
-        return call
-
-
-class AsyncClient(Client):
-    def __getattr__(self, method: str) -> Any:
-        sync = super().__getattr__(method)
-
-        async def call(**params: Any) -> Any:
-            return sync(**params)
-
-        return call
+ENDPOINT = "http://127.0.0.1:9"
+ITEM = {"RunId": {"S": "enriched/archive/run=2017-04-07-10-00-00/"}}
 
 
 def plan_that_handles_conflicts() -> Plan[str]:
     try:
-        yield AwsCall("dynamodb", "put_item", {"TableName": "t"}, "manifest table 't'")
+        yield AwsCall("dynamodb", "put_item", {"TableName": "t", "Item": ITEM}, "manifest table 't'")
     except Exception as exc:
         if error_code(exc) != "ConditionalCheckFailedException":
             raise
         yield Pause(0)
-        response = yield AwsCall("dynamodb", "get_item", {"TableName": "t"}, "manifest table 't'")
+        response = yield AwsCall(
+            "dynamodb", "get_item", {"TableName": "t", "Key": ITEM}, "manifest table 't'"
+        )
         assert response is not None
         return f"conflict, then {response['Item']}"
     return "written"
@@ -72,12 +42,13 @@ def plan_that_handles_conflicts() -> Plan[str]:
 
 @pytest.mark.parametrize("driver", ["sync", "async"])
 def test_a_plan_sees_the_errors_it_expects(driver: str) -> None:
-    responses = (client_error("ConditionalCheckFailedException"), {"Item": "x"})
+    aws = ScriptedAws([client_error("ConditionalCheckFailedException"), {"Item": "x"}])
     if driver == "sync":
-        result = run_sync(plan_that_handles_conflicts(), {"dynamodb": Client(*responses)})
+        result = run_sync(plan_that_handles_conflicts(), aws.clients())
     else:
-        result = asyncio.run(run_async(plan_that_handles_conflicts(), {"dynamodb": AsyncClient(*responses)}))
+        result = asyncio.run(run_async(plan_that_handles_conflicts(), aws.async_clients()))
     assert result == "conflict, then x"
+    assert aws.outline == ["put_item", "get_item"]
 
 
 @pytest.mark.parametrize(
@@ -148,7 +119,7 @@ def test_unhandled_errors_become_one_line_naming_call_and_resource(
     error: Exception, kind: type, message: str
 ) -> None:
     with pytest.raises(kind) as raised:
-        run_sync(plan_that_handles_conflicts(), {"dynamodb": Client(error)})
+        run_sync(plan_that_handles_conflicts(), ScriptedAws([error]).clients(endpoint_url=ENDPOINT))
     assert str(raised.value).startswith(message)
     assert "\n" not in str(raised.value) and "<" not in str(raised.value), "one line, no page pasted"
     assert ("after" in str(raised.value)) == bool(
@@ -157,20 +128,19 @@ def test_unhandled_errors_become_one_line_naming_call_and_resource(
 
 
 def test_a_misspelt_region_is_named_in_the_error() -> None:
-    client = Client(EndpointConnectionError(endpoint_url="https://dynamodb.us-eest-1.amazonaws.com/"))
-    client.meta.region_name = "us-eest-1"
+    aws = ScriptedAws([EndpointConnectionError(endpoint_url="https://dynamodb.us-eest-1.amazonaws.com/")])
     with pytest.raises(AwsEndpointError) as raised:
-        run_sync(plan_that_handles_conflicts(), {"dynamodb": client})
+        run_sync(plan_that_handles_conflicts(), aws.clients(region_name="us-eest-1"))
     assert str(raised.value).endswith("; region 'us-eest-1' is not one botocore knows: check its spelling")
 
 
 def test_errors_that_are_not_from_aws_pass_through_untouched() -> None:
     with pytest.raises(ZeroDivisionError):
-        run_sync(plan_that_handles_conflicts(), {"dynamodb": Client(ZeroDivisionError())})
+        run_sync(plan_that_handles_conflicts(), ScriptedAws([ZeroDivisionError()]).clients())
 
 
 def listing(key: str) -> Plan[str]:
-    response = yield AwsCall("s3", "list_objects_v2", {"Prefix": key}, f"run {key!r}")
+    response = yield AwsCall("s3", "list_objects_v2", {"Bucket": "b", "Prefix": key}, f"run {key!r}")
     assert response is not None
     return f"{key}:{response['KeyCount']}"
 
@@ -190,7 +160,7 @@ class ThrottledClient:
         self.fail_on = fail_on
         self.meta = type("Meta", (), {"region_name": "eu-west-1"})()
 
-    def list_objects_v2(self, Prefix: str) -> dict[str, Any]:
+    def list_objects_v2(self, Bucket: str, Prefix: str) -> dict[str, Any]:
         with self.lock:
             self.calls.append(Prefix)
             self.in_flight += 1
@@ -209,7 +179,7 @@ class AsyncThrottledClient:
         self.in_flight = self.most_in_flight = 0
         self.meta = type("Meta", (), {"region_name": "eu-west-1"})()
 
-    async def list_objects_v2(self, Prefix: str) -> dict[str, Any]:
+    async def list_objects_v2(self, Bucket: str, Prefix: str) -> dict[str, Any]:
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         await asyncio.wait_for(self.barrier.wait(), timeout=60)
@@ -234,9 +204,9 @@ def test_async_runner_runs_sub_plans_as_tasks_with_a_bound_in_flight() -> None:
 
 
 def test_a_limit_of_one_runs_sub_plans_one_after_another() -> None:
-    client = Client({"KeyCount": 1}, {"KeyCount": 2})
-    assert run_sync(plan_of_listings(["a/", "b/"], limit=1), {"s3": client}) == ["a/:1", "b/:2"]
-    assert [params["Prefix"] for _, params in client.calls] == ["a/", "b/"]
+    aws = ScriptedAws([{"KeyCount": 1}, {"KeyCount": 2}])
+    assert run_sync(plan_of_listings(["a/", "b/"], limit=1), aws.clients()) == ["a/:1", "b/:2"]
+    assert [call.params["Prefix"] for call in aws.calls] == ["a/", "b/"]
     with pytest.raises(ValueError, match="a limit of 1 or more"):
         Concurrently((), 0)
 
@@ -250,6 +220,6 @@ def test_a_failing_sub_plan_fails_the_whole_step_readably() -> None:
 
 
 def test_a_failing_sub_plan_fails_the_async_step_too() -> None:
-    client = AsyncClient(client_error("NoSuchBucket", operation="ListObjectsV2"), {"KeyCount": 1})
+    aws = ScriptedAws([client_error("NoSuchBucket", operation="ListObjectsV2"), {"KeyCount": 1}])
     with pytest.raises(AwsRequestError, match="run 'a/' does not exist in eu-west-1"):
-        asyncio.run(run_async(plan_of_listings(["a/", "b/"], limit=2), {"s3": client}))
+        asyncio.run(run_async(plan_of_listings(["a/", "b/"], limit=2), aws.async_clients()))

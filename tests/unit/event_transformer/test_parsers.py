@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import pytest
 
 from airflow_provider_snowplow.event_transformer.errors import InvalidValue
@@ -13,10 +16,13 @@ from airflow_provider_snowplow.event_transformer.parsers import (
     parse_timestamp,
 )
 
+Parser = Callable[[str], object]
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
+
+# What each number parser accepts, and what it makes of it.
+ACCEPTED: dict[Parser, list[tuple[str, object]]] = {
+    # Signed ASCII digits within 64 bits.
+    parse_int: [
         ("0", 0),
         ("42", 42),
         ("-7", -7),
@@ -25,15 +31,20 @@ from airflow_provider_snowplow.event_transformer.parsers import (
         (str(2**63 - 1), 2**63 - 1),
         (str(-(2**63)), -(2**63)),
     ],
-)
-def test_int_accepts_signed_ascii_digits_within_64_bits(value: str, expected: int) -> None:
-    assert parse_int(value) == expected
-    assert type(parse_int(value)) is int
-
-
-@pytest.mark.parametrize(
-    ("value", "reason"),
-    [
+    # Decimal and exponent notation.
+    parse_double: [
+        ("12.5", 12.5),
+        ("12", 12.0),
+        ("-0.0", -0.0),
+        ("1.0E-4", 1e-4),
+        ("2.5e+10", 2.5e10),
+        (".5", 0.5),
+        ("1e308", 1e308),
+    ],
+}
+# What each number parser refuses, and why: what Python's int() and float() are lenient about.
+REFUSED: dict[Parser, list[tuple[str, str]]] = {
+    parse_int: [
         ("12a", "not an integer"),
         (" 12", "not an integer"),
         ("1_000", "not an integer"),
@@ -44,33 +55,7 @@ def test_int_accepts_signed_ascii_digits_within_64_bits(value: str, expected: in
         (str(2**63), "integer outside the signed 64-bit range"),
         (str(-(2**63) - 1), "integer outside the signed 64-bit range"),
     ],
-)
-def test_int_refuses_what_python_int_is_lenient_about(value: str, reason: str) -> None:
-    with pytest.raises(InvalidValue) as raised:
-        parse_int(value)
-    assert raised.value.problems == [(None, reason)]
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("12.5", 12.5),
-        ("12", 12.0),
-        ("-0.0", -0.0),
-        ("1.0E-4", 1e-4),
-        ("2.5e+10", 2.5e10),
-        (".5", 0.5),
-        ("1e308", 1e308),
-    ],
-)
-def test_double_accepts_decimal_and_exponent_notation(value: str, expected: float) -> None:
-    assert parse_double(value) == expected
-    assert type(parse_double(value)) is float
-
-
-@pytest.mark.parametrize(
-    ("value", "reason"),
-    [
+    parse_double: [
         ("nan", "not a decimal number"),
         ("inf", "not a decimal number"),
         ("Infinity", "not a decimal number"),
@@ -80,10 +65,28 @@ def test_double_accepts_decimal_and_exponent_notation(value: str, expected: floa
         ("e5", "not a decimal number"),
         ("1e999", "number too large for a double"),
     ],
-)
-def test_double_refuses_nan_infinity_and_oddities(value: str, reason: str) -> None:
+}
+
+
+def by_parser(table: Mapping[Parser, list[tuple[str, Any]]]) -> list[Any]:
+    """``(parser, value, outcome)`` cases of a table, each named by its parser and value."""
+    return [
+        pytest.param(parse, value, outcome, id=f"{parse.__name__}({value!r})")
+        for parse, rows in table.items()
+        for value, outcome in rows
+    ]
+
+
+@pytest.mark.parametrize(("parse", "value", "expected"), by_parser(ACCEPTED))
+def test_numbers_are_parsed_to_their_python_type(parse: Parser, value: str, expected: object) -> None:
+    assert parse(value) == expected
+    assert type(parse(value)) is type(expected)
+
+
+@pytest.mark.parametrize(("parse", "value", "reason"), by_parser(REFUSED))
+def test_numbers_refuse_what_python_is_lenient_about(parse: Parser, value: str, reason: str) -> None:
     with pytest.raises(InvalidValue) as raised:
-        parse_double(value)
+        parse(value)
     assert raised.value.problems == [(None, reason)]
 
 

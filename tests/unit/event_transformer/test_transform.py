@@ -13,6 +13,7 @@ from airflow_provider_snowplow.event_transformer import (
     transform,
 )
 from airflow_provider_snowplow.event_transformer.fastpath import transform_valid
+from airflow_provider_snowplow.event_transformer.shapes import Shape
 from airflow_provider_snowplow.event_transformer.transform import split_line, transform_values
 from tests.transform_checks import assert_fast_path_agrees, strictly_typed
 
@@ -121,27 +122,62 @@ def test_wrong_field_count_is_one_error() -> None:
     assert raised.value.errors[0].field is None
 
 
-def test_every_bad_field_of_a_line_is_reported(make_line) -> None:  # type: ignore[no-untyped-def]
-    line = make_line(
-        collector_tstamp="garbage",
-        txn_id="12a",
-        br_cookies="yes",
-        contexts='{"schema": "iglu:a/b/c/1-0-0", "data": [{"schema": "iglu:bad", "data": 1}]}',
-        unstruct_event="{",
-        geo_latitude="north",
-        geo_longitude="1.5",
-    )
+@pytest.mark.parametrize(
+    ("shape", "bad", "errors", "message"),
+    [
+        (
+            "python",
+            {
+                "collector_tstamp": "garbage",
+                "txn_id": "12a",
+                "br_cookies": "yes",
+                "contexts": '{"schema": "iglu:a/b/c/1-0-0", "data": [{"schema": "iglu:bad", "data": 1}]}',
+                "unstruct_event": "{",
+                "geo_latitude": "north",
+                "geo_longitude": "1.5",
+            },
+            [
+                ("collector_tstamp", "garbage"),
+                ("txn_id", "12a"),
+                ("geo_latitude", "north"),
+                ("contexts", "iglu:bad"),
+                ("unstruct_event", "{"),
+                ("br_cookies", "yes"),
+            ],
+            "Invalid value '12a' for field txn_id: not an integer",
+        ),
+        (
+            # The Scala SDK's EventSpec case of invalid values, reported in field order.
+            "scala",
+            {
+                "etl_tstamp": "not_an_instant",
+                "collector_tstamp": "",
+                "event_id": "not_a_uuid",
+                "txn_id": "not_an_integer",
+                "v_collector": "",
+                "geo_latitude": "not_a_double",
+                "br_features_pdf": "not_a_boolean",
+            },
+            [
+                ("etl_tstamp", "not_an_instant"),
+                ("collector_tstamp", ""),
+                ("event_id", "not_a_uuid"),
+                ("txn_id", "not_an_integer"),
+                ("v_collector", ""),
+                ("geo_latitude", "not_a_double"),
+                ("br_features_pdf", "not_a_boolean"),
+            ],
+            "Invalid value '' for field collector_tstamp: cannot be empty (the Scala SDK requires it)",
+        ),
+    ],
+)
+def test_every_bad_field_of_a_line_is_reported_at_once(  # type: ignore[no-untyped-def]
+    valid_line_with, shape: Shape, bad: dict[str, str], errors: list[tuple[str, str]], message: str
+) -> None:
     with pytest.raises(SnowplowEventTransformationException) as raised:
-        transform(line)
-    assert [(error.field, error.value) for error in raised.value.errors] == [
-        ("collector_tstamp", "garbage"),
-        ("txn_id", "12a"),
-        ("geo_latitude", "north"),
-        ("contexts", "iglu:bad"),
-        ("unstruct_event", "{"),
-        ("br_cookies", "yes"),
-    ]
-    assert "Invalid value '12a' for field txn_id: not an integer" in raised.value.error_messages
+        transform(valid_line_with(**bad), shape=shape)
+    assert [(error.field, error.value) for error in raised.value.errors] == errors
+    assert message in raised.value.error_messages
 
 
 def test_fast_path_equals_the_field_table_loop(corpus: list[str]) -> None:
