@@ -57,11 +57,11 @@ def job_driver(
     as ``--conf spark.submit.pyFiles=...``, so that a setting of the caller's own comes later and wins.
     """
     submit: dict[str, Any] = {"entryPoint": entry_point, "entryPointArguments": arguments.to_argv()}
-    parameters = " ".join(
-        p for p in (f"--conf spark.submit.pyFiles={py_files}" if py_files else "", spark_submit_parameters) if p
-    )
+    parameters = [f"--conf spark.submit.pyFiles={py_files}"] if py_files else []
+    if spark_submit_parameters:
+        parameters.append(spark_submit_parameters)
     if parameters:
-        submit["sparkSubmitParameters"] = parameters
+        submit["sparkSubmitParameters"] = " ".join(parameters)
     return {"sparkSubmit": submit}
 
 

@@ -146,7 +146,9 @@ def job_modules() -> tuple[dict[str, Path], set[str]]:
         source = _source(name)
         if source is None:
             if name in ENTRY_MODULES:
-                raise JobBundleError(f"cannot bundle the Spark job: {name} has no source file under {package_dir()}")
+                raise JobBundleError(
+                    f"cannot bundle the Spark job: {name} has no source file under {package_dir()}"
+                )
             continue  # `from package import name` of a name that is not a module
         found[name] = source
         parts = name.split(".")
@@ -186,9 +188,7 @@ def write_zip(path: Path, modules: dict[str, Path]) -> None:
     """The modules as a zip of sources, entries sorted and stamped with a fixed time."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bundle:
         for source in sorted(modules.values()):
-            entry = zipfile.ZipInfo(
-                source.relative_to(package_dir().parent).as_posix(), date_time=_ZIP_TIME
-            )
+            entry = zipfile.ZipInfo(source.relative_to(package_dir().parent).as_posix(), date_time=_ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
             bundle.writestr(entry, source.read_bytes())
