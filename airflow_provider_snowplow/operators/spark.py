@@ -110,7 +110,7 @@ class SnowplowSparkSubmitRunOperator(SnowplowSparkRunMixin, SparkSubmitOperator)
 
                     bundle = build_bundle(bundle_dir)
                     self.log.info(
-                        "Spark job of %s bundled: %s (%d modules)",
+                        "Spark job bundled from airflow-provider-snowplow %s: %s (%d modules)",
                         bundle.version,
                         bundle.zip_path,
                         len(bundle.modules),
@@ -118,12 +118,13 @@ class SnowplowSparkSubmitRunOperator(SnowplowSparkRunMixin, SparkSubmitOperator)
                     self.application = self.application or str(bundle.script_path)
                     if self.py_files is None:
                         self.py_files = str(bundle.zip_path)
-                super().execute(context)
-            except Exception as exc:
-                raise SparkJobError(
-                    f"spark-submit of run {self.snowplow_run_id} failed ({type(exc).__name__}); the run "
-                    "stays pending and its claim is released: the Spark output above says why"
-                ) from exc
+                try:
+                    super().execute(context)
+                except Exception as exc:
+                    raise SparkJobError(
+                        f"spark-submit of run {self.snowplow_run_id} failed ({type(exc).__name__}); the run "
+                        "stays pending and its claim is released: the Spark output above says why"
+                    ) from exc
             finally:
                 # The bundle's paths die with the directory: a later try bundles afresh.
                 self.application, self.py_files = given
