@@ -61,7 +61,11 @@ class SnowplowEmrServerlessRunOperator(SnowplowSparkRunMixin, BaseOperator):
     Args:
         application_id: the EMR Serverless Spark application (templated).
         execution_role_arn: the job role; it needs the policy of docs/iam-spark-job-role.json (templated).
-        entry_point: ``s3://`` URI of the package's ``spark_submit.py`` (templated).
+        entry_point: ``s3://`` URI of the job's ``spark_submit.py``, as
+            ``python -m airflow_provider_snowplow.processing.spark_bundle`` writes it (templated).
+        py_files: ``s3://`` URI of the bundle's ``snowplow_spark_job.zip``, passed as
+            ``--conf spark.submit.pyFiles=...``; None (the default) when the job's modules come
+            another way (a custom image, ``spark_submit_parameters``) (templated).
         spark_submit_parameters: e.g. ``--conf spark.archives=s3://.../venv.tar.gz#environment
             --conf spark.emr-serverless.driverEnv.PYSPARK_PYTHON=./environment/bin/python ...``
             (templated).
@@ -83,6 +87,7 @@ class SnowplowEmrServerlessRunOperator(SnowplowSparkRunMixin, BaseOperator):
         Argument("application_id", non_empty),
         Argument("execution_role_arn", non_empty),
         Argument("entry_point", non_empty),
+        Argument("py_files", optional_string),
         Argument("spark_submit_parameters", optional_string),
         Argument("execution_timeout_minutes", positive_int, converts=True),
         Argument("lease_margin_seconds", positive_number, converts=True),
@@ -95,6 +100,7 @@ class SnowplowEmrServerlessRunOperator(SnowplowSparkRunMixin, BaseOperator):
     application_id: str
     execution_role_arn: str
     entry_point: str
+    py_files: str | None
     spark_submit_parameters: str | None
     execution_timeout_minutes: int | str
     lease_margin_seconds: float | str
@@ -107,6 +113,7 @@ class SnowplowEmrServerlessRunOperator(SnowplowSparkRunMixin, BaseOperator):
         application_id: str,
         execution_role_arn: str,
         entry_point: str,
+        py_files: str | None = None,
         spark_submit_parameters: str | None = None,
         execution_timeout_minutes: int | str = DEFAULT_EXECUTION_TIMEOUT_MINUTES,
         lease_margin_seconds: float | str = DEFAULT_LEASE_MARGIN_SECONDS,
@@ -168,7 +175,7 @@ class SnowplowEmrServerlessRunOperator(SnowplowSparkRunMixin, BaseOperator):
         start: dict[str, Any] = {
             "executionRoleArn": self.execution_role_arn,
             "jobDriver": job_driver(
-                self.job_arguments(context), self.entry_point, self.spark_submit_parameters
+                self.job_arguments(context), self.entry_point, self.spark_submit_parameters, self.py_files
             ),
             "executionTimeoutMinutes": self.execution_timeout_minutes,
         }

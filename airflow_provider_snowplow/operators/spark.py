@@ -4,10 +4,13 @@ The Spark provider's ``SparkSubmitOperator`` with a Snowplow run around it:
 
 1. claim the run (skip if another DAG run has it or it is recorded);
 2. unless this DAG run's job already finished (its ``_SUCCESS.json`` carries this DAG run's
-   submission id), ``spark-submit`` the package's own job script
-   (:mod:`airflow_provider_snowplow.processing.spark_submit`) for the run, while a thread renews
+   submission id), ``spark-submit`` the package's own job for the run, while a thread renews
    the claim's lease as long as ``spark-submit`` runs (the task is not deferred: ``spark-submit``
-   stays attached to the driver, in client mode as in the provider's cluster modes);
+   stays attached to the driver, in client mode as in the provider's cluster modes). By default
+   the job is bundled from this installation at each submission
+   (:mod:`airflow_provider_snowplow.processing.spark_bundle`): its script is the application and
+   its zip goes with ``--py-files``, so the Spark side needs pyspark, orjson and boto3 but not this
+   package, and always runs the code of the Airflow side that submits it;
 3. record the run only when ``spark-submit`` succeeded **and** ``_SUCCESS.json`` is there, in the
    transaction that drops the claim; on any failure the claim is released at once.
 
@@ -24,7 +27,7 @@ the same keys.
 from __future__ import annotations
 
 import sys
-from importlib import resources
+import tempfile
 from typing import Any, cast
 
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
@@ -42,11 +45,6 @@ from airflow_provider_snowplow.tasks.spark_run import (
 from airflow_provider_snowplow.validation import positive_number
 
 
-def spark_submit_script() -> str:
-    """The path of the job script in the installed package: ``spark-submit``'s application."""
-    return str(resources.files("airflow_provider_snowplow.processing") / "spark_submit.py")
-
-
 class SnowplowSparkSubmitRunOperator(SnowplowSparkRunMixin, SparkSubmitOperator):
     """Process one Snowplow run with the Spark job through ``spark-submit``, under a claim.
 
@@ -56,7 +54,13 @@ class SnowplowSparkSubmitRunOperator(SnowplowSparkRunMixin, SparkSubmitOperator)
 
     Args:
         lease_seconds: claim lease, renewed every third of it while ``spark-submit`` runs (templated).
-        application: the job script; defaults to the one in this package (templated).
+        application: the job script; by default the bundle's ``spark_submit.py``, written with the
+            zip (templated).
+        py_files: ``--py-files``; by default the job's zip, built from this installation into a
+            temporary directory for each submission (``spark-submit`` ships it to the driver and
+            executors from there). Give an uploaded bundle instead (e.g. ``s3://.../snowplow_spark_job.zip``
+            from ``python -m airflow_provider_snowplow.processing.spark_bundle``), or ``""`` for none
+            where the job's Python has this package installed (templated).
         **kwargs: see above. ``name`` (the Spark application's) defaults to the submission id;
             ``map_index_template`` to the run id.
 
@@ -90,10 +94,30 @@ class SnowplowSparkSubmitRunOperator(SnowplowSparkRunMixin, SparkSubmitOperator)
                     done.get("spark_application_id"),
                 )
             else:
-                self.application = self.application or spark_submit_script()
                 self.application_args = self.job_arguments(context).to_argv()
                 self.name = self.name or submission
                 self.conf = {"spark.app.name": self.name, **(self.conf or {})}
+                self._submit(context)
+        return self.record_run(context, f"spark-submit {submission}")
+
+    def _submit(self, context: Context) -> None:
+        """``spark-submit`` the job, bundled into a temporary directory unless given (see ``py_files``)."""
+        given = (self.application, self.py_files)
+        with tempfile.TemporaryDirectory(prefix="snowplow-spark-job-") as bundle_dir:
+            try:
+                if not self.application or self.py_files is None:
+                    from airflow_provider_snowplow.processing.spark_bundle import build_bundle
+
+                    bundle = build_bundle(bundle_dir)
+                    self.log.info(
+                        "Spark job bundled from airflow-provider-snowplow %s: %s (%d modules)",
+                        bundle.version,
+                        bundle.zip_path,
+                        len(bundle.modules),
+                    )
+                    self.application = self.application or str(bundle.script_path)
+                    if self.py_files is None:
+                        self.py_files = str(bundle.zip_path)
                 try:
                     super().execute(context)
                 except Exception as exc:
@@ -101,7 +125,9 @@ class SnowplowSparkSubmitRunOperator(SnowplowSparkRunMixin, SparkSubmitOperator)
                         f"spark-submit of run {self.snowplow_run_id} failed ({type(exc).__name__}); the run "
                         "stays pending and its claim is released: the Spark output above says why"
                     ) from exc
-        return self.record_run(context, f"spark-submit {submission}")
+            finally:
+                # The bundle's paths die with the directory: a later try bundles afresh.
+                self.application, self.py_files = given
 
 
 def local_python_conf() -> dict[str, str]:

@@ -46,12 +46,22 @@ class JobRun:
 
 
 def job_driver(
-    arguments: SparkJobArguments, entry_point: str, spark_submit_parameters: str | None = None
+    arguments: SparkJobArguments,
+    entry_point: str,
+    spark_submit_parameters: str | None = None,
+    py_files: str | None = None,
 ) -> dict[str, Any]:
-    """``StartJobRun``'s ``jobDriver``: the shipped script, with the job's command line."""
+    """``StartJobRun``'s ``jobDriver``: the shipped script, with the job's command line.
+
+    ``py_files`` (the bundle's zip, :mod:`.spark_bundle`) goes first in ``sparkSubmitParameters``
+    as ``--conf spark.submit.pyFiles=...``, so that a setting of the caller's own comes later and wins.
+    """
     submit: dict[str, Any] = {"entryPoint": entry_point, "entryPointArguments": arguments.to_argv()}
+    parameters = [f"--conf spark.submit.pyFiles={py_files}"] if py_files else []
     if spark_submit_parameters:
-        submit["sparkSubmitParameters"] = spark_submit_parameters
+        parameters.append(spark_submit_parameters)
+    if parameters:
+        submit["sparkSubmitParameters"] = " ".join(parameters)
     return {"sparkSubmit": submit}
 
 

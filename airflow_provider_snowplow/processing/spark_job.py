@@ -1,8 +1,9 @@
 """The Spark job: the worker path's processing of whole runs, spread over Spark executors.
 
-For runs too big for one Airflow worker. Needs ``pyspark`` (the ``spark`` extra) and our core, never
-Airflow; it is the only module of the package that imports pyspark (an import-linter contract in
-pyproject.toml says so). Start it with ``spark-submit`` through :mod:`.spark_submit`.
+For runs too big for one Airflow worker. Needs ``pyspark`` (the cluster's), ``orjson``, ``boto3`` and
+our core, never Airflow; it is the only module of the package that imports pyspark (an import-linter
+contract in pyproject.toml says so). Start it with ``spark-submit`` through :mod:`.spark_submit`,
+with our core as ``--py-files`` (:mod:`.spark_bundle` packs both).
 
 How the work is spread:
 

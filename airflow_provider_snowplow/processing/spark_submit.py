@@ -1,12 +1,13 @@
-"""``spark-submit`` entry point of the Spark job: the script file shipped in the wheel.
+"""``spark-submit`` entry point of the Spark job; :mod:`.spark_bundle` writes it beside the job's zip.
 
-    spark-submit .../airflow_provider_snowplow/processing/spark_submit.py \
+    python -m airflow_provider_snowplow.processing.spark_bundle job/
+    spark-submit --py-files job/snowplow_spark_job.zip job/spark_submit.py \
         --archive-url s3://acme-snowplow/enriched/archive/ \
         --run-id enriched/archive/run=2017-04-07-10-00-00/ [--run-id ...] \
         --output-url s3://acme-snowplow/enriched/json/ [--format parquet] [--no-geolocation]
 
-Its path: ``python -c "import airflow_provider_snowplow.processing.spark_submit as m; print(m.__file__)"``
-(upload that file to S3 as the ``entryPoint`` of EMR Serverless). The arguments are
+(On EMR Serverless, upload both: the script is the ``entryPoint``, the zip ``spark.submit.pyFiles``.)
+The arguments are
 :class:`~airflow_provider_snowplow.processing.spark_arguments.SparkJobArguments`'. Exit codes: 0 done (a
 JSON summary line per run on stdout), 1 a run failed (one line on stderr naming the part file), 2 bad
 arguments (one line on stderr).

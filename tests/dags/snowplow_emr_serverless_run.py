@@ -16,6 +16,7 @@ with one_run_dag("snowplow_emr_serverless_run"):
         application_id=os.environ.get("SNOWPLOW_EMR_APPLICATION_ID", "00fabcdefghijklm"),
         execution_role_arn="arn:aws:iam::123456789012:role/snowplow-spark-job",
         entry_point="s3://acme-snowplow/code/spark_submit.py",
+        py_files="s3://acme-snowplow/code/snowplow_spark_job.zip",
         spark_submit_parameters="--conf spark.executor.cores=2",
         execution_timeout_minutes=60,
         waiter_delay=1,

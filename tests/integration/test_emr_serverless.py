@@ -74,6 +74,10 @@ def test_the_job_is_started_polled_and_the_run_recorded_once(
     assert outcome.xcoms[("emr", run_id)]["newly_loaded"] is True
     submit = job["jobDriver"]["sparkSubmit"]
     assert submit["entryPoint"] == "s3://acme-snowplow/code/spark_submit.py"
+    # The bundle's zip first, so that the DAG's own Spark parameters come after it and win.
+    assert submit["sparkSubmitParameters"] == (
+        "--conf spark.submit.pyFiles=s3://acme-snowplow/code/snowplow_spark_job.zip --conf spark.executor.cores=2"
+    )
     arguments = SparkJobArguments.from_argv(submit["entryPointArguments"])
     assert arguments.run_ids == (run_id,) and arguments.submission_id == job["name"]
     assert job["executionTimeoutMinutes"] == 60 and job["executionRole"] == ROLE

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ def summary(s3: Any, run_id: str) -> dict[str, Any] | None:
 
 
 def test_a_claimed_run_goes_to_spark_and_is_recorded_once(
-    spark_dag: Archive, s3: Any, manifest: LoadManifest
+    spark_dag: Archive, s3: Any, manifest: LoadManifest, capfd: pytest.CaptureFixture[str]
 ) -> None:
     run_id = spark_dag.add_run(
         "2017-01-01-00-00-00",
@@ -50,6 +51,10 @@ def test_a_claimed_run_goes_to_spark_and_is_recorded_once(
     )
     outcome = run_dag(DAG_ID, snowplow_run_id=run_id)
     assert outcome.states[("spark", run_id)] == "success"
+    [command] = [line for line in "".join(capfd.readouterr()).splitlines() if "Spark-Submit cmd" in line]
+    assert re.search(
+        r"--py-files \S*/snowplow_spark_job\.zip .* \S*/spark_submit\.py --archive-url", command
+    ), "the job goes as the bundle, built for the submission"
     xcom = outcome.xcoms[("spark", run_id)]
     assert (xcom["lines"], xcom["good"], xcom["bad"], xcom["newly_loaded"]) == (41, 40, 1, True)
     written = summary(s3, run_id)
