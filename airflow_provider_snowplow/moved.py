@@ -14,6 +14,20 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 
+def moved_module(old_module: str, new_module: str) -> Callable[[str], Any]:
+    """A module ``__getattr__`` for ``old_module``, whose every public name is now in ``new_module``."""
+
+    def __getattr__(name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(f"module {old_module!r} has no attribute {name!r}")
+        home = importlib.import_module(new_module)
+        if not hasattr(home, name):
+            raise AttributeError(f"module {old_module!r} has no attribute {name!r}")
+        return moved_names(old_module, {name: new_module})(name)
+
+    return __getattr__
+
+
 def moved_names(old_module: str, new_homes: Mapping[str, str]) -> Callable[[str], Any]:
     """A module ``__getattr__`` for ``old_module``: each name of ``new_homes`` from its new module.
 

@@ -21,7 +21,7 @@ from typing import Any
 from common import parse_sizes, print_footer, print_header, print_table, timed
 
 from airflow_provider_snowplow.processing.run import RunOutput, process_run
-from airflow_provider_snowplow.processing.spark_arguments import SparkJobArguments
+from airflow_provider_snowplow.spark.arguments import SparkJobArguments
 from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive, hourly_timestamp
 from airflow_provider_snowplow.testing.events import valid_lines
 from airflow_provider_snowplow.testing.local_aws import LOCAL_CREDENTIALS, LocalAws
@@ -60,7 +60,7 @@ def main() -> None:
     started = time.perf_counter()
     os.environ.update(LOCAL_CREDENTIALS)  # the job's executors use the default credential chain
     print_header("Spark (local[2]) vs the worker path: one run, the same output")
-    from airflow_provider_snowplow.processing.spark_job import run_job
+    from airflow_provider_snowplow.spark.job import run_job
 
     with LocalAws() as aws:
         s3 = aws.client("s3")

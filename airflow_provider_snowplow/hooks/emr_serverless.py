@@ -1,7 +1,7 @@
 """SnowplowEmrServerlessHook: the Amazon provider's EMR Serverless hook, running our submission plans.
 
 The submission logic (re-attach to a job run of the same submission, else start one with a
-numbered client token) is core code in :mod:`airflow_provider_snowplow.processing.emr_serverless`;
+numbered client token) is core code in :mod:`airflow_provider_snowplow.spark.emr_serverless`;
 this hook only lends it the connection's ``emr-serverless`` client, so operators never call boto3.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 from airflow.providers.amazon.aws.hooks.emr import EmrServerlessHook
 
 from airflow_provider_snowplow.aws.runners import run_sync
-from airflow_provider_snowplow.processing.emr_serverless import JobRun, get_job_run, start_or_attach
+from airflow_provider_snowplow.spark.emr_serverless import JobRun, get_job_run, start_or_attach
 
 
 class SnowplowEmrServerlessHook(EmrServerlessHook):

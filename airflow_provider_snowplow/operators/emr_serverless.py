@@ -8,7 +8,7 @@
    timeout, the claim cannot lapse while the job can still run, whichever Airflow process dies.
 2. Start the job, or re-attach to it: job runs are named after the submission (the run and the DAG
    run), and a retry finds its earlier job run by name instead of starting another
-   (:mod:`airflow_provider_snowplow.processing.emr_serverless`).
+   (:mod:`airflow_provider_snowplow.spark.emr_serverless`).
 3. Wait: deferred to the Amazon provider's ``EmrServerlessStartJobTrigger`` (``deferrable=True``)
    or polling ``GetJobRun`` every ``waiter_delay`` seconds.
 4. Record the run only when the job run reached ``SUCCESS`` **and** its ``_SUCCESS.json`` is in S3,
@@ -40,7 +40,7 @@ from airflow_provider_snowplow.validation import boolean, optional_string, posit
 
 if TYPE_CHECKING:
     from airflow_provider_snowplow.hooks.emr_serverless import SnowplowEmrServerlessHook
-    from airflow_provider_snowplow.processing.emr_serverless import JobRun
+    from airflow_provider_snowplow.spark.emr_serverless import JobRun
 
 DEFAULT_EXECUTION_TIMEOUT_MINUTES = 180
 DEFAULT_LEASE_MARGIN_SECONDS = 3600
@@ -62,7 +62,7 @@ class SnowplowEmrServerlessRunOperator(SnowplowSparkRunMixin, BaseOperator):
         application_id: the EMR Serverless Spark application (templated).
         execution_role_arn: the job role; it needs the policy of docs/iam-spark-job-role.json (templated).
         entry_point: ``s3://`` URI of the job's ``spark_submit.py``, as
-            ``python -m airflow_provider_snowplow.processing.spark_bundle`` writes it (templated).
+            ``python -m airflow_provider_snowplow.spark.bundle`` writes it (templated).
         py_files: ``s3://`` URI of the bundle's ``snowplow_spark_job.zip``, passed as
             ``--conf spark.submit.pyFiles=...``; None (the default) when the job's modules come
             another way (a custom image, ``spark_submit_parameters``) (templated).
@@ -169,7 +169,7 @@ class SnowplowEmrServerlessRunOperator(SnowplowSparkRunMixin, BaseOperator):
         return self.record_run(context, job_run_id)
 
     def _start_or_attach(self, context: Context) -> JobRun:
-        from airflow_provider_snowplow.processing.emr_serverless import job_driver
+        from airflow_provider_snowplow.spark.emr_serverless import job_driver
 
         name = submission_id(context, self.snowplow_run_id)
         start: dict[str, Any] = {
@@ -240,7 +240,7 @@ class SnowplowEmrServerlessRunOperator(SnowplowSparkRunMixin, BaseOperator):
 
     @staticmethod
     def _terminal_states() -> frozenset[str]:
-        from airflow_provider_snowplow.processing.emr_serverless import TERMINAL_STATES
+        from airflow_provider_snowplow.spark.emr_serverless import TERMINAL_STATES
 
         return TERMINAL_STATES
 

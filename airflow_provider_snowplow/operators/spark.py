@@ -8,7 +8,7 @@ The Spark provider's ``SparkSubmitOperator`` with a Snowplow run around it:
    the claim's lease as long as ``spark-submit`` runs (the task is not deferred: ``spark-submit``
    stays attached to the driver, in client mode as in the provider's cluster modes). By default
    the job is bundled from this installation at each submission
-   (:mod:`airflow_provider_snowplow.processing.spark_bundle`): its script is the application and
+   (:mod:`airflow_provider_snowplow.spark.bundle`): its script is the application and
    its zip goes with ``--py-files``, so the Spark side needs pyspark, orjson and boto3 but not this
    package, and always runs the code of the Airflow side that submits it;
 3. record the run only when ``spark-submit`` succeeded **and** ``_SUCCESS.json`` is there, in the
@@ -59,7 +59,7 @@ class SnowplowSparkSubmitRunOperator(SnowplowSparkRunMixin, SparkSubmitOperator)
         py_files: ``--py-files``; by default the job's zip, built from this installation into a
             temporary directory for each submission (``spark-submit`` ships it to the driver and
             executors from there). Give an uploaded bundle instead (e.g. ``s3://.../snowplow_spark_job.zip``
-            from ``python -m airflow_provider_snowplow.processing.spark_bundle``), or ``""`` for none
+            from ``python -m airflow_provider_snowplow.spark.bundle``), or ``""`` for none
             where the job's Python has this package installed (templated).
         **kwargs: see above. ``name`` (the Spark application's) defaults to the submission id;
             ``map_index_template`` to the run id.
@@ -106,7 +106,7 @@ class SnowplowSparkSubmitRunOperator(SnowplowSparkRunMixin, SparkSubmitOperator)
         with tempfile.TemporaryDirectory(prefix="snowplow-spark-job-") as bundle_dir:
             try:
                 if not self.application or self.py_files is None:
-                    from airflow_provider_snowplow.processing.spark_bundle import build_bundle
+                    from airflow_provider_snowplow.spark.bundle import build_bundle
 
                     bundle = build_bundle(bundle_dir)
                     self.log.info(

@@ -1,51 +1,15 @@
-"""``spark-submit`` entry point of the Spark job; :mod:`.spark_bundle` writes it beside the job's zip.
+"""Moved to :mod:`airflow_provider_snowplow.spark.submit`; this path keeps 0.1.0 code working (with a warning).
 
-    python -m airflow_provider_snowplow.processing.spark_bundle job/
-    spark-submit --py-files job/snowplow_spark_job.zip job/spark_submit.py \
-        --archive-url s3://acme-snowplow/enriched/archive/ \
-        --run-id enriched/archive/run=2017-04-07-10-00-00/ [--run-id ...] \
-        --output-url s3://acme-snowplow/enriched/json/ [--format parquet] [--no-geolocation]
-
-(On EMR Serverless, upload both: the script is the ``entryPoint``, the zip ``spark.submit.pyFiles``.)
-The arguments are
-:class:`~airflow_provider_snowplow.processing.spark_arguments.SparkJobArguments`'. Exit codes: 0 done (a
-JSON summary line per run on stdout), 1 a run failed (one line on stderr naming the part file), 2 bad
-arguments (one line on stderr).
+Run as a script (an old ``spark-submit .../processing/spark_submit.py``), it runs the job.
 """
 
-from __future__ import annotations
+from airflow_provider_snowplow.moved import moved_module
 
-import json
-import sys
-from collections.abc import Sequence
-
-from airflow_provider_snowplow.errors import SnowplowProviderError
-from airflow_provider_snowplow.processing.spark_arguments import SparkJobArguments
-
-APP_NAME = "snowplow-runs"
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Parse the arguments, run the job on the session ``spark-submit`` configured; the exit code."""
-    try:
-        arguments = SparkJobArguments.from_argv(sys.argv[1:] if argv is None else argv)
-    except (SnowplowProviderError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    from airflow_provider_snowplow.processing.spark_job import run_job, start_session
-
-    spark = start_session(APP_NAME)
-    try:
-        outputs = run_job(spark, arguments)
-    except SnowplowProviderError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    finally:
-        spark.stop()
-    for output in outputs:
-        print(json.dumps({k: v for k, v in output.to_dict().items() if not k.endswith("_keys")}))
-    return 0
-
+__getattr__ = moved_module(__name__, "airflow_provider_snowplow.spark.submit")
 
 if __name__ == "__main__":
+    import sys
+
+    from airflow_provider_snowplow.spark.submit import main
+
     sys.exit(main())

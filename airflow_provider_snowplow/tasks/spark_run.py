@@ -16,7 +16,7 @@ from airflow.sdk import Context
 from airflow_provider_snowplow.archive.run_ids import run_folder_name
 from airflow_provider_snowplow.errors import SnowplowProviderError
 from airflow_provider_snowplow.processing.run import SUCCESS_MARKER
-from airflow_provider_snowplow.processing.spark_arguments import OUTPUT_FORMATS, SparkJobArguments
+from airflow_provider_snowplow.spark.arguments import OUTPUT_FORMATS, SparkJobArguments
 from airflow_provider_snowplow.tasks.assets import annotate_outlet_events
 from airflow_provider_snowplow.tasks.base import Argument
 from airflow_provider_snowplow.tasks.claimed_run import claim_owner, loaded_by

@@ -16,9 +16,9 @@ import pytest
 
 from airflow_provider_snowplow.aws.runners import run_sync
 from airflow_provider_snowplow.load_manifests import LoadManifest
-from airflow_provider_snowplow.processing.emr_serverless import start_or_attach
 from airflow_provider_snowplow.processing.run import process_run
-from airflow_provider_snowplow.processing.spark_arguments import SparkJobArguments
+from airflow_provider_snowplow.spark.arguments import SparkJobArguments
+from airflow_provider_snowplow.spark.emr_serverless import start_or_attach
 from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive
 from airflow_provider_snowplow.testing.events import valid_lines
 from airflow_provider_snowplow.testing.local_aws import LocalAws

@@ -19,8 +19,8 @@ from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_outp
 from airflow_provider_snowplow.errors import RunInputError
 from airflow_provider_snowplow.event_transformer.shapes import Shape
 from airflow_provider_snowplow.processing.run import SUCCESS_MARKER, output_folder, process_run
-from airflow_provider_snowplow.processing.spark_arguments import SparkJobArguments
-from airflow_provider_snowplow.processing.spark_job import SHREDDED_COLUMNS, event_schema, run_job
+from airflow_provider_snowplow.spark.arguments import SparkJobArguments
+from airflow_provider_snowplow.spark.job import SHREDDED_COLUMNS, event_schema, run_job
 from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive
 from airflow_provider_snowplow.testing.events import bad_lines, valid_lines
 from airflow_provider_snowplow.testing.layouts import hourly_writes, put_loader_objects

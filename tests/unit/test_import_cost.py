@@ -66,7 +66,7 @@ def test_only_the_spark_job_imports_pyspark() -> None:
         # forkserver_preload is for the workers' forkserver: importing it makes a boto3 client
         # (whose log lines Airflow's logging would print here); what it imports is imported anyway.
         for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-            if not info.name.endswith(("__main__", ".spark_job", ".forkserver_preload")):
+            if not info.name.endswith(("__main__", ".spark.job", ".spark_job", ".forkserver_preload")):
                 importlib.import_module(info.name)
         print(sorted({m.split('.')[0] for m in sys.modules} & {'pyspark', 'py4j'}))
         """

@@ -234,7 +234,7 @@ def test_the_spark_operators_hand_their_layout_to_the_job(
 ) -> None:
     from airflow.sdk import DAG
 
-    from airflow_provider_snowplow.processing.spark_arguments import SparkJobArguments
+    from airflow_provider_snowplow.spark.arguments import SparkJobArguments
 
     monkeypatch.setenv(
         "AIRFLOW_CONN_AWS_DEFAULT", '{"conn_type": "aws", "extra": {"region_name": "eu-west-1"}}'

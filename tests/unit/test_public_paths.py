@@ -78,3 +78,20 @@ def test_a_name_that_never_was_is_still_an_attribute_error() -> None:
     old = importlib.import_module("airflow_provider_snowplow.load_manifests")
     with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
         old.no_such_name  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "name"),
+    [
+        ("processing.spark_job", "spark.job", "run_job"),
+        ("processing.spark_arguments", "spark.arguments", "SparkJobArguments"),
+        ("processing.spark_submit", "spark.submit", "main"),
+        ("processing.emr_serverless", "spark.emr_serverless", "job_driver"),
+    ],
+)
+def test_the_spark_modules_of_0_1_warn_and_hand_on_the_spark_room(old: str, new: str, name: str) -> None:
+    moved = importlib.import_module(f"airflow_provider_snowplow.{old}")
+    with pytest.warns(DeprecationWarning, match=rf"{old}\.{name} moved: import it from .*\.{new}"):
+        assert getattr(moved, name) is getattr(
+            importlib.import_module(f"airflow_provider_snowplow.{new}"), name
+        )

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from airflow_provider_snowplow.errors import OutputUrlError, RunIdError, SnowplowProviderError
-from airflow_provider_snowplow.processing.spark_arguments import JobArgumentError, SparkJobArguments
+from airflow_provider_snowplow.spark.arguments import JobArgumentError, SparkJobArguments
 
 RUN = "enriched/archive/run=2017-04-07-10-00-00/"
 ARCHIVE = "s3://a-b/enriched/archive/"
@@ -145,7 +145,7 @@ def test_bad_arguments_are_one_line_naming_the_value(
 def test_the_script_exits_2_with_one_line_and_never_starts_spark() -> None:
     code = (
         "import sys\n"
-        "from airflow_provider_snowplow.processing.spark_submit import main\n"
+        "from airflow_provider_snowplow.spark.submit import main\n"
         "code = main(['--archive-url', 's3://a-b/x/', '--output-url', 's3://a-b/y/'])\n"
         "print(code, 'pyspark' in sys.modules)\n"
     )

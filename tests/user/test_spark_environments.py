@@ -3,7 +3,7 @@
 * The Airflow side: the wheel with the ``spark`` extra (the Spark provider, which brings
   pyspark-client, and no full pyspark).
 * The job's side: not the wheel at all, but ``pyspark`` and the ``requirements.txt`` that
-  ``python -m airflow_provider_snowplow.processing.spark_bundle`` writes beside the job's zip.
+  ``python -m airflow_provider_snowplow.spark.bundle`` writes beside the job's zip.
 
 Each passes ``uv pip check`` and has no file that two distributions install (every dist-info's
 RECORD read). Then each does its part against the moto server: the job environment's
@@ -180,7 +180,7 @@ def bundle(airflow_side: Path, tmp_path_factory: pytest.TempPathFactory) -> tupl
     """The job bundle as the installed wheel writes it, and what it printed."""
     out = tmp_path_factory.mktemp("bundle")
     printed = run(
-        [airflow_side / "bin" / "python", "-m", "airflow_provider_snowplow.processing.spark_bundle", out],
+        [airflow_side / "bin" / "python", "-m", "airflow_provider_snowplow.spark.bundle", out],
         cwd=out,
     ).stdout
     return out, printed

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_snowplow.processing import spark_bundle
-from airflow_provider_snowplow.processing.spark_bundle import JobBundleError, build_bundle, main
+from airflow_provider_snowplow.spark import bundle as spark_bundle
+from airflow_provider_snowplow.spark.bundle import JobBundleError, build_bundle, main
 from tests.support import block_imports
 
 # The Airflow layer and what only it or the worker path uses: none of it is the job's.
@@ -26,14 +26,14 @@ def test_the_zip_holds_the_job_and_the_core_it_imports_and_nothing_of_the_airflo
     for needed in (
         "__init__.py",
         "processing/__init__.py",
-        "processing/spark_job.py",
+        "spark/job.py",
         "event_transformer/parsers.py",
     ):
         assert f"airflow_provider_snowplow/{needed}" in names
     assert not [n for n in names if n.split("/")[1].removesuffix(".py") in NOT_THE_JOBS]
     assert (
         bundle.script_path.read_bytes()
-        == Path(spark_bundle.__file__).with_name("spark_submit.py").read_bytes()
+        == Path(spark_bundle.__file__).with_name("submit.py").read_bytes()
     )
     assert [r.split(">=")[0] for r in bundle.requirements] == ["boto3", "isal", "orjson"]
     assert bundle.requirements_path.read_text().splitlines()[1:] == list(bundle.requirements)
@@ -48,7 +48,7 @@ def test_the_job_imports_from_the_zip_where_airflow_cannot_be_imported(tmp_path:
     bundle = build_bundle(tmp_path)
     code = block_imports("airflow") + (
         f"sys.path.insert(0, {str(bundle.zip_path)!r})\n"
-        "import airflow_provider_snowplow.processing.spark_submit as script\n"
+        "import airflow_provider_snowplow.spark.submit as script\n"
         "print(script.__file__)\n"
         "sys.exit(script.main(['--archive-url', 's3://a-b/x/', '--output-url', 's3://a-b/y/']))\n"
     )

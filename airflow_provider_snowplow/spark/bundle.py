@@ -1,6 +1,6 @@
 """The Spark job, packed for ``spark-submit --py-files``: our modules in a zip, its script beside it.
 
-    python -m airflow_provider_snowplow.processing.spark_bundle OUT_DIR
+    python -m airflow_provider_snowplow.spark.bundle OUT_DIR
 
 writes ``OUT_DIR/snowplow_spark_job.zip`` (the modules of this package that the job imports),
 ``OUT_DIR/spark_submit.py`` (the entry script, ``spark-submit``'s application) and
@@ -41,7 +41,7 @@ SCRIPT_NAME = "spark_submit.py"
 REQUIREMENTS_NAME = "requirements.txt"
 DISTRIBUTION = "airflow-provider-snowplow"
 ROOT_PACKAGE = "airflow_provider_snowplow"
-ENTRY_MODULES = (f"{ROOT_PACKAGE}.processing.spark_submit", f"{ROOT_PACKAGE}.processing.spark_job")
+ENTRY_MODULES = (f"{ROOT_PACKAGE}.spark.submit", f"{ROOT_PACKAGE}.spark.job")
 # pyspark 4 is what the job is tested on (tests/spark, and the floor lock's 4.0).
 PYSPARK_FLOOR = "4.0"
 # Every third-party module the job's modules may import, and the distribution that provides it.
@@ -205,7 +205,7 @@ def build_bundle(out_dir: Path | str) -> JobBundle:
     if unknown:
         raise JobBundleError(
             f"cannot bundle the Spark job: it imports {', '.join(unknown)}, which its environment is not "
-            "told to install (processing/spark_bundle.py lists what it may import)"
+            "told to install (spark/bundle.py lists what it may import)"
         )
     requirements = job_requirements()
     out = Path(out_dir)
@@ -245,10 +245,10 @@ def describe(bundle: JobBundle) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m airflow_provider_snowplow.processing.spark_bundle OUT_DIR``: build, then print how to use it."""
+    """``python -m airflow_provider_snowplow.spark.bundle OUT_DIR``: build, then print how to use it."""
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 1 or args[0].startswith("-"):
-        print(f"usage: python -m {ROOT_PACKAGE}.processing.spark_bundle OUT_DIR", file=sys.stderr)
+        print(f"usage: python -m {ROOT_PACKAGE}.spark.bundle OUT_DIR", file=sys.stderr)
         return 2
     try:
         bundle = build_bundle(args[0])
