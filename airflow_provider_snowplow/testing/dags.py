@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 if TYPE_CHECKING:
     from airflow.sdk import DAG
 
-# The places of the demo (airflow_provider_snowplow.demo), for a DAG parsed where none is set.
+# The places of the demo (demo/ of the checkout), for a DAG parsed where none is set.
 DEFAULT_ARCHIVE_URL = "s3://acme-snowplow/enriched/archive/"
 DEFAULT_OUTPUT_URL = "s3://acme-snowplow/enriched/json/"
 DEFAULT_TABLE = "snowplow-load-manifests"

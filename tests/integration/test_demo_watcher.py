@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from airflow_provider_snowplow import demo
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.processing.run import process_run
 from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED
 from airflow_provider_snowplow.testing.local_aws import LocalAws
+from demo import pipeline as demo
+from demo.reporting import TABLE, PipelineWatcher
 
 
 def test_the_watcher_reports_claims_transforms_and_records_once(aws: LocalAws, s3, dynamodb) -> None:  # type: ignore[no-untyped-def]
-    manifest = LoadManifest(s3, dynamodb, demo.TABLE)
+    manifest = LoadManifest(s3, dynamodb, TABLE)
     manifest.create_table()
     runs, _ = demo.seed_archive(s3, 2)
-    watch = demo.PipelineWatcher(manifest, runs)
+    watch = PipelineWatcher(manifest, runs)
     assert watch() == []
     first = runs[0].rstrip("/").rpartition("/")[2]
     assert manifest.claim_run(runs[0], "dag/run-1").won

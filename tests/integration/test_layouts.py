@@ -22,11 +22,11 @@ from typing import Any
 import pytest
 
 from airflow_provider_snowplow.archive.layouts import make_layout
-from airflow_provider_snowplow.demo_layouts import demo_transformer_output
 from airflow_provider_snowplow.errors import LayoutError, RunIdError
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.processing.run import process_run
 from airflow_provider_snowplow.testing.layouts import hourly_writes, put_loader_objects, put_transformer_run
+from demo.layouts import demo_transformer_output
 from tests.support import BUCKET, OUTPUT_URL
 
 LOADER_URL = f"s3://{BUCKET}/enriched/"

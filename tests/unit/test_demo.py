@@ -1,4 +1,4 @@
-"""The demo needs the example DAG of a source checkout; an installed wheel alone says so."""
+"""The demo (``demo/`` of the checkout, not in the wheel): its temporary home, its progress lines."""
 
 from __future__ import annotations
 
@@ -8,17 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_snowplow import demo
-
-
-def test_without_a_checkout_the_demo_says_how_to_run_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setattr(demo, "REPO", tmp_path)
-    assert demo.main([]) == 2
-    captured = capsys.readouterr()
-    assert captured.out == ""
-    assert "clone the repository and run ./dev demo" in captured.err
+from demo import pipeline as demo
+from demo import reporting
 
 
 def test_the_checkout_has_the_dag_the_demo_runs_with_the_tasks_it_reports_on() -> None:
@@ -43,7 +34,10 @@ def test_the_demo_removes_its_temporary_airflow_home(
 
     def fail(home: Path, runs: int) -> bool:
         homes.append(home)
-        raise demo.AirflowFailed("`airflow dags test` failed (exit 1); its log ends:\nboom")
+        raise reporting.AirflowFailed("`airflow dags test` failed (exit 1); its log ends:\nboom")
+
+    def other_layout(layout: str, home: Path) -> bool:
+        return succeed(home, 0)
 
     monkeypatch.setattr(demo, "demo", succeed)
     assert demo.main([]) == 0
@@ -53,14 +47,18 @@ def test_the_demo_removes_its_temporary_airflow_home(
     assert capsys.readouterr().err.startswith(
         "error: `airflow dags test` failed (exit 1); its log ends:\nboom"
     )
-    assert len(homes) == 2 and not any(home.exists() for home in homes)
+    # The layout demos leave nothing behind either.
+    monkeypatch.setattr(demo, "_other_layout", other_layout)
+    assert demo.main(["--layout", "s3-loader"]) == 0
+    assert "(temporary files removed)" in capsys.readouterr().out
+    assert len(homes) == 3 and not any(home.exists() for home in homes)
 
 
 def test_a_long_command_reports_what_it_sees_and_that_it_is_still_working(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(demo, "POLL_SECONDS", 0.05)
-    monkeypatch.setattr(demo, "QUIET_SECONDS", 0.2)
+    monkeypatch.setattr(reporting, "POLL_SECONDS", 0.05)
+    monkeypatch.setattr(reporting, "QUIET_SECONDS", 0.2)
     marker = tmp_path / "step"
     # The command marks a step, then stays silent well past QUIET_SECONDS before it ends.
     script = f"import pathlib, time; pathlib.Path({str(marker)!r}).write_text('x'); time.sleep(1.5)"
@@ -72,12 +70,12 @@ def test_a_long_command_reports_what_it_sees_and_that_it_is_still_working(
             return ["step done"]
         return []
 
-    demo.run_reporting([sys.executable, "-c", script], dict(os.environ), tmp_path / "log", watch)
+    reporting.run_reporting([sys.executable, "-c", script], dict(os.environ), tmp_path / "log", watch)
     said = [line.split(" s  ", 1)[1] for line in capsys.readouterr().out.splitlines()]
     assert said[0] == "step done"
     assert said[1:] and all(line.endswith("still working") for line in said[1:]), said
-    with pytest.raises(demo.AirflowFailed, match=r"failed \(exit 3\); its log ends:\ngone"):
-        demo.run_reporting(
+    with pytest.raises(reporting.AirflowFailed, match=r"failed \(exit 3\); its log ends:\ngone"):
+        reporting.run_reporting(
             [sys.executable, "-c", "import sys; print('gone'); sys.exit(3)"],
             dict(os.environ),
             tmp_path / "failed.log",

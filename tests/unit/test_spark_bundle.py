@@ -31,10 +31,7 @@ def test_the_zip_holds_the_job_and_the_core_it_imports_and_nothing_of_the_airflo
     ):
         assert f"airflow_provider_snowplow/{needed}" in names
     assert not [n for n in names if n.split("/")[1].removesuffix(".py") in NOT_THE_JOBS]
-    assert (
-        bundle.script_path.read_bytes()
-        == Path(spark_bundle.__file__).with_name("submit.py").read_bytes()
-    )
+    assert bundle.script_path.read_bytes() == Path(spark_bundle.__file__).with_name("submit.py").read_bytes()
     assert [r.split(">=")[0] for r in bundle.requirements] == ["boto3", "isal", "orjson"]
     assert bundle.requirements_path.read_text().splitlines()[1:] == list(bundle.requirements)
 

@@ -19,6 +19,7 @@ from typing import Any
 from airflow_provider_snowplow.archive.layouts import make_layout
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.testing.layouts import hourly_writes, put_loader_objects, put_transformer_run
+from demo.reporting import PipelineWatcher, say
 
 HOURLY = "date={yyyy}-{MM}-{dd}/hour={HH}"
 LOADER_DAG_ID = "snowplow_load_s3_loader"
@@ -32,7 +33,8 @@ def demo_s3_loader(s3: Any, dynamodb: Any, bucket: str, table: str, run_dag: Any
         dynamodb: DynamoDB client of the local endpoint.
         bucket: the bucket to seed.
         table: the manifest table.
-        run_dag: ``run_dag(dag_id, extra_env)`` runs ``airflow dags test`` with the demo's environment.
+        run_dag: ``run_dag(dag_id, extra_env, watch)`` runs ``airflow dags test`` with the demo's
+            environment, saying what ``watch`` sees while it runs (a :class:`~demo.reporting.PipelineWatcher`).
     """
     s3.create_bucket(Bucket=bucket)
     this_hour = datetime.now(UTC).replace(tzinfo=None, minute=0, second=0, microsecond=0)
@@ -40,13 +42,13 @@ def demo_s3_loader(s3: Any, dynamodb: Any, bucket: str, table: str, run_dag: Any
     put_loader_objects(s3, bucket, "enriched/", [this_hour], HOURLY)
     url = f"s3://{bucket}/enriched/"
     manifest = LoadManifest(s3, dynamodb, table, layout=make_layout("s3-loader", partition_format=HOURLY))
-    print(f"seeded {url} with S3 Loader output in partitions {HOURLY!r}: 3 closed hours and the open one")
+    say(f"seeded {url} with S3 Loader output in partitions {HOURLY!r}: 3 closed hours and the open one")
     found = manifest.find_pending_runs(url)
-    print(f"pending: {len(found.pending)} hours, oldest first:")
+    say(f"pending: {len(found.pending)} hours, oldest first:")
     for run_id in found.pending:
-        print(f"  {run_id} ({len(manifest.read_run(url, run_id).parts)} objects)")
+        say(f"  {run_id} ({len(manifest.read_run(url, run_id).parts)} objects)")
     for run in found.not_ready:
-        print(f"  not ready: {run.describe()}")
+        say(f"  not ready: {run.describe()}")
     # Every required setting of the DAG file, and the partition format the hours were seeded in.
     env = {
         "SNOWPLOW_LOADER_URL": url,
@@ -54,14 +56,14 @@ def demo_s3_loader(s3: Any, dynamodb: Any, bucket: str, table: str, run_dag: Any
         "SNOWPLOW_MANIFEST_TABLE": table,
         "SNOWPLOW_PARTITION_FORMAT": HOURLY,
     }
-    print(f"running DAG {LOADER_DAG_ID} with `airflow dags test` ...")
-    run_dag(LOADER_DAG_ID, env)
+    say(f"running DAG {LOADER_DAG_ID} with `airflow dags test` ...")
+    run_dag(LOADER_DAG_ID, env, PipelineWatcher(manifest, found.pending, "enriched/", "json/"))
     loaded = [run_id for run_id in found.pending if manifest.is_loaded(run_id)]
-    print(f"  marked loaded {len(loaded)} of {len(found.pending)} hours")
-    print(f"running DAG {LOADER_DAG_ID} again ...")
-    run_dag(LOADER_DAG_ID, env)
+    say(f"  marked loaded {len(loaded)} of {len(found.pending)} hours")
+    say(f"running DAG {LOADER_DAG_ID} again (nothing is pending) ...")
+    run_dag(LOADER_DAG_ID, env, PipelineWatcher(manifest, []))
     again = manifest.find_pending_runs(url)
-    print(f"  pending hours: {len(again.pending)}; the open hour still waits: {len(again.not_ready)}")
+    say(f"  pending hours: {len(again.pending)}; the open hour still waits: {len(again.not_ready)}")
     return len(loaded) == len(found.pending) == 3 and not again.pending
 
 
@@ -79,16 +81,16 @@ def demo_transformer_output(s3: Any, dynamodb: Any, bucket: str, table: str) -> 
     put_transformer_run(s3, bucket, "transformed/", window + timedelta(minutes=20), sealed=False)
     url = f"s3://{bucket}/transformed/"
     manifest = LoadManifest(s3, dynamodb, table, layout=make_layout("transformer-output"))
-    print(f"seeded {url} with two sealed stream-transformer runs and one still being written")
+    say(f"seeded {url} with two sealed stream-transformer runs and one still being written")
     found = manifest.find_pending_runs(url)
     for run_id in found.pending:
         seal = manifest.read_seal(url, run_id)
-        print(
+        say(
             f"  pending {run_id}: {seal['count']} events, {seal['typesInfo']['transformation']} {seal['typesInfo'].get('fileFormat', '')}"
         )
         manifest.mark_loaded(run_id, loaded_by="demo")
     for run in found.not_ready:
         print(f"  not ready: {run.describe()}")
     again = manifest.find_pending_runs(url)
-    print(f"after marking them loaded: {len(again.pending)} pending, {again.loaded} loaded")
+    say(f"after marking them loaded: {len(again.pending)} pending, {again.loaded} loaded")
     return found.pending == sealed and not again.pending and len(found.not_ready) == 1

@@ -1,6 +1,6 @@
 """The README's main command: the example pipeline, end to end, against an embedded local AWS.
 
-``./dev demo`` runs this module. It starts a moto server on 127.0.0.1, creates a manifest table,
+``./dev demo`` runs this module (``python -m demo``). It starts a moto server on 127.0.0.1, creates a manifest table,
 seeds an enriched archive with a few runs of sample events (gzipped and plain part files, a few bad
 lines), prints the pending runs, then runs ``example_dags/snowplow_load_runs.py`` with
 ``airflow dags test`` on a throwaway SQLite metadata DB, twice: the first run loads every run, the
@@ -19,37 +19,31 @@ import argparse
 import gzip
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from airflow_provider_snowplow.archive.layouts import DEFAULT_LAYOUT, LAYOUT_NAMES
 from airflow_provider_snowplow.archive.readiness import ReadinessRule
-from airflow_provider_snowplow.aws.runners import run_sync
 from airflow_provider_snowplow.load_manifests import LoadManifest
-from airflow_provider_snowplow.manifest.reads import read_manifest
 from airflow_provider_snowplow.processing.run import SUCCESS_MARKER
 from airflow_provider_snowplow.testing.events import realistic_lines, sample_lines
 from airflow_provider_snowplow.testing.local_aws import LOCAL_CREDENTIALS, LocalAws
 from airflow_provider_snowplow.validation import positive_int
+from demo import layouts
+from demo.reporting import BUCKET, TABLE, AirflowFailed, PipelineWatcher, airflow, say
 
-BUCKET = "acme-snowplow"
 ARCHIVE_URL = f"s3://{BUCKET}/enriched/archive/"
 OUTPUT_URL = f"s3://{BUCKET}/enriched/json/"
-TABLE = "snowplow-load-manifests"
 DAG_ID = "snowplow_load_runs"
 SETTLE_SECONDS = 1
 REPO = Path(__file__).resolve().parents[1]
 FIRST_RUN = datetime(2026, 11, 20, 10)
 EVENTS_PER_RUN = 20
 WAIT_SECONDS = 3
-POLL_SECONDS = 0.5
-QUIET_SECONDS = 5.0
 
 
 def seed_archive(s3: Any, runs: int) -> tuple[list[str], int]:
@@ -108,105 +102,6 @@ def airflow_env(aws: LocalAws, home: Path) -> dict[str, str]:
     }
 
 
-class AirflowFailed(Exception):
-    """An ``airflow`` command failed; the message has the tail of its log."""
-
-
-def airflow(args: list[str], env: dict[str, str], log: Path, watch: Callable[[], list[str]]) -> None:
-    """Run an ``airflow`` command, its output appended to ``log``, reporting progress as it goes.
-
-    Raises:
-        AirflowFailed: the command exited with an error.
-    """
-    run_reporting([str(Path(sys.executable).parent / "airflow"), *args], env, log, watch)
-
-
-def run_reporting(command: list[str], env: dict[str, str], log: Path, watch: Callable[[], list[str]]) -> None:
-    """Run ``command``, its output appended to ``log``; say what ``watch`` sees while it runs.
-
-    Every half second ``watch`` says what happened meanwhile (one line each), once more after the
-    command ends; when nothing has for a few seconds, a line says the command is still at work,
-    so the demo never sits silent.
-
-    Raises:
-        AirflowFailed: the command exited with an error; the message ends with its log's tail.
-    """
-    started = time.monotonic()
-    spoke = started
-    name = " ".join(Path(part).name if i == 0 else part for i, part in enumerate(command[:3]))
-    with log.open("a") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=out)
-        while True:
-            try:
-                process.wait(timeout=POLL_SECONDS)
-                finished = True
-            except subprocess.TimeoutExpired:
-                finished = False
-            now = time.monotonic()
-            news = watch()
-            for line in news:
-                say(f"  {now - started:5.1f} s  {line}")
-            if news:
-                spoke = now
-            elif not finished and now - spoke >= QUIET_SECONDS:
-                say(f"  {now - started:5.1f} s  ... `{name}` still working")
-                spoke = now
-            if finished:
-                break
-    if process.returncode != 0:
-        tail = "\n".join(log.read_text().splitlines()[-40:])
-        raise AirflowFailed(
-            f"`{' '.join(command)}` failed (exit {process.returncode}); its log ends:\n{tail}"
-        )
-
-
-def say(line: str) -> None:
-    """Print a progress line now (stdout may be a pipe that would hold it back)."""
-    print(line, flush=True)
-
-
-class PipelineWatcher:
-    """Says what the pipeline did since the last look: runs claimed, transformed, marked loaded.
-
-    Each look costs one manifest scan and one listing of the output prefix.
-    """
-
-    def __init__(self, manifest: LoadManifest, run_ids: list[str]) -> None:
-        self.manifest = manifest
-        self.run_ids = run_ids
-        self.seen: set[tuple[str, str]] = set()
-
-    def __call__(self) -> list[str]:
-        """What happened since the last look: runs claimed, transformed and marked loaded."""
-        view = run_sync(read_manifest(TABLE, self.run_ids, how="scan"), self.manifest.clients)
-        listing = self.manifest.clients["s3"].list_objects_v2(Bucket=BUCKET, Prefix="enriched/json/")
-        summaries = {o["Key"] for o in listing.get("Contents", []) if o["Key"].endswith(SUCCESS_MARKER)}
-        news = []
-        for run_id in self.run_ids:
-            folder = run_id.rstrip("/").rpartition("/")[2]
-            claim = view.claims.get(run_id)
-            if claim is not None and claim.is_live(time.time()):
-                news += self._once(run_id, "claimed", f"{'claimed':<12} {folder}  by {claim.owner}")
-            key = f"enriched/json/{folder}/{SUCCESS_MARKER}"
-            if key in summaries:
-                summary = json.loads(
-                    self.manifest.clients["s3"].get_object(Bucket=BUCKET, Key=key)["Body"].read()
-                )
-                counts = f"{summary['lines']} lines -> {summary['good']} good, {summary['bad']} bad"
-                news += self._once(run_id, "transformed", f"{'transformed':<12} {folder}  {counts}")
-            if run_id in view.statuses:
-                news += self._once(
-                    run_id, "loaded", f"{'marked':<12} {folder}  {view.statuses[run_id].lower()}"
-                )
-        return news
-
-    def _once(self, run_id: str, step: str, line: str) -> list[str]:
-        if (run_id, step) in self.seen:
-            return []
-        self.seen.add((run_id, step))
-        return [line]
-
-
 def output_summaries(s3: Any) -> list[dict[str, Any]]:
     """The ``_SUCCESS.json`` summaries the pipeline wrote, one per processed run."""
     listing = s3.list_objects_v2(Bucket=BUCKET, Prefix="enriched/json/")
@@ -232,20 +127,14 @@ def main(argv: list[str] | None = None) -> int:
         help="which run layout to show (default enriched-archive; see docs/layouts.md)",
     )
     args = parser.parse_args(argv)
-    if not (REPO / "example_dags" / f"{DAG_ID}.py").is_file():
-        print(
-            f"error: the demo runs example_dags/{DAG_ID}.py from a source checkout, and there is none "
-            f"beside this package ({REPO}): clone the repository and run ./dev demo",
-            file=sys.stderr,
-        )
-        return 2
-    if args.layout != DEFAULT_LAYOUT:
-        return _other_layout(args.layout)
     started = time.monotonic()
-    say("== airflow-provider-snowplow demo ==")
+    say(f"== airflow-provider-snowplow demo{'' if args.layout == DEFAULT_LAYOUT else ': ' + args.layout} ==")
     with tempfile.TemporaryDirectory(prefix="snowplow-demo-") as home_dir:
         try:
-            ok = demo(Path(home_dir), args.runs)
+            if args.layout == DEFAULT_LAYOUT:
+                ok = demo(Path(home_dir), args.runs)
+            else:
+                ok = _other_layout(args.layout, Path(home_dir))
         except AirflowFailed as failed:
             print(f"error: {failed}", file=sys.stderr)
             return 1
@@ -303,33 +192,26 @@ def demo(home: Path, run_count: int) -> bool:
         )
 
 
-def _other_layout(layout: str) -> int:
-    """``--layout s3-loader`` or ``transformer-output``: see :mod:`airflow_provider_snowplow.demo_layouts`."""
-    from airflow_provider_snowplow import demo_layouts
-
-    started = time.monotonic()
-    home = Path(tempfile.mkdtemp(prefix="snowplow-demo-"))
+def _other_layout(layout: str, home: Path) -> bool:
+    """``--layout s3-loader`` or ``transformer-output`` in ``home``: see :mod:`demo.layouts`."""
     log = home / "airflow.log"
-    say(f"== airflow-provider-snowplow demo: {layout} ==")
+    say("starting a local AWS endpoint (moto) ...")
     with LocalAws() as aws:
         s3, dynamodb = aws.client("s3"), aws.client("dynamodb")
         LoadManifest(s3, dynamodb, TABLE).create_table()
-        say(f"local AWS endpoint (moto): {aws.endpoint_url}; manifest table {TABLE!r}")
+        say(f"local AWS endpoint: {aws.endpoint_url}; created manifest table {TABLE!r}")
         if layout == "transformer-output":
-            ok = demo_layouts.demo_transformer_output(s3, dynamodb, BUCKET, TABLE)
-        else:
-            env = airflow_env(aws, home)
-            say(f"migrating the Airflow metadata DB (SQLite under {home}) ...")
-            airflow(["db", "migrate"], env, log, lambda: [])
-            ok = demo_layouts.demo_s3_loader(
-                s3,
-                dynamodb,
-                BUCKET,
-                TABLE,
-                lambda dag_id, extra: airflow(["dags", "test", dag_id], {**env, **extra}, log, lambda: []),
-            )
-    say(f"{'done' if ok else 'FAILED'} in {time.monotonic() - started:.0f} s")
-    return 0 if ok else 1
+            return layouts.demo_transformer_output(s3, dynamodb, BUCKET, TABLE)
+        env = airflow_env(aws, home)
+        say("migrating a throwaway Airflow metadata DB (SQLite) ...")
+        airflow(["db", "migrate"], env, log, lambda: [])
+        return layouts.demo_s3_loader(
+            s3,
+            dynamodb,
+            BUCKET,
+            TABLE,
+            lambda dag_id, extra, watch: airflow(["dags", "test", dag_id], {**env, **extra}, log, watch),
+        )
 
 
 if __name__ == "__main__":
