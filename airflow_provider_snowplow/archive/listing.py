@@ -143,6 +143,13 @@ def list_folders(archive: S3Url) -> Plan[list[str]]:
     return prefixes
 
 
+def first_folders(bucket: str, prefix: str) -> Plan[list[str]]:
+    """The names of the first 1,000 sub-folders of ``prefix`` (one delimiter listing request)."""
+    page = yield _folders_call(bucket, prefix, f"bucket {bucket!r}")
+    assert page is not None
+    return [f["Prefix"][len(prefix) :] for f in page.get("CommonPrefixes", [])]
+
+
 def first_keys(archive: S3Url, count: int = 1000) -> Plan[list[str]]:
     """The archive's first ``count`` object keys (at most 1,000: one request), in key order."""
     params = {"Bucket": archive.bucket, "Prefix": archive.prefix, "MaxKeys": count}
