@@ -101,5 +101,9 @@ class RunDriftError(SnowplowProviderError):
     """Loaded runs changed in the archive after they were loaded (``verify``): their records lie."""
 
 
+class NoRunsError(SnowplowProviderError, ValueError):
+    """An archive URL under which nothing of its layout is stored: a typo in the URL, most likely."""
+
+
 class LayoutError(SnowplowProviderError, ValueError):
     """A run layout or one of its options cannot work (unknown name, a format with no time token...)."""

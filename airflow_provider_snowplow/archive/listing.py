@@ -15,7 +15,7 @@ from airflow_provider_snowplow.archive.contents import (
     RunObject,
     is_part_file,
 )
-from airflow_provider_snowplow.archive.run_ids import run_stamp, sort_run_ids, why_not_a_run
+from airflow_provider_snowplow.archive.run_ids import sort_run_ids, why_not_a_run
 from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.aws.pagination import S3_LISTING, paginate
 from airflow_provider_snowplow.aws.plans import AwsCall, Plan, call_once
@@ -23,7 +23,7 @@ from airflow_provider_snowplow.aws.plans import AwsCall, Plan, call_once
 __all__ = [
     "ARCHIVED_STORAGE_CLASSES",
     "ArchiveListing",
-    "explain_no_runs",
+    "first_folders",
     "first_keys",
     "is_archived",
     "is_part_file",
@@ -33,7 +33,6 @@ __all__ = [
     "list_readable_run_ids",
     "list_run_contents",
     "list_run_ids",
-    "run_exists",
     "run_resource",
 ]
 
@@ -43,9 +42,6 @@ LIST_PAGE_KEYS = 1000  # the most S3 returns in one ListObjectsV2 page
 def run_resource(bucket: str, run_id: str) -> str:
     """How messages name one run folder."""
     return f"run {run_id!r} in bucket {bucket!r}"
-
-
-_SHOWN_FOLDERS = 8
 
 
 @dataclass(frozen=True)
@@ -74,47 +70,8 @@ def list_run_ids(archive: S3Url) -> Plan[list[str]]:
     return (yield from list_archive(archive)).run_ids
 
 
-def explain_no_runs(archive: S3Url) -> Plan[str]:
-    """A hint for an archive without runs: what its prefix holds instead, or what its parent holds.
-
-    Costs one or two ``ListObjectsV2`` requests; asked only when a listing found no run, where a
-    typo in the archive URL is the likely cause.
-    """
-    parent = archive.prefix.rstrip("/").rpartition("/")[0]
-    parent_url = S3Url(archive.bucket, parent + "/" if parent else "")
-    if run_stamp(archive.prefix) is not None:
-        return f"{archive} is itself a run folder: the archive is {parent_url}"
-    folders, objects = yield from _one_page(archive.bucket, archive.prefix, f"bucket {archive.bucket!r}")
-    if folders:
-        return f"{archive} holds no run=YYYY-MM-DD-HH-MM-SS/ folder, but {_some(folders)}"
-    if objects:
-        return f"{archive} holds {objects} object(s) but no run=YYYY-MM-DD-HH-MM-SS/ folder"
-    if not archive.prefix:
-        return f"bucket {archive.bucket!r} is empty"
-    folders, _ = yield from _one_page(archive.bucket, parent_url.prefix, f"bucket {archive.bucket!r}")
-    if folders:
-        return (
-            f"nothing is stored under {archive}; {parent_url} holds {_some(folders)}: check the archive URL"
-        )
-    return f"nothing is stored under {archive} nor under {parent_url}: check the archive URL and the bucket"
-
-
 def _folders_call(bucket: str, prefix: str, resource: str) -> AwsCall:
     return AwsCall("s3", "list_objects_v2", {"Bucket": bucket, "Prefix": prefix, "Delimiter": "/"}, resource)
-
-
-def _one_page(bucket: str, prefix: str, resource: str) -> Plan[tuple[list[str], int]]:
-    """The sub-folder names and the number of objects on the first listing page of ``prefix``."""
-    page = yield _folders_call(bucket, prefix, resource)
-    assert page is not None
-    names = [f["Prefix"][len(prefix) :] for f in page.get("CommonPrefixes", [])]
-    return names, len(page.get("Contents", []))
-
-
-def _some(folders: list[str]) -> str:
-    shown = ", ".join(folders[:_SHOWN_FOLDERS])
-    more = f" and {len(folders) - _SHOWN_FOLDERS} more" if len(folders) > _SHOWN_FOLDERS else ""
-    return f"the folder{'s' if len(folders) > 1 else ''} {shown}{more}"
 
 
 def list_readable_run_ids(archive: S3Url) -> Plan[list[str]]:
@@ -143,6 +100,13 @@ def list_folders(archive: S3Url) -> Plan[list[str]]:
     return prefixes
 
 
+def first_folders(bucket: str, prefix: str) -> Plan[list[str]]:
+    """The names of the first 1,000 sub-folders of ``prefix`` (one delimiter listing request)."""
+    page = yield _folders_call(bucket, prefix, f"bucket {bucket!r}")
+    assert page is not None
+    return [f["Prefix"][len(prefix) :] for f in page.get("CommonPrefixes", [])]
+
+
 def first_keys(archive: S3Url, count: int = 1000) -> Plan[list[str]]:
     """The archive's first ``count`` object keys (at most 1,000: one request), in key order."""
     params = {"Bucket": archive.bucket, "Prefix": archive.prefix, "MaxKeys": count}
@@ -150,21 +114,6 @@ def first_keys(archive: S3Url, count: int = 1000) -> Plan[list[str]]:
         AwsCall("s3", "list_objects_v2", params, f"bucket {archive.bucket!r} (archive {archive})")
     )
     return [str(entry["Key"]) for entry in page.get("Contents", [])]
-
-
-def run_exists(bucket: str, run_id: str, prefix: str | None = None) -> Plan[bool]:
-    """Whether the run holds at least one object (one ``ListObjectsV2`` of one key).
-
-    ``prefix`` is the key prefix its objects share when that is not the run id (``objects_prefix``).
-    """
-    page = yield AwsCall(
-        "s3",
-        "list_objects_v2",
-        {"Bucket": bucket, "Prefix": run_id if prefix is None else prefix, "MaxKeys": 1},
-        run_resource(bucket, run_id),
-    )
-    assert page is not None
-    return bool(page.get("Contents"))
 
 
 def is_archived(bucket: str, run_id: str) -> Plan[bool]:

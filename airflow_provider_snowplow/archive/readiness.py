@@ -25,12 +25,17 @@ The rule is data (:class:`ReadinessRule`): a run layout can supply its own marke
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
+from typing import Any
 
 from airflow_provider_snowplow.archive.contents import RunContents
 
 DEFAULT_MARKER = "_SUCCESS"
 DEFAULT_SETTLE_SECONDS = 900.0
+# How alike an object's name must be to a missing marker's to be named as what was probably meant
+# (difflib's ratio: "_SUCESS" and "_SUCCESS" score 0.93, "_SUCCESS" and "part-00000" 0.0).
+SIMILAR_NAME_CUTOFF = 0.8
 
 
 @dataclass(frozen=True)
@@ -42,16 +47,58 @@ class Readiness:
         age_seconds: seconds since the run's newest object was written (None: the folder is empty).
         waiting_for: what a run that is not ready waits for: ``"marker '_SUCCESS'"``, ``"a 900 s
             quiet period"`` or ``"a first object"``; empty when ready.
+        similar: while waiting for a marker, the run's object whose name is closest to it
+            (``_SUCCESS`` for a marker typed ``_SUCESS``): a typo in the marker would keep the run
+            waiting for ever, so it is named wherever the verdict is shown.
     """
 
     ready: bool
     age_seconds: float | None
     waiting_for: str = ""
+    similar: str | None = None
 
     def describe(self) -> str:
         """``"newest object 42 s old, waiting for a 900 s quiet period"``, for logs and errors."""
         age = "empty folder" if self.age_seconds is None else f"newest object {self.age_seconds:.0f} s old"
-        return f"{age}, waiting for {self.waiting_for}" if self.waiting_for else f"{age}, ready"
+        typo = f" (it holds {self.similar!r}: is the marker mistyped?)" if self.similar else ""
+        return f"{age}, waiting for {self.waiting_for}{typo}" if self.waiting_for else f"{age}, ready"
+
+
+@dataclass(frozen=True)
+class ReadinessDescription:
+    """When a layout's runs count as ready, as every surface reports it.
+
+    The CLI's text and ``--json``, the sensor's and trigger's log lines all show this, taken from the
+    layout (``Layout.readiness``): a surface that rebuilt it from options would report the enriched
+    archive's marker for layouts that wait for a seal or a time window.
+
+    Attributes:
+        layout: the layout's name.
+        text: the rule in words: ``"marker '_SUCCESS', 900 s quiet"``, ``"each hour closed, plus 600 s
+            grace"``.
+        marker: the object a run must hold (folder layouts), else None.
+        settle_seconds: how old a run's newest object must be (folder layouts), else None.
+        window_seconds: the length of a run's window (time-window layouts), else None.
+        grace_seconds: how long after its window a run is ready (time-window layouts), else None.
+    """
+
+    layout: str
+    text: str
+    marker: str | None = None
+    settle_seconds: float | None = None
+    window_seconds: float | None = None
+    grace_seconds: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``readiness`` object of the CLI's ``--json`` reports (keys in docs/cli.md)."""
+        return {
+            "layout": self.layout,
+            "rule": self.text,
+            "marker": self.marker,
+            "settle_seconds": self.settle_seconds,
+            "window_seconds": self.window_seconds,
+            "grace_seconds": self.grace_seconds,
+        }
 
 
 def check_marker(value: object) -> str | None:
@@ -117,12 +164,31 @@ class ReadinessRule:
             return Readiness(False, None, "a first object")
         age = max(0.0, now - newest)
         if self.marker is not None and not contents.has(self.marker):
-            return Readiness(False, age, f"marker {self.marker!r}")
+            return Readiness(False, age, f"marker {self.marker!r}", self.similar_name(contents))
         if age < self.settle_seconds:
             return Readiness(False, age, f"a {self.settle_seconds:.0f} s quiet period")
         return Readiness(True, age)
+
+    def similar_name(self, contents: RunContents) -> str | None:
+        """The name (relative to the run folder) of the run's object most like the missing marker.
+
+        Only objects directly in the run folder count, where markers are written; None when none is
+        alike enough (:data:`SIMILAR_NAME_CUTOFF`).
+        """
+        if self.marker is None:
+            return None
+        names = {obj.key[len(contents.run_id) :] for obj in contents.objects}
+        candidates = [name for name in names if "/" not in name or "/" in self.marker]
+        close = difflib.get_close_matches(self.marker, candidates, n=1, cutoff=SIMILAR_NAME_CUTOFF)
+        return close[0] if close else None
 
     def describe(self) -> str:
         """The rule in words, for logs: ``"marker '_SUCCESS', 900 s quiet"``."""
         marker = f"marker {self.marker!r}" if self.marker else "no marker"
         return f"{marker}, {self.settle_seconds:.0f} s quiet"
+
+    def description(self, layout: str) -> ReadinessDescription:
+        """This rule as ``layout`` reports it (see :class:`ReadinessDescription`)."""
+        return ReadinessDescription(
+            layout, self.describe(), marker=self.marker, settle_seconds=self.settle_seconds
+        )

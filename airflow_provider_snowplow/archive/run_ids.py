@@ -55,13 +55,13 @@ def validate_run_id(run_id: str) -> str:
     """Return ``run_id`` unchanged if it is a run folder prefix, else raise.
 
     A run id that could never match a listed run is refused too, with what to change: a leading
-    slash, an empty segment (``//``) or whitespace (a pasted space) would otherwise be written to
-    the manifest as a record no archive listing ever produces.
+    slash, an empty segment (``//``), a ``.`` or ``..`` segment or whitespace (a pasted space) would
+    otherwise be written to the manifest as a record no archive listing ever produces.
 
     Raises:
         RunIdError: with the value and the expected shape.
     """
-    problem = _unmatchable(run_id) if isinstance(run_id, str) else None
+    problem = unmatchable(run_id) if isinstance(run_id, str) else None
     is_text = isinstance(run_id, str)
     if is_text and problem is None and not run_id.startswith(S3_URL_SCHEMES) and run_timestamp(run_id):
         return run_id
@@ -82,8 +82,13 @@ def validate_run_id(run_id: str) -> str:
     )
 
 
-def _unmatchable(run_id: str) -> str | None:
-    """What makes ``run_id`` a key no S3 listing of an archive returns, or None."""
+def unmatchable(run_id: str) -> str | None:
+    """What makes ``run_id`` a key no S3 listing of an archive returns, or None.
+
+    Every layout's run ids are refused for these, whatever their shape: a ``..`` segment reads as
+    "the folder above" to a person but is a literal key segment to S3, so ``enriched/../run=.../``
+    would be recorded as a run no archive holds.
+    """
     if run_id != run_id.strip():
         return "remove the whitespace around it"
     if any(ch.isspace() for ch in run_id):
@@ -92,6 +97,8 @@ def _unmatchable(run_id: str) -> str | None:
         return "drop the leading slash: run ids are relative to the bucket"
     if "//" in run_id:
         return "it has an empty path segment '//'"
+    if (dots := next((seg for seg in run_id.split("/") if seg in (".", "..")), None)) is not None:
+        return f"it has a {dots!r} path segment: S3 keys have no relative paths, write the run's own prefix"
     return None
 
 

@@ -2,18 +2,25 @@
 
 Output: data on stdout (one run id a line for ``pending``, so it pipes into ``xargs``; JSON with
 ``--json``), prompts, notes and errors on stderr. An error is one line, ``error: <message>``, never
-a traceback. Exit codes are :class:`~airflow_provider_snowplow.cli.definition.ExitCode`:
+a traceback. Exit codes are :class:`~airflow_provider_snowplow.cli.definition.ExitCode`, each
+command's listed in the command table (``Subcommand.exit_codes``) and in docs/cli.md:
 
-* 0 ok; idempotent writes (marking a loaded run loaded, unmarking an unrecorded run) are ok;
+* 0 done;
 * 1 ``pending --exit-code`` found no pending run, or a named run was left as it was because it has
   a conflicting record (``mark-loaded`` on a skipped run, ``skip`` on a loaded one) or a live claim
   (``skip``), or a claim changed under ``release``;
-* 2 usage error: bad option, archive URL or run id, or a run that is not in ``--archive-url``
-  (checked before anything is written);
+* 2 usage error: bad option, archive URL or run id, a run that is not in ``--archive-url`` (checked
+  before anything is written), an archive URL without any run of the layout (``verify``, ``skip
+  --before``), a marker that no run holds while they hold one named like it (``status``, ``pending``);
 * 3 AWS, manifest table or Airflow connection error;
 * 4 the confirmation was declined (nothing was changed);
 * 5 ``verify`` found loaded runs that changed after loading;
+* 6 nothing to change: a named run already loaded (``mark-loaded``) or skipped (``skip``), without a
+  record (``unmark``) or without a claim (``release``), or no run to skip before ``--before``;
 * 130 interrupted.
+
+Writes by hand are checked against the archive: ``mark-loaded`` and ``skip`` need ``--archive-url``
+(each run must be a run of it, with objects stored) or an explicit ``--no-archive-check``.
 
 JSON (``--json``), keys stable (new keys may be added):
 
@@ -22,7 +29,8 @@ JSON (``--json``), keys stable (new keys may be added):
   or null), ``claims`` (list of ``run_id``, ``owner``, ``claimed_at``, ``lease_expires_at``, ISO 8601
   UTC), ``archived_runs`` (run ids), ``expired_claims`` (as ``claims``: pending runs whose claim ran
   out), ``not_ready_runs`` (list of ``run_id``, ``age_seconds``, ``waiting_for``), ``readiness``
-  (``marker``, ``settle_seconds``), ``ignored`` (list of ``folder``, ``reason``: folders named like
+  (the layout's rule: ``layout``, ``rule``, ``marker``, ``settle_seconds``, ``window_seconds``,
+  ``grace_seconds``), ``ignored`` (list of ``folder``, ``reason``: folders named like
   runs that are not), ``hint`` (what the archive URL holds instead, when it has no run; else null).
 * ``pending``: ``archive_url``, ``table``, ``pending`` (run ids, oldest first), ``more_pending``
   (true when ``--max`` cut the list), ``not_ready`` (as ``not_ready_runs`` above), ``readiness``,
@@ -39,6 +47,7 @@ import argparse
 import getpass
 import json
 import os
+import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,7 +55,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from airflow_provider_snowplow.archive.listing import explain_no_runs, run_exists
+from airflow_provider_snowplow.archive.absence import check_run_stored, missing_runs_error
 from airflow_provider_snowplow.archive.urls import ArchiveUrl, parse_archive_url
 from airflow_provider_snowplow.aws.plans import AwsCall
 from airflow_provider_snowplow.aws.runners import run_sync
@@ -63,6 +72,7 @@ from airflow_provider_snowplow.errors import (
     ArchiveUrlError,
     InvalidValueError,
     LayoutError,
+    NoRunsError,
     RunIdError,
     SnowplowProviderError,
 )
@@ -82,8 +92,9 @@ _SHOWN_RUNS = 10
 
 @dataclass
 class Invocation:
-    """One command run: the parsed options and, opened on first use, the manifest."""
+    """One command run: its name, the parsed options and, opened on first use, the manifest."""
 
+    command: str
     args: argparse.Namespace
     front_end: FrontEnd
 
@@ -106,8 +117,8 @@ class Invocation:
 def run(handler: str, args: argparse.Namespace, front_end: FrontEnd) -> int:
     """Run the subcommand ``handler`` (its name with ``_`` for ``-``); returns the exit code."""
     try:
-        return int(HANDLERS[handler](Invocation(args, front_end)))
-    except (UsageError, ArchiveUrlError, RunIdError, InvalidValueError, LayoutError) as exc:
+        return int(HANDLERS[handler](Invocation(handler.replace("_", "-"), args, front_end)))
+    except (UsageError, ArchiveUrlError, RunIdError, InvalidValueError, LayoutError, NoRunsError) as exc:
         return _fail(exc, ExitCode.USAGE)
     except (SnowplowProviderError, ConnectionSetupError) as exc:
         return _fail(exc, ExitCode.AWS)
@@ -138,6 +149,7 @@ def status(inv: Invocation) -> int:
     """``status``: counts of an archive's runs by state, with claims and archived runs named."""
     archive = parse_archive_url(inv.args.archive_url)
     found = _discover(inv, archive, max_runs=None)
+    _refuse_a_mistyped_marker(inv, archive, found)
     report: dict[str, Any] = {
         "archive_url": str(archive),
         "table": inv.manifest.table_name,
@@ -153,7 +165,7 @@ def status(inv: Invocation) -> int:
         "archived_runs": found.archived,
         "expired_claims": [_claim_json(claim) for claim in found.expired_claims],
         "not_ready_runs": [_not_ready_json(run) for run in found.not_ready],
-        "readiness": _readiness_json(inv),
+        "readiness": inv.manifest.layout.readiness.as_json(),
         **_emptiness(inv, archive, found),
     }
     if inv.args.json:
@@ -170,14 +182,14 @@ def status(inv: Invocation) -> int:
     restore = "  in GLACIER or DEEP_ARCHIVE: restore before loading" if found.archived else ""
     rows.append(("archived", f"{report['archived']}{restore}"))
     rows += _shown([(f"  {run_id}", "") for run_id in found.archived])
-    rule = f"  still being written? ({inv.manifest.readiness.describe()})" if found.not_ready else ""
+    rule = f"  still being written? ({inv.manifest.layout.readiness.text})" if found.not_ready else ""
     rows.append(("not ready", f"{report['not_ready']}{rule}"))
     rows += _shown([(f"  {run.run_id}", _not_ready_text(run)) for run in found.not_ready])
     if found.ignored:
         rows.append(("ignored", f"{len(found.ignored)}  folders named like runs that are not runs"))
         rows += [(f"  {folder}", reason) for folder, reason in found.ignored.items()]
     if report["hint"]:
-        rows.append(("note", f"no runs: {report['hint']}"))
+        rows.append(("note", report["hint"]))
     width = max(len(name) for name, _ in rows if not name.startswith("  "))
     for name, value in rows:
         print(f"{name:<{width}}  {value}".rstrip())
@@ -188,6 +200,7 @@ def pending(inv: Invocation) -> int:
     """``pending``: the runs still to load, oldest first, one a line (or JSON)."""
     archive = parse_archive_url(inv.args.archive_url)
     found = _discover(inv, archive, max_runs=inv.args.max_runs)
+    _refuse_a_mistyped_marker(inv, archive, found)
     if inv.args.json:
         report = {
             "archive_url": str(archive),
@@ -195,7 +208,7 @@ def pending(inv: Invocation) -> int:
             "pending": found.pending,
             "more_pending": found.more_pending,
             "not_ready": [_not_ready_json(run) for run in found.not_ready],
-            "readiness": _readiness_json(inv),
+            "readiness": inv.manifest.layout.readiness.as_json(),
             **_emptiness(inv, archive, found),
         }
         print(json.dumps(report, indent=2))
@@ -208,8 +221,8 @@ def pending(inv: Invocation) -> int:
             print(f"(not ready: {run.run_id} {_not_ready_text(run)})", file=sys.stderr)
         for folder, reason in found.ignored.items():
             print(f"note: ignored {folder}: {reason}", file=sys.stderr)
-        if not found.run_count and inv.manifest.layout.runs_directly_under:
-            print(f"note: no runs: {_explain(inv, archive)}", file=sys.stderr)
+        if not found.run_count:
+            print(f"note: {_explain(inv, archive)}", file=sys.stderr)
     return ExitCode.NOT_DONE if inv.args.exit_code and not found.pending else ExitCode.OK
 
 
@@ -230,34 +243,37 @@ def verify(inv: Invocation) -> int:
 def mark_loaded(inv: Invocation) -> int:
     """``mark-loaded``: record the named runs as loaded; a run with another record is left alone."""
     run_ids = _runs_of_archive(inv)
-    left = 0
+    left = unchanged = 0
     for run_id in run_ids:
         if inv.manifest.mark_loaded(run_id, loaded_by=inv.by):
             print(f"loaded          {run_id}")
             continue
         record = inv.manifest.get_record(run_id)
         if record is None or record.status == LOADED:
-            print(f"already loaded  {run_id}{_provenance(record)}")
+            unchanged += 1
+            print(f"already loaded  {run_id}{_provenance(record)}: nothing written")
         else:
             left += 1
             print(
                 f"left {record.status:<10} {run_id}{_provenance(record)}: unmark it first to mark it loaded"
             )
-    return _note_unchecked(inv, ExitCode.NOT_DONE if left else ExitCode.OK)
+    return _note_unchecked(inv, _outcome(left, unchanged))
 
 
 def unmark(inv: Invocation) -> int:
     """``unmark``: delete the named runs' records (after confirmation) so they are loaded again."""
     run_ids = _run_ids(inv)
+    unchanged = 0
     if not inv.args.yes:  # the records are read only to show what the question is about
         records = {}
         for run_id in run_ids:
             if (record := inv.manifest.get_record(run_id)) is None:
-                print(f"not recorded    {run_id}")
+                unchanged += 1
+                print(f"not recorded    {run_id}: nothing to unmark")
             else:
                 records[run_id] = record
         if not records:
-            return ExitCode.OK
+            return ExitCode.UNCHANGED
         print(f"These runs will be loaded again by the next pipeline run ({len(records)}):", file=sys.stderr)
         for run_id, record in records.items():
             print(f"  {run_id}  {record.status}{_provenance(record)}", file=sys.stderr)
@@ -265,8 +281,12 @@ def unmark(inv: Invocation) -> int:
         if not confirm(f"Delete the records of {_runs(len(run_ids))}?"):
             return _aborted()
     for run_id in run_ids:
-        print(f"{'unmarked' if inv.manifest.unmark(run_id) else 'not recorded':<15} {run_id}")
-    return ExitCode.OK
+        if inv.manifest.unmark(run_id):
+            print(f"unmarked        {run_id}")
+        else:
+            unchanged += 1
+            print(f"not recorded    {run_id}: nothing to unmark")
+    return _outcome(0, unchanged)
 
 
 def skip(inv: Invocation) -> int:
@@ -277,10 +297,14 @@ def skip(inv: Invocation) -> int:
             raise UsageError("name runs to skip or give --before DATE, not both")
         if not args.archive_url:
             raise UsageError("--before needs --archive-url: the archive whose runs to skip")
+        if args.no_archive_check:
+            raise UsageError(
+                "--before reads the runs of --archive-url: --no-archive-check applies to named runs"
+            )
         return _skip_before(inv, parse_archive_url(args.archive_url), args.before)
     if not args.run_ids:
         raise UsageError("name the runs to skip, or give --before DATE --archive-url ARCHIVE_URL")
-    left = 0
+    left = unchanged = 0
     for run_id in _runs_of_archive(inv):
         outcome = inv.manifest.mark_skipped(run_id, skipped_by=inv.by)
         if outcome == "skipped":
@@ -293,11 +317,12 @@ def skip(inv: Invocation) -> int:
         else:
             record = inv.manifest.get_record(run_id)
             if record is None or record.status == SKIPPED:
-                print(f"already skipped {run_id}{_provenance(record)}")
+                unchanged += 1
+                print(f"already skipped {run_id}{_provenance(record)}: nothing written")
             else:
                 left += 1
                 print(f"left {record.status:<10} {run_id}{_provenance(record)}: unmark it first to skip it")
-    return _note_unchecked(inv, ExitCode.NOT_DONE if left else ExitCode.OK)
+    return _note_unchecked(inv, _outcome(left, unchanged))
 
 
 def _skip_before(inv: Invocation, archive: ArchiveUrl, before: datetime) -> int:
@@ -308,8 +333,8 @@ def _skip_before(inv: Invocation, archive: ArchiveUrl, before: datetime) -> int:
     cut = before.isoformat(sep=" ")
     left_alone = f"{len(found.recorded)} already recorded, {len(found.claimed)} claimed: left alone"
     if not found.to_skip:
-        print(f"no run before {cut} to skip ({left_alone})")
-        return ExitCode.OK
+        print(f"no run before {cut} to skip ({left_alone}): nothing written")
+        return ExitCode.UNCHANGED
     if not inv.args.yes:
         first, last = found.to_skip[0], found.to_skip[-1]
         span = first if first == last else f"{first} ... {last}"
@@ -336,8 +361,8 @@ def release(inv: Invocation) -> int:
     run_id = inv.manifest.layout.validate_run_id(inv.args.run_id)
     claim = inv.manifest.get_claim(run_id)
     if claim is None:
-        print(f"no claim on {run_id}")
-        return ExitCode.OK
+        print(f"no claim on {run_id}: nothing to release")
+        return ExitCode.UNCHANGED
     now = inv.manifest.clock()
     if claim.is_live(now) and not inv.args.yes:
         print(f"{run_id} is {_describe_claim(claim, now)}: it may be being loaded now", file=sys.stderr)
@@ -384,48 +409,80 @@ def _run_ids(inv: Invocation) -> list[str]:
 
 
 def _runs_of_archive(inv: Invocation) -> list[str]:
-    """The named runs, each checked to be a run folder of ``--archive-url`` before any write.
+    """The named runs, each checked to be a stored run of ``--archive-url`` before any write.
 
-    Without ``--archive-url`` nothing can tell a run of the archive from a typo that only has
-    the right shape (``other/run=.../``): :func:`_note_unchecked` says so once the work is done.
+    A run id of the right shape can still name no run (a misspelt prefix or timestamp), and its
+    record would be written for nothing: the archive is required, and ``--no-archive-check`` (named
+    for what it skips) is the only way round it. Either way each run id's shape is checked.
 
     Raises:
-        RunIdError: a run that is not in the archive, or whose folder holds no object.
+        UsageError: neither or both of ``--archive-url`` and ``--no-archive-check``.
+        RunIdError: a run that is not in the archive, or of which no object is stored.
     """
     run_ids = _run_ids(inv)
-    if not inv.args.archive_url:
+    command = inv.command
+    if inv.args.archive_url and inv.args.no_archive_check:
+        raise UsageError(f"{command}: pass --archive-url or --no-archive-check, not both")
+    if not inv.args.archive_url and not inv.args.no_archive_check:
+        raise UsageError(
+            f"{command} checks each run against its archive before writing: pass --archive-url "
+            "ARCHIVE_URL (or --no-archive-check to write the run ids unchecked)"
+        )
+    if inv.args.no_archive_check:
         return run_ids
     archive = parse_archive_url(inv.args.archive_url)
-    layout = inv.manifest.layout
     for run_id in run_ids:
-        layout.validate_run_in_archive(run_id, archive)
-        if not run_sync(
-            run_exists(archive.bucket, run_id, layout.objects_prefix(run_id)), inv.manifest.clients
-        ):
-            raise RunIdError(f"run {run_id!r} is not in archive {archive}: it has no such run folder")
+        run_sync(check_run_stored(archive, inv.manifest.layout, run_id), inv.manifest.clients)
     return run_ids
 
 
 def _note_unchecked(inv: Invocation, code: int) -> int:
     """Note on stderr that the runs written were not checked against an archive; returns ``code``."""
-    if not inv.args.archive_url:
-        print("note: runs not checked against an archive (--archive-url checks them)", file=sys.stderr)
+    if inv.args.no_archive_check:
+        print("note: runs not checked against any archive (--no-archive-check)", file=sys.stderr)
     return code
+
+
+def _outcome(left: int, unchanged: int) -> ExitCode:
+    """The exit code of a write by hand: 1 if a run was left for a conflict, else 6 if one needed nothing."""
+    if left:
+        return ExitCode.NOT_DONE
+    return ExitCode.UNCHANGED if unchanged else ExitCode.OK
+
+
+def _refuse_a_mistyped_marker(inv: Invocation, archive: ArchiveUrl, found: RunDiscovery) -> None:
+    """A marker that no run holds, while runs hold an object named like it, is a typo: say so.
+
+    Such runs would be "not ready" for ever. Only when nothing is pending and every run that has
+    objects waits for the marker: one run holding the marker shows it is the right one.
+
+    Raises:
+        UsageError: naming the marker, the similar object and the option to pass.
+    """
+    if found.pending:
+        return
+    waiting = [run for run in found.not_ready if run.age_seconds is not None]
+    similar = [run.similar for run in waiting if run.similar]
+    if not similar or not all(run.waiting_for.startswith("marker ") for run in waiting):
+        return
+    marker = inv.manifest.layout.readiness.marker
+    raise UsageError(
+        f"no run of {archive} holds marker {marker!r}, but {len(similar)} of {len(waiting)} hold "
+        f"{similar[0]!r}: did you mean --marker {shlex.quote(similar[0])}?"
+    )
 
 
 def _emptiness(inv: Invocation, archive: ArchiveUrl, found: RunDiscovery) -> dict[str, Any]:
     """The JSON keys that keep a report from looking empty when it is not what it seems."""
     return {
         "ignored": [{"folder": folder, "reason": reason} for folder, reason in found.ignored.items()],
-        "hint": None
-        if found.run_count or not inv.manifest.layout.runs_directly_under
-        else _explain(inv, archive),
+        "hint": None if found.run_count else _explain(inv, archive),
     }
 
 
 def _explain(inv: Invocation, archive: ArchiveUrl) -> str:
-    """What an archive without runs holds instead (one or two listing requests)."""
-    return run_sync(explain_no_runs(archive), inv.manifest.clients)
+    """Why an archive URL holds no run of the layout, and what it holds instead (a listing or two)."""
+    return str(run_sync(missing_runs_error(archive, inv.manifest.layout), inv.manifest.clients))
 
 
 def _aborted() -> int:
@@ -467,11 +524,6 @@ def _not_ready_text(run: NotReadyRun) -> str:
 def _not_ready_json(run: NotReadyRun) -> dict[str, Any]:
     age = None if run.age_seconds is None else round(run.age_seconds, 3)
     return {"run_id": run.run_id, "age_seconds": age, "waiting_for": run.waiting_for}
-
-
-def _readiness_json(inv: Invocation) -> dict[str, Any]:
-    rule = inv.manifest.readiness
-    return {"marker": rule.marker, "settle_seconds": rule.settle_seconds}
 
 
 def _claim_json(claim: Claim) -> dict[str, str]:

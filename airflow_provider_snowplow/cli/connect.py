@@ -70,21 +70,57 @@ def conn_id(args: argparse.Namespace, front_end: FrontEnd) -> str | None:
     return AIRFLOW_DEFAULT_CONN_ID if front_end == "airflow" and not direct else None
 
 
-def readiness(args: argparse.Namespace) -> ReadinessRule:
-    """The readiness rule of ``--marker`` and ``--settle`` (the defaults for commands without them)."""
-    if not hasattr(args, "settle"):
-        return ReadinessRule()
-    return ReadinessRule(args.marker or None, args.settle)
+# Options that only one family of layouts reads: (flag, argparse dest). Given for a layout that
+# ignores them, they would be silently dropped, and a run might then wait for ever.
+_FOLDER_OPTIONS = (("--marker", "marker"), ("--settle", "settle"))
+_WINDOW_OPTIONS = (
+    ("--partition-format", "partition_format"),
+    ("--grace", "grace"),
+    ("--filename-prefix", "filename_prefix"),
+)
 
 
 def layout(args: argparse.Namespace) -> Layout:
-    """The run layout of ``--layout``, ``--partition-format`` and ``--grace`` with the readiness rule."""
+    """The run layout of the layout options (``--layout``, ``--marker``, ``--filename-prefix``...).
+
+    An option left out takes the layout's own default (the transformer's seal and no quiet period,
+    the enriched archive's ``_SUCCESS`` and 900 s), so ``--settle 0`` alone never swaps a layout's
+    marker for another's.
+
+    Raises:
+        UsageError: an option the layout does not read (``--marker`` with ``s3-loader``...).
+        LayoutError: options that cannot work.
+    """
+    name = getattr(args, "layout", DEFAULT_LAYOUT)
+    own = make_layout(name)
+    folder = own.readiness.settle_seconds is not None  # judged by a marker and a quiet period
+    given = [flag for flag, dest in (_WINDOW_OPTIONS if folder else _FOLDER_OPTIONS) if _given(args, dest)]
+    if given:
+        reads = (
+            "the s3-loader layout only" if folder else "folder layouts only (a run is ready by its window)"
+        )
+        verb = "apply" if len(given) > 1 else "applies"
+        raise UsageError(f"{' and '.join(given)} {verb} to {reads}, not to {name}: leave it out")
+    rule = None
+    if own.readiness.settle_seconds is not None:
+        marker = args.marker or None if _given(args, "marker") else own.readiness.marker
+        settle = float(args.settle) if _given(args, "settle") else own.readiness.settle_seconds
+        rule = ReadinessRule(marker, settle)
     return make_layout(
-        getattr(args, "layout", DEFAULT_LAYOUT),
-        readiness(args),
+        name,
+        rule,
         getattr(args, "partition_format", None),
-        getattr(args, "grace", DEFAULT_GRACE_SECONDS),
+        _or(getattr(args, "grace", None), DEFAULT_GRACE_SECONDS),
+        _or(getattr(args, "filename_prefix", None), ""),
     )
+
+
+def _given(args: argparse.Namespace, dest: str) -> bool:
+    return getattr(args, dest, None) is not None
+
+
+def _or(value: Any, default: Any) -> Any:
+    return default if value is None else value
 
 
 def open_manifest(args: argparse.Namespace, front_end: FrontEnd) -> LoadManifest:
@@ -96,12 +132,9 @@ def open_manifest(args: argparse.Namespace, front_end: FrontEnd) -> LoadManifest
     """
     table = table_name(args)
     connection = conn_id(args, front_end)
-    rule = readiness(args)
     run_layout = layout(args)
     if connection is not None:
-        return _through_airflow(
-            table, connection, args.region, rule, run_layout, must_exist=bool(args.conn_id)
-        )
+        return _through_airflow(table, connection, args.region, run_layout, must_exist=bool(args.conn_id))
     import boto3
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError
@@ -117,7 +150,7 @@ def open_manifest(args: argparse.Namespace, front_end: FrontEnd) -> LoadManifest
     except BotoCoreError as exc:
         hint = " (pass --region or set AWS_DEFAULT_REGION)" if type(exc).__name__ == "NoRegionError" else ""
         raise ConnectionSetupError(f"cannot set up AWS clients: {exc}{hint}") from None
-    return LoadManifest(s3, dynamodb, table, readiness=rule, layout=run_layout)
+    return LoadManifest(s3, dynamodb, table, layout=run_layout)
 
 
 def is_local_endpoint(endpoint_url: str | None) -> bool:
@@ -147,7 +180,7 @@ def _local_endpoint_defaults(session: Any, endpoint_url: str | None) -> dict[str
 
 
 def _through_airflow(
-    table: str, connection: str, region: str | None, rule: ReadinessRule, run_layout: Layout, must_exist: bool
+    table: str, connection: str, region: str | None, run_layout: Layout, must_exist: bool
 ) -> LoadManifest:
     """The hook's clients, for a connection that must exist when named with ``--conn-id``.
 
@@ -165,7 +198,7 @@ def _through_airflow(
     # Airflow's structlog loggers bind to sys.stdout when first used, as the connection's are here.
     with contextlib.redirect_stdout(sys.stderr):
         hook = SnowplowManifestHook(
-            table_name=table, aws_conn_id=connection, region_name=region, readiness=rule, layout=run_layout
+            table_name=table, aws_conn_id=connection, region_name=region, layout=run_layout
         )
         try:
             if must_exist:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from airflow_provider_snowplow import __version__
-from airflow_provider_snowplow.cli.definition import EXIT_CODES_HELP, ExitCode, add_subcommands
+from airflow_provider_snowplow.cli.definition import ExitCode, add_subcommands, exit_codes_help
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -27,7 +27,7 @@ def parser() -> argparse.ArgumentParser:
     root = OneLineParser(
         prog="snowplow-manifest",
         description="Inspect and edit a Snowplow load manifest (DynamoDB) against an enriched archive (S3).",
-        epilog=f"{EXIT_CODES_HELP}. `snowplow-manifest COMMAND --help` shows a command's options.",
+        epilog=f"{exit_codes_help()}. `snowplow-manifest COMMAND --help` shows a command's options.",
     )
     root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     add_subcommands(root)

@@ -22,7 +22,9 @@ from airflow_provider_snowplow.archive.layouts import (
     DEFAULT_GRACE_SECONDS,
     DEFAULT_LAYOUT,
     LAYOUT_NAMES,
+    SEAL,
     PartitionFormat,
+    check_filename_prefix,
 )
 from airflow_provider_snowplow.archive.readiness import (
     DEFAULT_MARKER,
@@ -39,23 +41,39 @@ T = TypeVar("T")
 
 
 class ExitCode(IntEnum):
-    """What every subcommand's exit status means."""
+    """What every subcommand's exit status means (:data:`EXIT_CODES` says it in words)."""
 
     OK = 0
-    NOT_DONE = 1  # `pending --exit-code` found nothing, or a run was left as it was (see help)
-    USAGE = 2  # bad arguments, archive URL or run id; nothing was changed
-    AWS = 3  # AWS, manifest table or Airflow connection error
-    ABORTED = 4  # the confirmation was declined
-    DRIFT = 5  # `verify` found loaded runs that changed after loading
+    NOT_DONE = 1
+    USAGE = 2
+    AWS = 3
+    ABORTED = 4
+    DRIFT = 5
+    UNCHANGED = 6
     INTERRUPTED = 130
 
 
-EXIT_CODES_HELP = (
-    "exit codes: 0 ok; 1 nothing pending (pending --exit-code) or a run left unchanged because it has a "
-    "conflicting record or claim; 2 usage error (nothing changed); 3 AWS, manifest table or Airflow "
-    "connection error; 4 aborted at the confirmation prompt; 5 verify found runs that changed after "
-    "loading; 130 interrupted"
-)
+# The meaning of each code, for --help and docs/cli.md (a test holds the doc's table to this).
+EXIT_CODES: dict[ExitCode, str] = {
+    ExitCode.OK: "done",
+    ExitCode.NOT_DONE: "pending --exit-code found no pending run, or a named run was left as it was "
+    "(a conflicting record or a live claim), or a claim changed under release",
+    ExitCode.USAGE: "usage error, nothing changed (a bad option, archive URL or run id, a run not in "
+    "--archive-url, an archive URL without any run of the layout, a marker no run holds)",
+    ExitCode.AWS: "AWS, manifest table or Airflow connection error",
+    ExitCode.ABORTED: "the confirmation was declined (or stdin ended); nothing was changed",
+    ExitCode.DRIFT: "verify found loaded runs that gained, lost or changed part files after loading",
+    ExitCode.UNCHANGED: "nothing to change (a named run already loaded or skipped, no record to unmark, "
+    "no claim to release, no run to skip before --before)",
+    ExitCode.INTERRUPTED: "interrupted",
+}
+# What every command may exit with, besides the codes of its own in Subcommand.exit_codes.
+COMMON_EXIT_CODES = (ExitCode.OK, ExitCode.USAGE, ExitCode.AWS, ExitCode.INTERRUPTED)
+
+
+def exit_codes_help(codes: tuple[ExitCode, ...] = tuple(ExitCode)) -> str:
+    """``exit codes: 0 done; 2 usage error...`` for ``codes``, as --help shows them."""
+    return "exit codes: " + "; ".join(f"{int(code)} {EXIT_CODES[code]}" for code in sorted(codes))
 
 
 def argument_type(check: Callable[[str], T], keep: bool = False) -> Callable[[str], T]:
@@ -96,6 +114,7 @@ endpoint_url = argument_type(validate_endpoint_url)
 marker = argument_type(_marker)
 seconds = argument_type(check_settle_seconds)
 partition_format = argument_type(_partition_format)
+filename_prefix = argument_type(check_filename_prefix)
 
 
 @dataclass(frozen=True)
@@ -103,27 +122,40 @@ class Option:
     """One argument: ``flags`` and ``help`` plus argparse keywords.
 
     Only keywords that Airflow's ``Arg`` accepts too (``action``, ``default``, ``nargs``, ``type``,
-    ``choices``, ``metavar``, ``dest``), so both renderings mean the same.
+    ``choices``, ``metavar``, ``dest``), so both renderings mean the same. ``task_argument`` names
+    the operators' and sensor's argument the option stands for (their ``READINESS`` table), so a
+    test can hold the two sets of layout options to each other.
     """
 
     flags: tuple[str, ...]
     help: str
     kwargs: dict[str, Any] = field(default_factory=dict)
+    task_argument: str | None = None
 
 
-def option(*flags: str, help: str, **kwargs: Any) -> Option:
+def option(*flags: str, help: str, task_argument: str | None = None, **kwargs: Any) -> Option:
     """An :class:`Option` written as argparse's ``add_argument(*flags, help=..., **kwargs)`` is."""
-    return Option(flags, help, kwargs)
+    return Option(flags, help, kwargs, task_argument)
 
 
 @dataclass(frozen=True)
 class Subcommand:
-    """One subcommand: its name, one-line help, options and a longer description."""
+    """One subcommand: its name, one-line help, options, a longer description, and its exit codes.
+
+    ``exit_codes`` are the codes of its own, besides :data:`COMMON_EXIT_CODES`; ``--help`` and
+    docs/cli.md list them all.
+    """
 
     name: str
     help: str
     options: tuple[Option, ...]
     description: str = ""
+    exit_codes: tuple[ExitCode, ...] = ()
+
+    @property
+    def all_exit_codes(self) -> tuple[ExitCode, ...]:
+        """Every code the command may exit with, in order."""
+        return tuple(sorted({*COMMON_EXIT_CODES, *self.exit_codes}))
 
     @property
     def handler(self) -> str:
@@ -180,18 +212,20 @@ READINESS = (
         "--marker",
         metavar="NAME",
         type=marker,
-        default=DEFAULT_MARKER,
-        help=f"object a run folder must hold to count as complete, relative to it (default {DEFAULT_MARKER}; "
-        "'' for none)",
+        task_argument="ready_marker",
+        help="folder layouts: object a run folder must hold to count as complete, relative to it ('' for "
+        f"none; default: the layout's own, {DEFAULT_MARKER} for enriched-archive, {SEAL} for "
+        "transformer-output)",
     ),
     option(
         "--settle",
         metavar="SECONDS",
         type=seconds,
-        default=DEFAULT_SETTLE_SECONDS,
         dest="settle",
-        help="seconds a run's newest object must be old for the run to count as complete "
-        f"(default {DEFAULT_SETTLE_SECONDS:.0f})",
+        task_argument="settle_seconds",
+        help="folder layouts: seconds a run's newest object must be old for the run to count as complete "
+        f"(default: the layout's own, {DEFAULT_SETTLE_SECONDS:.0f} for enriched-archive, 0 for "
+        "transformer-output)",
     ),
 )
 LAYOUT = (
@@ -199,20 +233,29 @@ LAYOUT = (
         "--layout",
         choices=list(LAYOUT_NAMES),
         default=DEFAULT_LAYOUT,
+        task_argument="layout",
         help="how the archive's runs are laid out (default enriched-archive; see the README's table of layouts)",
     ),
     option(
         "--partition-format",
         metavar="FORMAT",
         type=partition_format,
+        task_argument="partition_format",
         help="s3-loader: the loader's partitionFormat, e.g. 'date={yyyy}-{MM}-{dd}/hour={HH}' (default: flat, hourly)",
     ),
     option(
         "--grace",
         metavar="SECONDS",
         type=seconds,
-        default=DEFAULT_GRACE_SECONDS,
+        task_argument="grace_seconds",
         help=f"s3-loader: seconds after a window ends before its run is ready (default {DEFAULT_GRACE_SECONDS:.0f})",
+    ),
+    option(
+        "--filename-prefix",
+        metavar="PREFIX",
+        type=filename_prefix,
+        task_argument="filename_prefix",
+        help="s3-loader, flat output: the loader's filenamePrefix, e.g. 'pre-' (default: none)",
     ),
 )
 YES = option("-y", "--yes", action="store_true", help="do not ask for confirmation")
@@ -223,8 +266,14 @@ IN_ARCHIVE = option(
     "--archive-url",
     metavar="ARCHIVE_URL",
     type=archive_url,
-    help="refuse (exit code 2, nothing written) runs that are not run folders of this archive; without "
-    "it, runs are not checked against any archive and a note says so",
+    help="the archive the runs must be in: each must be a run of it in the layout, with objects stored, "
+    "or nothing is written (exit code 2). Required unless --no-archive-check",
+)
+NO_ARCHIVE_CHECK = option(
+    "--no-archive-check",
+    action="store_true",
+    help="write the runs without checking that any archive holds them (their shape is still checked): "
+    "a misspelt run id is then recorded as it is. For runs whose objects are gone",
 )
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
@@ -246,6 +295,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "counts of an archive's runs: loaded, skipped, pending, not ready, claimed (owner, lease expiry), "
         "archived",
         (ARCHIVE_URL, *CONNECTION, *READINESS, *LAYOUT, JSON),
+        "A marker that no run holds while runs hold an object of a similar name is a usage error "
+        "naming that object.",
     ),
     Subcommand(
         "pending",
@@ -263,6 +314,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                 help="exit with 1 when no run is pending (like grep), for `if snowplow-manifest pending ...`",
             ),
         ),
+        exit_codes=(ExitCode.NOT_DONE,),
     ),
     Subcommand(
         "verify",
@@ -282,21 +334,26 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             ),
         ),
         "Records written by Snowplow's SDKs (or without a fingerprint) are reported as unknown. Exit "
-        "code 5 when a run changed: reload it deliberately with `unmark`; nothing is re-queued by itself.",
+        "code 5 when a run changed: reload it deliberately with `unmark`; nothing is re-queued by itself. "
+        "An archive URL without any run of the layout is an error (exit code 2), never '0 checked'.",
+        exit_codes=(ExitCode.DRIFT,),
     ),
     Subcommand(
         "mark-loaded",
         "record runs as loaded, so that no pipeline loads them (again)",
-        (RUN_IDS, *CONNECTION, *LAYOUT, BY, IN_ARCHIVE),
-        "Idempotent: a run already recorded as loaded is left as it is. A run recorded as skipped is "
-        "left as it is too, with exit code 1: unmark it first. With --archive-url, every run is checked "
-        "to be a run folder of that archive before anything is written.",
+        (RUN_IDS, *CONNECTION, *LAYOUT, BY, IN_ARCHIVE, NO_ARCHIVE_CHECK),
+        "Every run is checked to be a run of --archive-url, with objects stored, before anything is "
+        "written. A run already recorded as loaded is left as it is (exit code 6); a run recorded as "
+        "skipped too, with exit code 1: unmark it first.",
+        exit_codes=(ExitCode.NOT_DONE, ExitCode.UNCHANGED),
     ),
     Subcommand(
         "unmark",
         "delete runs' records so that they are loaded again (reprocessing)",
         (RUN_IDS, *CONNECTION, *LAYOUT, YES),
-        "Shows each run's record, then asks for confirmation unless --yes is given.",
+        "Shows each run's record, then asks for confirmation unless --yes is given. A run without a "
+        "record is named, and the exit code is 6.",
+        exit_codes=(ExitCode.ABORTED, ExitCode.UNCHANGED),
     ),
     Subcommand(
         "skip",
@@ -318,11 +375,15 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                 "--archive-url",
                 metavar="ARCHIVE_URL",
                 type=archive_url,
-                help="the archive for --before; with named runs, refuse (exit code 2) runs not in it",
+                help="the archive for --before; with named runs, the archive they must be in (as for "
+                "mark-loaded; required unless --no-archive-check)",
             ),
+            NO_ARCHIVE_CHECK,
         ),
         "Backfill cut-off, as Snowplow's loaders did with ToSkip. Runs that already have a record, and "
-        "runs with a live claim, are left alone (exit code 1 when named explicitly).",
+        "runs with a live claim, are left alone (exit code 1 when named explicitly; 6 for runs already "
+        "skipped, or when --before finds nothing to skip).",
+        exit_codes=(ExitCode.NOT_DONE, ExitCode.ABORTED, ExitCode.UNCHANGED),
     ),
     Subcommand(
         "release",
@@ -334,7 +395,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
             YES,
         ),
         "An expired claim is dropped at once; for a live one (someone may be loading the run now) "
-        "you are asked to confirm unless --yes is given.",
+        "you are asked to confirm unless --yes is given. A run without a claim: exit code 6.",
+        exit_codes=(ExitCode.NOT_DONE, ExitCode.ABORTED, ExitCode.UNCHANGED),
     ),
 )
 
@@ -344,7 +406,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for sub in SUBCOMMANDS:
         sub_parser = subparsers.add_parser(
-            sub.name, help=sub.help, description=_description(sub), epilog=EXIT_CODES_HELP
+            sub.name, help=sub.help, description=_description(sub), epilog=exit_codes_help(sub.all_exit_codes)
         )
         for option in sub.options:
             sub_parser.add_argument(*option.flags, help=option.help, **option.kwargs)
@@ -359,13 +421,13 @@ def get_cli_commands() -> list[Any]:
         GroupCommand(
             name="snowplow",
             help="Snowplow load manifest: status, pending runs, verify, mark, unmark, skip, release claims",
-            description=f"Snowplow load manifest commands. {EXIT_CODES_HELP}.",
+            description=f"Snowplow load manifest commands. {exit_codes_help()}.",
             subcommands=[
                 ActionCommand(
                     name=sub.name,
                     help=sub.help,
                     description=_description(sub),
-                    epilog=EXIT_CODES_HELP,
+                    epilog=exit_codes_help(sub.all_exit_codes),
                     args=tuple(
                         Arg(option.flags, help=option.help, **option.kwargs) for option in sub.options
                     ),

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from airflow_provider_snowplow.archive.absence import list_runs_or_fail
 from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout
 from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.aws.plans import Plan
@@ -57,9 +58,13 @@ def select_runs_to_skip(
         now: epoch seconds, to tell live claims from expired ones.
         how: how to read the manifest, as in :func:`~airflow_provider_snowplow.manifest.reads.read_manifest`.
         layout: the archive's run layout (the enriched archive if None).
+
+    Raises:
+        NoRunsError, LayoutError: the archive holds no run of ``layout`` (a typo in its URL, or the
+            wrong layout): "nothing to skip" would hide it.
     """
     layout = layout or EnrichedArchive()
-    run_ids = yield from layout.list_runs(archive)
+    run_ids = yield from list_runs_or_fail(archive, layout)
     earlier = [r for r in run_ids if (layout.run_time(r) or before) < before]
     manifest = yield from read_manifest(table_name, earlier, how)
     skip = SkipSelection(later=len(run_ids) - len(earlier))

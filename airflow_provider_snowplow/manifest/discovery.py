@@ -75,15 +75,23 @@ class NotReadyRun:
         run_id: the run folder prefix.
         age_seconds: seconds since its newest object was written (None: the folder is empty).
         waiting_for: what it waits for, e.g. ``"marker '_SUCCESS'"`` or ``"a 900 s quiet period"``.
+        similar: while it waits for a marker, the run's object named most like it (a typo?), else None.
     """
 
     run_id: str
     age_seconds: float | None
     waiting_for: str
+    similar: str | None = None
+
+    @classmethod
+    def of(cls, run_id: str, verdict: Readiness) -> NotReadyRun:
+        """The run ``run_id`` with the readiness rule's verdict on it."""
+        return cls(run_id, verdict.age_seconds, verdict.waiting_for, verdict.similar)
 
     def describe(self) -> str:
         """``"<run id>: newest object 42 s old, waiting for a 900 s quiet period"``."""
-        return f"{self.run_id}: {Readiness(False, self.age_seconds, self.waiting_for).describe()}"
+        verdict = Readiness(False, self.age_seconds, self.waiting_for, self.similar)
+        return f"{self.run_id}: {verdict.describe()}"
 
 
 @dataclass(frozen=True)
@@ -187,7 +195,7 @@ def find_pending_runs(survey: ArchiveSurvey, now: float, max_runs: int | None = 
                 elif verdict.ready:
                     pending.append(run.run_id)
                 else:
-                    not_ready.append(NotReadyRun(run.run_id, verdict.age_seconds, verdict.waiting_for))
+                    not_ready.append(NotReadyRun.of(run.run_id, verdict))
     return RunDiscovery(
         pending=pending,
         more_pending=examined < len(unrecorded),
@@ -224,7 +232,7 @@ def _find_window_runs(
         elif run.archived:
             found.archived.append(run.run_id)
         elif not verdict.ready:
-            found.not_ready.append(NotReadyRun(run.run_id, verdict.age_seconds, verdict.waiting_for))
+            found.not_ready.append(NotReadyRun.of(run.run_id, verdict))
         elif max_runs is not None and len(found.pending) >= max_runs:
             cut = True
         else:

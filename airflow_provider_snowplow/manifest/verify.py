@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from airflow_provider_snowplow.archive.absence import list_runs_or_fail
 from airflow_provider_snowplow.archive.contents import Fingerprint, RunContents
 from airflow_provider_snowplow.archive.listing import list_run_contents
 from airflow_provider_snowplow.aws.plans import Plan, concurrently
@@ -129,9 +130,17 @@ def verify_loaded_runs(survey: ArchiveSurvey, since: datetime | None = None) -> 
     """Compare every loaded run of the archive (with a folder time at or after ``since``) with S3 now.
 
     ``since`` is naive UTC: only runs whose folder time is not earlier are checked (None: all).
+
+    An archive without any run of the layout is an error, not "0 checked": an audit set up with a
+    typo in the archive URL, or the wrong layout, would otherwise pass every day without checking
+    anything, however many loaded runs the manifest holds.
+
+    Raises:
+        NoRunsError: nothing is stored under the archive URL (the message says what its parent holds).
+        LayoutError: objects are stored there, but no run of the layout (the message says what to set).
     """
     archive, layout = survey.archive, survey.layout
-    run_ids = yield from layout.list_runs(archive)
+    run_ids = yield from list_runs_or_fail(archive, layout)
     if since is not None:
         run_ids = [r for r in run_ids if (stamp := layout.run_time(r)) is not None and stamp >= since]
     view = yield from read_records(survey.table_name, run_ids, survey.how, keep_records=True)

@@ -122,6 +122,7 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
                 layout=self.layout,
                 partition_format=self.partition_format,
                 grace_seconds=float(self.grace_seconds),
+                filename_prefix=self.filename_prefix or "",
                 poke_interval=self.poke_interval,
                 end_time=time.time() + self.timeout,
             ),

@@ -20,6 +20,7 @@ from airflow_provider_snowplow.archive.layouts import (
     DEFAULT_LAYOUT,
     Layout,
     PartitionFormat,
+    check_filename_prefix,
     check_layout_name,
     make_layout,
 )
@@ -84,6 +85,7 @@ READINESS: tuple[Argument, ...] = (
     Argument("layout", check_layout_name),
     Argument("partition_format", lambda value: value and PartitionFormat.parse(value)),
     Argument("grace_seconds", check_settle_seconds, converts=True),
+    Argument("filename_prefix", check_filename_prefix, converts=True),
 )
 
 
@@ -108,11 +110,16 @@ def task_layout(
     layout: object,
     partition_format: object,
     grace_seconds: object,
+    filename_prefix: object = "",
 ) -> Layout:
     """The run layout that a task's :data:`READINESS` arguments describe."""
     rule = ReadinessRule(check_marker(ready_marker), check_settle_seconds(settle_seconds))
     return make_layout(
-        cast(str, layout), rule, cast(str | None, partition_format), check_settle_seconds(grace_seconds)
+        cast(str, layout),
+        rule,
+        cast(str | None, partition_format),
+        check_settle_seconds(grace_seconds),
+        check_filename_prefix(filename_prefix),
     )
 
 
@@ -157,6 +164,8 @@ class SnowplowManifestTaskMixin:
             see :mod:`airflow_provider_snowplow.archive.layouts`.
         partition_format: ``s3-loader``: S3 Loader's ``partitionFormat``; None for flat output (templated).
         grace_seconds: ``s3-loader``: seconds after a window ends before its run is ready (templated).
+        filename_prefix: ``s3-loader``, flat output: the loader's ``filenamePrefix`` (``pre-`` in its
+            reference config), which starts every object name and run id (templated). Default none.
     """
 
     arguments: ClassVar[tuple[Argument, ...]] = (*CONNECTION, *READINESS)
@@ -170,6 +179,7 @@ class SnowplowManifestTaskMixin:
     layout: str
     partition_format: str | None
     grace_seconds: float | str
+    filename_prefix: str | None
 
     def __init__(
         self,
@@ -182,6 +192,7 @@ class SnowplowManifestTaskMixin:
         layout: str = DEFAULT_LAYOUT,
         partition_format: str | None = None,
         grace_seconds: float | str = DEFAULT_GRACE_SECONDS,
+        filename_prefix: str | None = "",
         **kwargs: Any,
     ) -> None:
         if SNOWPLOW_RUN_ID in self.arguments:  # one task per run: the run id names each mapped task

@@ -31,8 +31,8 @@ class SnowplowPendingRunTrigger(BaseTrigger):
         region_name: overrides the connection's region.
         ready_marker: the object a run folder must hold to count as complete (None: none).
         settle_seconds: how old a run's newest object must be, in seconds.
-        layout: the run layout's name; ``partition_format`` and ``grace_seconds`` are its
-            ``s3-loader`` options (see :func:`~airflow_provider_snowplow.archive.layouts.make_layout`).
+        layout: the run layout's name; ``partition_format``, ``grace_seconds`` and
+            ``filename_prefix`` are its ``s3-loader`` options (see :func:`~airflow_provider_snowplow.archive.layouts.make_layout`).
         poke_interval: seconds between discoveries.
         end_time: epoch seconds after which the trigger gives up with a ``timeout`` event; the
             scheduler enforces the sensor's timeout too, this also holds where no scheduler runs
@@ -54,6 +54,7 @@ class SnowplowPendingRunTrigger(BaseTrigger):
         "layout",
         "partition_format",
         "grace_seconds",
+        "filename_prefix",
         "poke_interval",
         "end_time",
     )
@@ -72,6 +73,7 @@ class SnowplowPendingRunTrigger(BaseTrigger):
         layout: str = DEFAULT_LAYOUT,
         partition_format: str | None = None,
         grace_seconds: float = DEFAULT_GRACE_SECONDS,
+        filename_prefix: str = "",
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self.archive_url, self.table_name, self.max_runs = archive_url, table_name, max_runs
@@ -79,6 +81,7 @@ class SnowplowPendingRunTrigger(BaseTrigger):
         self.ready_marker, self.settle_seconds = ready_marker, settle_seconds
         self.poke_interval, self.end_time = poke_interval, end_time
         self.layout, self.partition_format, self.grace_seconds = layout, partition_format, grace_seconds
+        self.filename_prefix = filename_prefix
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """The classpath and the arguments that rebuild this trigger in the triggerer."""
@@ -88,7 +91,9 @@ class SnowplowPendingRunTrigger(BaseTrigger):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Look every ``poke_interval`` seconds; fire once with success, timeout or error."""
         rule = ReadinessRule(self.ready_marker, self.settle_seconds)
-        layout = make_layout(self.layout, rule, self.partition_format, self.grace_seconds)
+        layout = make_layout(
+            self.layout, rule, self.partition_format, self.grace_seconds, self.filename_prefix
+        )
         hook = SnowplowManifestHook(
             self.table_name,
             aws_conn_id=self.aws_conn_id,

@@ -73,15 +73,18 @@ def test_a_run_not_in_the_archive_is_refused_with_archive_url_and_noted_without(
     no_folder = archive.run_id("2026-01-02-00-00-00")
     aws.request_counts(reset=True)
     for command in ("mark-loaded", "skip"):
-        for missing, says in ((elsewhere, "its runs are 'enriched/archive/run="), (no_folder, "no such run")):
+        for missing, says in (
+            (elsewhere, "its runs are 'enriched/archive/run="),
+            (no_folder, "no object of it is stored there in the enriched-archive layout"),
+        ):
             done = cli(command, run, missing, "--archive-url", archive.url)
             assert done.returncode == 2, done.stderr
             assert f"run {missing!r} is not in archive {archive.url}" in one_error_line(done)
             assert says in done.stderr and done.stdout == ""
     assert writes(aws) == [], "nothing is written when one of the runs is not in the archive"
-    unchecked = cli("mark-loaded", elsewhere)
+    unchecked = cli("mark-loaded", elsewhere, "--no-archive-check")
     assert unchecked.returncode == 0
-    assert unchecked.stderr == "note: runs not checked against an archive (--archive-url checks them)\n"
+    assert unchecked.stderr == "note: runs not checked against any archive (--no-archive-check)\n"
     checked = cli("mark-loaded", run, "--archive-url", archive.url)
     assert (checked.returncode, checked.stdout, checked.stderr) == (0, f"loaded          {run}\n", "")
 
@@ -107,11 +110,11 @@ def test_key_reads_and_writes_on_a_table_keyed_otherwise_say_so(
     run = archive.add_run("2026-01-01-00-00-00")
     aws.request_counts(reset=True)
     for command in (
-        ("mark-loaded", run),
+        ("mark-loaded", run, "--no-archive-check"),
         ("unmark", run, "--yes"),
         ("unmark", run),
         ("release", run),
-        ("skip", run),
+        ("skip", run, "--archive-url", archive.url),
     ):
         done = cli(*command, table="keyed-by-id")
         assert done.returncode == 3, (command, done.stderr)

@@ -13,7 +13,7 @@ import re
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -21,10 +21,10 @@ from airflow_provider_snowplow.cli.terminal import PROGRESS_AFTER_STEPS
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.items import now_iso
 from airflow_provider_snowplow.testing.archive import Archive
-from airflow_provider_snowplow.testing.layouts import hourly_writes, put_loader_objects
+from airflow_provider_snowplow.testing.layouts import hourly_writes, put_loader_objects, put_transformer_run
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 from airflow_provider_snowplow.testing.sdk import run_sdk
-from tests.integration.cli_runs import CONSOLE, READY_WHEN_SEEDED, Cli, lines
+from tests.integration.cli_runs import CONSOLE, READY_WHEN_SEEDED, Cli, lines, table_items
 from tests.support import REPO
 
 CLI_DOC = (REPO / "docs" / "cli.md").read_text()
@@ -38,6 +38,18 @@ code = main()
 assert not any(name == "airflow" or name.startswith("airflow.") for name in sys.modules if sys.modules[name])
 sys.exit(code)
 """
+
+
+def enriched_rule(settle_seconds: float) -> dict[str, object]:
+    """The ``readiness`` of a JSON report on the enriched archive with the default marker."""
+    return {
+        "layout": "enriched-archive",
+        "rule": f"marker '_SUCCESS', {settle_seconds:.0f} s quiet",
+        "marker": "_SUCCESS",
+        "settle_seconds": settle_seconds,
+        "window_seconds": None,
+        "grace_seconds": None,
+    }
 
 
 def expired_claim(manifest: LoadManifest, run_id: str, owner: str) -> None:
@@ -145,7 +157,7 @@ def test_status_counts_every_state(cli: Cli, archive: Archive, manifest: LoadMan
         "claimed": 1,
         "archived": 1,
         "not_ready": 1,
-        "readiness": {"marker": "_SUCCESS", "settle_seconds": 0.0},
+        "readiness": enriched_rule(0.0),
         "oldest_pending": stale,
         "claims": [
             {
@@ -208,7 +220,7 @@ def test_status_and_pending_show_runs_not_ready_by_the_marker_and_quiet_period(
         (complete, "a 900 s quiet period"),
         (copying, "marker '_SUCCESS'"),
     ]
-    assert report["readiness"] == {"marker": "_SUCCESS", "settle_seconds": 900.0}
+    assert report["readiness"] == enriched_rule(900.0)
     assert lines(cli("pending", archive.url).stdout) == [complete]  # --settle 0
     assert lines(cli("pending", archive.url, "--marker", "").stdout) == [complete, copying]
     status = cli.json("status", archive.url, "--marker", "_DONE", "--settle", "0")
@@ -232,7 +244,7 @@ def test_pending_lists_oldest_first_with_max_json_and_exit_code(
         "pending": [runs[0], runs[2]],
         "more_pending": True,
         "not_ready": [],
-        "readiness": {"marker": "_SUCCESS", "settle_seconds": 0.0},
+        "readiness": enriched_rule(0.0),
         "ignored": [],
         "hint": None,
     }
@@ -251,13 +263,14 @@ def test_mark_loaded_is_idempotent_and_leaves_skipped_runs_alone(
     fresh, again, skipped = archive.add_runs(3)
     manifest.mark_loaded(again, loaded_by="dag/run-1")
     manifest.mark_skipped(skipped)
-    done = cli("mark-loaded", fresh, again, "--by", "ops/alice")
-    assert done.returncode == 0, done.stderr
+    done = cli("mark-loaded", fresh, again, "--by", "ops/alice", "--archive-url", archive.url)
+    assert done.returncode == 6, done.stderr
     assert lines(done.stdout)[0] == f"loaded          {fresh}"
     assert lines(done.stdout)[1].startswith(f"already loaded  {again} (at ") and "by dag/run-1" in done.stdout
+    assert lines(done.stdout)[1].endswith(": nothing written")
     record = manifest.get_record(fresh)
     assert record is not None and (record.status, record.loaded_by) == ("LOADED", "ops/alice")
-    conflict = cli("mark-loaded", skipped)
+    conflict = cli("mark-loaded", skipped, again, "--archive-url", archive.url)
     assert conflict.returncode == 1
     assert conflict.stdout.startswith(f"left SKIPPED    {skipped} (at ")
     assert "unmark it first" in conflict.stdout
@@ -280,14 +293,17 @@ def test_unmark_asks_for_confirmation(
         assert "aborted: nothing was changed" in declined.stderr
         assert manifest.is_loaded(loaded) and manifest.is_recorded(skipped)
     agreed = cli("unmark", loaded, unrecorded, stdin="y\n")
-    assert agreed.returncode == 0, agreed.stderr
-    assert lines(agreed.stdout) == [f"not recorded    {unrecorded}", f"unmarked        {loaded}"]
+    assert agreed.returncode == 6, agreed.stderr
+    assert lines(agreed.stdout) == [
+        f"not recorded    {unrecorded}: nothing to unmark",
+        f"unmarked        {loaded}",
+    ]
     assert not manifest.is_loaded(loaded)
     aws.request_counts(reset=True)
     unattended = cli("unmark", skipped, unrecorded, "--yes")
     assert (unattended.returncode, unattended.stdout, unattended.stderr) == (
-        0,
-        f"unmarked        {skipped}\nnot recorded    {unrecorded}\n",
+        6,
+        f"unmarked        {skipped}\nnot recorded    {unrecorded}: nothing to unmark\n",
         "",
     )
     assert aws.request_counts() == {"dynamodb:DescribeTable": 1, "dynamodb:DeleteItem": 2}, (
@@ -295,7 +311,11 @@ def test_unmark_asks_for_confirmation(
     )
     assert not manifest.is_recorded(skipped)
     nothing = cli("unmark", skipped)
-    assert (nothing.returncode, nothing.stdout, nothing.stderr) == (0, f"not recorded    {skipped}\n", "")
+    assert (nothing.returncode, nothing.stdout, nothing.stderr) == (
+        6,
+        f"not recorded    {skipped}: nothing to unmark\n",
+        "",
+    )
 
 
 def test_skip_named_runs_leaves_loaded_and_claimed_runs_alone(
@@ -305,16 +325,16 @@ def test_skip_named_runs_leaves_loaded_and_claimed_runs_alone(
     manifest.mark_loaded(loaded)
     assert manifest.claim_run(claimed, "dag/run-9").won
     expired_claim(manifest, stale, "dead-worker")
-    done = cli("skip", fresh, stale, "--by", "ops/backfill")
+    done = cli("skip", fresh, stale, "--by", "ops/backfill", "--archive-url", archive.url)
     assert (done.returncode, lines(done.stdout)) == (
         0,
         [f"skipped         {fresh}", f"skipped         {stale}"],
     )
     record = manifest.get_record(fresh)
     assert record is not None and (record.status, record.loaded_by) == ("SKIPPED", "ops/backfill")
-    again = cli("skip", fresh)
-    assert again.returncode == 0 and again.stdout.startswith(f"already skipped {fresh} (at ")
-    conflicts = cli("skip", loaded, claimed)
+    again = cli("skip", fresh, "--archive-url", archive.url)
+    assert again.returncode == 6 and again.stdout.startswith(f"already skipped {fresh} (at ")
+    conflicts = cli("skip", loaded, claimed, "--archive-url", archive.url)
     assert conflicts.returncode == 1
     assert lines(conflicts.stdout)[0].startswith(f"left LOADED     {loaded}")
     assert lines(conflicts.stdout)[1].startswith(
@@ -355,9 +375,9 @@ def test_skip_before_a_date_confirms_then_counts(cli: Cli, archive: Archive, man
         runs[5]: None,
     }
     again = cli(*args, "--yes")
-    assert (
-        again.stdout
-        == "no run before 2017-01-01 04:00:00 to skip (4 already recorded, 1 claimed: left alone)\n"
+    assert again.returncode == 6
+    assert again.stdout == (
+        "no run before 2017-01-01 04:00:00 to skip (4 already recorded, 1 claimed: left alone): nothing written\n"
     )
     by_folder_name = cli("skip", "--before", "run=2017-01-01-05-00-00", "--archive-url", archive.url, "--yes")
     assert by_folder_name.stdout.startswith("skipped 1 run before 2017-01-01 05:00:00")
@@ -405,7 +425,7 @@ def test_release_drops_stale_claims_and_confirms_live_ones(
     assert cli("release", live, "--yes").returncode == 0
     assert manifest.find_pending_runs(archive.url).pending == [live, stale, unclaimed]
     nothing = cli("release", unclaimed)
-    assert (nothing.returncode, nothing.stdout) == (0, f"no claim on {unclaimed}\n")
+    assert (nothing.returncode, nothing.stdout) == (6, f"no claim on {unclaimed}: nothing to release\n")
 
 
 def test_progress_shows_on_a_terminal_only(cli: Cli, archive: Archive) -> None:
@@ -437,7 +457,7 @@ def test_progress_shows_on_a_terminal_only(cli: Cli, archive: Archive) -> None:
 def test_console_script_needs_no_airflow(cli: Cli, archive: Archive) -> None:
     run = archive.add_run("2017-01-01-00-00-00")
     without_airflow = [sys.executable, "-c", WITHOUT_AIRFLOW]
-    done = cli("mark-loaded", run, program=without_airflow)
+    done = cli("mark-loaded", run, "--archive-url", archive.url, program=without_airflow)
     assert done.returncode == 0, done.stderr
     done = cli("status", archive.url, "--json", program=without_airflow)
     assert (done.returncode, json.loads(done.stdout)["loaded"]) == (0, 1)
@@ -453,7 +473,7 @@ def test_console_script_with_an_airflow_connection(
 ) -> None:
     run = archive.add_run("2017-01-01-00-00-00")
     through_airflow = ["--table", cli.table, "--conn-id", aws_connection]
-    done = cli("mark-loaded", run, "--by", "ops", connection=through_airflow)
+    done = cli("mark-loaded", run, "--by", "ops", "--archive-url", archive.url, connection=through_airflow)
     assert (done.returncode, done.stdout) == (0, f"loaded          {run}\n"), done.stderr
     report = cli("status", archive.url, "--json", connection=through_airflow)
     assert json.loads(report.stdout)["loaded"] == 1, "Airflow's log lines must stay off stdout"
@@ -509,7 +529,7 @@ def test_layout_options_find_s3_loader_hours_and_refuse_what_cannot_match(
     layout = ("--layout", "s3-loader", "--partition-format", hourly)
     done = cli("pending", archive.url, *layout, "--max", "2")
     assert (done.returncode, lines(done.stdout)) == (0, runs[:2]), done.stderr
-    assert cli("mark-loaded", runs[0], *layout).returncode == 0
+    assert cli("mark-loaded", runs[0], *layout, "--archive-url", archive.url).returncode == 0
     assert lines(cli("pending", archive.url, *layout).stdout) == runs[1:]
     cases = [
         (("pending", archive.url, "--layout", "s3-loader", "--partition-format", "{HH}/x"), "in that order"),
@@ -521,3 +541,228 @@ def test_layout_options_find_s3_loader_hours_and_refuse_what_cannot_match(
         failed = cli(*args)
         assert failed.returncode == 2, (args, failed.stderr)
         assert message in failed.stderr and "Traceback" not in failed.stderr, (args, failed.stderr)
+
+
+def one_line(done: subprocess.CompletedProcess[str]) -> str:
+    """The command's only stderr line, which must not be a traceback."""
+    assert len(lines(done.stderr)) == 1 and "Traceback" not in done.stderr, done.stderr
+    return lines(done.stderr)[0]
+
+
+def test_verify_and_skip_before_of_an_archive_url_without_runs_fail_saying_what_is_there(
+    cli: Cli, archive: Archive, manifest: LoadManifest, dynamodb: Any
+) -> None:
+    run = archive.add_run("2017-01-01-00-00-00")
+    manifest.mark_loaded(run)  # the table holds records of the archive: still no pass
+    before = table_items(dynamodb, manifest.table_name)
+    typo = archive.url.replace("archive/", "archve/")
+    expected = (
+        f"error: no runs: nothing is stored under {typo}; s3://{archive.bucket}/enriched/ holds the "
+        "folder archive/: check the archive URL"
+    )
+    for args in (
+        ("verify", typo),
+        ("verify", typo, "--json", "--since", "2017-01-01"),
+        ("skip", "--before", "2017-02-01", "--archive-url", typo, "--yes"),
+    ):
+        done = cli(*args)
+        assert (done.returncode, done.stdout, one_line(done)) == (2, "", expected), args
+    itself = cli("verify", archive.url + "run=2017-01-01-00-00-00/")
+    assert (itself.returncode, one_line(itself)) == (
+        2,
+        f"error: no runs: {archive.url}run=2017-01-01-00-00-00/ is itself a run folder: the archive is "
+        f"{archive.url}",
+    )
+    assert table_items(dynamodb, manifest.table_name) == before
+    clean = cli("verify", archive.url)
+    assert clean.returncode == 0 and clean.stdout.startswith(f"1 loaded run(s) of {archive.url} checked")
+
+
+def test_verify_refuses_the_layout_pending_refuses_with_the_same_line(
+    cli: Cli, archive: Archive, dynamodb: Any, table: str
+) -> None:
+    archive.add_run("2017-01-01-00-00-00")
+    expected = (
+        f"error: {archive.url} holds objects but no run of the s3-loader layout (run ids look like "
+        "'enriched/2026-11-30-10/'); it looks like enriched-archive output: set the layout to 'enriched-archive'"
+    )
+    for command in ("verify", "pending", "status"):
+        done = cli(command, archive.url, "--layout", "s3-loader")
+        assert (done.returncode, done.stdout, one_line(done)) == (2, "", expected), command
+    assert table_items(dynamodb, table) == []
+
+
+def test_writes_by_hand_are_checked_against_the_archive_unless_told_not_to(
+    cli: Cli, archive: Archive, dynamodb: Any, table: str
+) -> None:
+    run = archive.add_run("2017-01-01-00-00-00")
+    url = archive.url
+    other_prefix = run.replace("enriched/archive/", "enriched/archve/")
+    no_objects = archive.run_id("2017-01-01-01-00-00")
+    dotted = f"{archive.prefix}../archive/run=2017-01-01-00-00-00/"
+    need = (
+        "checks each run against its archive before writing: pass --archive-url ARCHIVE_URL (or "
+        "--no-archive-check to write the run ids unchecked)"
+    )
+    cases = [
+        (("mark-loaded", run), f"error: mark-loaded {need}"),
+        (("skip", run), f"error: skip {need}"),
+        (
+            ("mark-loaded", run, "--archive-url", url, "--no-archive-check"),
+            "error: mark-loaded: pass --archive-url or --no-archive-check, not both",
+        ),
+        (
+            ("mark-loaded", run, other_prefix, "--archive-url", url),
+            f"error: run {other_prefix!r} is not in archive {url}: its runs are "
+            f"'{archive.prefix}run=YYYY-MM-DD-HH-MM-SS/' (check the run id, or the archive URL)",
+        ),
+        (
+            ("skip", run, no_objects, "--archive-url", url),
+            f"error: run {no_objects!r} is not in archive {url}: no object of it is stored there in the "
+            "enriched-archive layout (check the run id, the archive URL and the layout)",
+        ),
+        (
+            ("mark-loaded", dotted, "--no-archive-check"),
+            f"error: {dotted!r} is not a Snowplow run id: expected a run folder prefix like "
+            "'enriched/archive/run=2017-04-07-10-00-00/' (it has a '..' path segment: S3 keys have no "
+            "relative paths, write the run's own prefix)",
+        ),
+        (
+            (
+                "skip",
+                "enriched/../date=2026-11-30/hour=10/",
+                "--no-archive-check",
+                "--layout",
+                "s3-loader",
+                "--partition-format",
+                "date={yyyy}-{MM}-{dd}/hour={HH}",
+            ),
+            "error: 'enriched/../date=2026-11-30/hour=10/' is not a run id of the s3-loader layout: expected a "
+            "key prefix like 'enriched/date=2026-11-30/hour=10/' (it has a '..' path segment: S3 keys have "
+            "no relative paths, write the run's own prefix)",
+        ),
+    ]
+    for args, expected in cases:
+        done = cli(*args)
+        assert (done.returncode, done.stdout, one_line(done)) == (2, "", expected), args
+    assert table_items(dynamodb, table) == [], "nothing written, not even the runs that were fine"
+    unchecked = cli("mark-loaded", other_prefix, "--no-archive-check")
+    assert (unchecked.returncode, unchecked.stdout, unchecked.stderr) == (
+        0,
+        f"loaded          {other_prefix}\n",
+        "note: runs not checked against any archive (--no-archive-check)\n",
+    )
+    assert [item["RunId"]["S"] for item in table_items(dynamodb, table)] == [other_prefix]
+
+
+def test_a_write_that_changes_nothing_says_so_with_exit_code_6(
+    cli: Cli, archive: Archive, manifest: LoadManifest, dynamodb: Any
+) -> None:
+    loaded, skipped, unrecorded = archive.add_runs(3)
+    manifest.mark_loaded(loaded, loaded_by="dag/run-1")
+    manifest.mark_skipped(skipped)
+    before = table_items(dynamodb, manifest.table_name)
+    in_archive = ("--archive-url", archive.url)
+    cases = [
+        (("mark-loaded", loaded, *in_archive), f"already loaded  {loaded} (at "),
+        (("skip", skipped, *in_archive), f"already skipped {skipped} (at "),
+        (("unmark", unrecorded), f"not recorded    {unrecorded}: nothing to unmark"),
+        (("unmark", unrecorded, "--yes"), f"not recorded    {unrecorded}: nothing to unmark"),
+        (("release", unrecorded), f"no claim on {unrecorded}: nothing to release"),
+        (
+            ("skip", "--before", "2017-01-01T02:00", *in_archive, "--yes"),
+            "no run before 2017-01-01 02:00:00 to skip (2 already recorded, 0 claimed: left alone): nothing written",
+        ),
+    ]
+    for args, start in cases:
+        done = cli(*args)
+        assert (done.returncode, done.stderr) == (6, ""), (args, done.stderr)
+        (line,) = lines(done.stdout)
+        assert line.startswith(start), (args, line)
+    assert table_items(dynamodb, manifest.table_name) == before
+
+
+def test_each_layout_reports_its_own_readiness_rule(
+    cli: Cli, s3: Any, archive: Archive, dynamodb: Any, table: str
+) -> None:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    put_transformer_run(s3, archive.bucket, "transformed/", now - timedelta(minutes=10), sealed=False)
+    put_loader_objects(s3, archive.bucket, "loader/", [now], "date={yyyy}-{MM}-{dd}/hour={HH}")
+    layouts: dict[str, tuple[tuple[str, ...], dict[str, object], str, str]] = {
+        f"s3://{archive.bucket}/transformed/": (
+            ("--layout", "transformer-output"),
+            {
+                "marker": "shredding_complete.json",
+                "settle_seconds": 0.0,
+                "window_seconds": None,
+                "grace_seconds": None,
+            },
+            "marker 'shredding_complete.json', 0 s quiet",
+            "waiting for marker 'shredding_complete.json'",
+        ),
+        f"s3://{archive.bucket}/loader/": (
+            ("--layout", "s3-loader", "--partition-format", "date={yyyy}-{MM}-{dd}/hour={HH}"),
+            {"marker": None, "settle_seconds": None, "window_seconds": 3600.0, "grace_seconds": 600.0},
+            "each hour closed, plus 600 s grace",
+            "waiting for its window to close plus a 600 s grace period",
+        ),
+    }
+    for url, (options, rule, text, waiting) in layouts.items():
+        status = cli("status", url, *options, "--json")
+        assert status.returncode == 0, status.stderr
+        report = json.loads(status.stdout)
+        assert report["readiness"] == {"layout": options[1], "rule": text, **rule}
+        assert report["not_ready"] == 1 and report["pending"] == 0
+        pending = cast(dict[str, Any], cli.json("pending", url, *options))
+        assert pending["readiness"] == report["readiness"]
+        shown = cli("status", url, *options)
+        assert f"not ready       1  still being written? ({text})" in shown.stdout, shown.stdout
+        assert waiting in shown.stdout and "_SUCCESS" not in shown.stdout
+    assert table_items(dynamodb, table) == []
+
+
+def test_flat_s3_loader_output_with_a_filename_prefix_is_read_or_named(
+    cli: Cli, s3: Any, archive: Archive, dynamodb: Any, table: str
+) -> None:
+    """S3 Loader's reference config writes ``pre-``: without the option every hour waited for ever."""
+    writes = hourly_writes(datetime(2026, 11, 30, 6), 2)
+    put_loader_objects(s3, archive.bucket, "loader/", writes, filename_prefix="pre-")
+    url = f"s3://{archive.bucket}/loader/"
+    flat = ("--layout", "s3-loader")
+    expected = (
+        f"error: {url} holds objects but no run of the s3-loader layout (run ids look like "
+        "'enriched/2026-11-30-10/'); its objects look like s3-loader output with filename prefix 'pre-': "
+        "set the filename prefix to 'pre-'"
+    )
+    for command in ("status", "pending", "verify"):
+        done = cli(command, url, *flat)
+        assert (done.returncode, done.stdout, one_line(done)) == (2, "", expected), command
+    partitioned = cli("pending", url, *flat, "--partition-format", "{yyyy}/{MM}/{dd}/{HH}")
+    assert partitioned.returncode == 2
+    assert one_line(partitioned).endswith("lying flat under the prefix: leave the partition format out")
+    assert table_items(dynamodb, table) == []
+    hours = ["loader/pre-2026-11-30-06/", "loader/pre-2026-11-30-07/"]
+    found = cli("pending", url, *flat, "--filename-prefix", "pre-")
+    assert (found.returncode, lines(found.stdout), found.stderr) == (0, hours, "")
+    marked = cli("mark-loaded", hours[0], *flat, "--filename-prefix", "pre-", "--archive-url", url)
+    assert (marked.returncode, marked.stdout) == (0, f"loaded          {hours[0]}\n"), marked.stderr
+    assert [item["RunId"]["S"] for item in table_items(dynamodb, table)] == [hours[0]]
+
+
+def test_a_mistyped_marker_is_named_with_the_object_the_runs_hold(
+    cli: Cli, archive: Archive, manifest: LoadManifest, dynamodb: Any
+) -> None:
+    runs = archive.add_runs(2)
+    expected = (
+        f"error: no run of {archive.url} holds marker '_SUCESS', but 2 of 2 hold '_SUCCESS': did you mean "
+        "--marker _SUCCESS?"
+    )
+    for command in ("pending", "status"):
+        done = cli(command, archive.url, "--marker", "_SUCESS")
+        assert (done.returncode, done.stdout, one_line(done)) == (2, "", expected), command
+    archive.add_run("2017-01-02-00-00-00", marker="_SUCESS")  # one run holds it: the marker is right
+    waiting = cli("pending", archive.url, "--marker", "_SUCESS")
+    assert (waiting.returncode, lines(waiting.stdout)) == (0, [archive.run_id("2017-01-02-00-00-00")])
+    assert f"(not ready: {runs[0]} newest object " in waiting.stderr
+    assert "waiting for marker '_SUCESS' (it holds '_SUCCESS': is the marker mistyped?))" in waiting.stderr
+    assert table_items(dynamodb, manifest.table_name) == []

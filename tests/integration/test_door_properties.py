@@ -43,7 +43,8 @@ from airflow_provider_snowplow.validation import (
 from tests.support import ARCHIVE_URL, OUTPUT_URL, TABLE
 
 WRITES = {"PutItem", "DeleteItem", "UpdateItem", "TransactWriteItems", "CreateTable", "PutObject"}
-EXIT_CODES = {0, 1, 2, 3}  # 4 (declined) cannot happen: every command that asks gets --yes
+# 4 (declined) cannot happen: every command that asks gets --yes; 6: a write that changed nothing.
+EXIT_CODES = {0, 1, 2, 3, 6}
 RUNS = [f"enriched/archive/run=2017-01-0{day}-00-00-00/" for day in (1, 2, 3)]
 PROPERTY = settings(
     max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
@@ -116,7 +117,7 @@ _RUN_ID = re.compile(r"(?:[^\s/]+/)*run=(\d{4})-(\d\d)-(\d\d)-(\d\d)-(\d\d)-(\d\
 
 def is_run_id(value: object) -> bool:
     match = _RUN_ID.fullmatch(value) if isinstance(value, str) else None
-    if match is None:
+    if match is None or any(segment in (".", "..") for segment in match.group(0).split("/")):
         return False
     try:
         year, month, day, hour, minute, second = (int(part) for part in match.groups())
@@ -179,6 +180,7 @@ OPTIONS = {
     "--yes",
     "--before",
     "--by",
+    "--no-archive-check",
 }
 
 
@@ -240,13 +242,20 @@ def test_pending(seeded: LocalAws, archive_url: str, table: str, region: str, mo
 
 
 @PROPERTY
-@given(runs=st.lists(run_ids, min_size=1, max_size=3), check=st.booleans(), table=table_names, region=regions)
-def test_mark_loaded(seeded: LocalAws, runs: list[str], check: bool, table: str, region: str) -> None:
+@given(
+    runs=st.lists(run_ids, min_size=1, max_size=3),
+    check=mostly(st.sampled_from(["archive", "unchecked"]), st.sampled_from(["neither", "both"])),
+    table=table_names,
+    region=regions,
+)
+def test_mark_loaded(seeded: LocalAws, runs: list[str], check: str, table: str, region: str) -> None:
     conn, ok = connection(seeded, table, region, None)
-    in_archive = ["--archive-url", ARCHIVE_URL] if check else []
-    argv = ["mark-loaded", *runs, *conn, *in_archive]
-    valid = ok and all(is_run_id(r) for r in runs)
-    if check:
+    in_archive = ["--archive-url", ARCHIVE_URL] if check in ("archive", "both") else []
+    unchecked = ["--no-archive-check"] if check in ("unchecked", "both") else []
+    argv = ["mark-loaded", *runs, *conn, *in_archive, *unchecked]
+    # Exactly one of the two: the archive the runs must be in, or the explicit opt-out.
+    valid = ok and all(is_run_id(r) for r in runs) and check in ("archive", "unchecked")
+    if check == "archive":
         valid = valid and all(r in RUNS for r in runs)
     check_outcome(*run_cli(seeded, argv), valid=valid, argv=argv)
 
@@ -264,22 +273,29 @@ def test_unmark(seeded: LocalAws, runs: list[str], table: str, region: str) -> N
     runs=st.lists(run_ids, max_size=2),
     before=st.none() | dates,
     archive_url=st.none() | archive_urls,
+    unchecked=st.booleans(),
     table=table_names,
 )
 def test_skip(
-    seeded: LocalAws, runs: list[str], before: str | None, archive_url: str | None, table: str
+    seeded: LocalAws,
+    runs: list[str],
+    before: str | None,
+    archive_url: str | None,
+    unchecked: bool,
+    table: str,
 ) -> None:
     conn, ok = connection(seeded, table, "us-east-1", None)
     argv = ["skip", *runs, *conn, "--yes"]
     argv += ["--before", before] if before is not None else []
     argv += ["--archive-url", archive_url] if archive_url is not None else []
+    argv += ["--no-archive-check"] if unchecked else []
     valid = ok and all(is_run_id(r) for r in runs)
     valid = valid and (before is None or accepts(parse_utc_time, before))
     valid = valid and (archive_url is None or accepts(parse_archive_url, archive_url))
-    if before is not None:  # --before needs --archive-url and no named run
-        valid = valid and archive_url is not None and not runs
-    else:  # named runs, each in the archive when one is given
-        valid = valid and bool(runs)
+    if before is not None:  # --before needs --archive-url, reads it, and names no run
+        valid = valid and archive_url is not None and not runs and not unchecked
+    else:  # named runs, each in the archive, or explicitly unchecked: one of the two
+        valid = valid and bool(runs) and (archive_url is not None) != unchecked
         if archive_url is not None and valid:
             valid = all(accepts(validate_run_in_archive, r, parse_archive_url(archive_url)) for r in runs)
             valid = valid and (

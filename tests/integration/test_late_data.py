@@ -13,7 +13,7 @@ import pytest
 
 from airflow_provider_snowplow.archive.contents import Fingerprint
 from airflow_provider_snowplow.archive.urls import parse_output_url
-from airflow_provider_snowplow.errors import RunChangedError
+from airflow_provider_snowplow.errors import NoRunsError, RunChangedError
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.processing.run import SUCCESS_MARKER, output_folder, process_run
 from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive, seed_sdk_records
@@ -266,6 +266,32 @@ def test_the_audit_dag_fails_loudly_on_drift_and_passes_when_clean(
     passed = run_dag("snowplow_audit_runs")
     assert state(passed, "verify_loaded_runs") == "success"
     assert passed.xcoms[("verify_loaded_runs", -1)] == {"checked": 2, "unknown": 1}
+
+
+def test_the_audit_dag_fails_on_an_archive_url_without_runs_however_many_records(
+    test_dags: Path,
+    aws_connection: str,
+    archive: Archive,
+    manifest: LoadManifest,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """A typo in the audit's archive URL used to check "0 loaded runs" every day, green for ever."""
+    manifest.mark_loaded(archive.add_run(RUN_TIME, parts()))
+    typo = archive.url.replace("archive/", "archve/")
+    monkeypatch.setenv("SNOWPLOW_ARCHIVE_URL", archive.url)
+    monkeypatch.setenv("SNOWPLOW_MANIFEST_TABLE", manifest.table_name)
+    monkeypatch.setenv("SNOWPLOW_AUDIT_DAYS", "0")
+    failed = run_dag("snowplow_audit_runs", archive_url=typo)  # the typo in the DAG run's conf
+    assert state(failed, "verify_loaded_runs") == "failed"
+    logs = "".join(capfd.readouterr())
+    assert "NoRunsError" in logs
+    assert (
+        f"no runs: nothing is stored under {typo}; s3://{archive.bucket}/enriched/ holds the folder archive/: "
+        "check the archive URL"
+    ) in logs
+    with pytest.raises(NoRunsError, match="check the archive URL"):
+        manifest.verify_loaded_runs(typo)
 
 
 def test_a_record_keeps_its_fingerprint_and_the_sdk_reads_it_as_loaded(

@@ -16,7 +16,7 @@ The seeding (``airflow_provider_snowplow.testing.layouts``) imitates, with names
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -176,3 +176,48 @@ def test_the_hook_finds_s3_loader_hours_with_the_async_clients_as_with_the_sync_
     hook.mark_loaded(loader_hours[0])
     found = asyncio.run(hook.find_pending_runs_async(LOADER_URL, None, at(12)))
     assert found.pending == loader_hours[1:]
+
+
+@pytest.mark.parametrize("kind", ["enriched-archive", "transformer-output", "s3-loader"])
+def test_the_sensor_and_the_hook_report_each_layout_s_own_rule(  # type: ignore[no-untyped-def]
+    kind: str, aws_connection: str, table: str, s3, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The rule a poke logs is the layout's, not the enriched archive's ``_SUCCESS`` and 900 s."""
+    from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
+    from airflow_provider_snowplow.sensors.pending_runs import SnowplowPendingRunSensor
+
+    s3.create_bucket(Bucket=BUCKET)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    choices: dict[str, tuple[str, dict[str, Any], str]] = {
+        "enriched-archive": (
+            f"s3://{BUCKET}/enriched/archive/",
+            {},
+            "marker '_SUCCESS', 900 s quiet",
+        ),
+        "transformer-output": (
+            TRANSFORMED_URL,
+            {"layout": kind},
+            "marker 'shredding_complete.json', 0 s quiet",
+        ),
+        # S3 Loader's reference config names its objects pre-...: the sensor takes the prefix too.
+        "s3-loader": (
+            LOADER_URL,
+            {"layout": kind, "filename_prefix": "pre-"},
+            "each hour closed, plus 600 s grace",
+        ),
+    }
+    url, options, rule = choices[kind]
+    if kind == "enriched-archive":
+        s3.put_object(Bucket=BUCKET, Key="enriched/archive/run=2026-11-30-10-00-00/part-00000", Body=b"x\n")
+    elif kind == "transformer-output":
+        put_transformer_run(s3, BUCKET, "transformed/", now - timedelta(minutes=10), sealed=False)
+    else:
+        put_loader_objects(s3, BUCKET, "enriched/", [now], filename_prefix="pre-")
+    sensor = SnowplowPendingRunSensor(task_id="wait", archive_url=url, table_name=table, **options)
+    assert sensor.poke({}) is False
+    logged = capsys.readouterr().out
+    assert f"Run not ready ({kind}" in logged and f"{rule}): " in logged, logged
+    assert ("_SUCCESS" in logged) == (kind == "enriched-archive")
+    hook = SnowplowManifestHook(table, layout=sensor.run_layout)
+    assert hook.layout.readiness.text == rule
+    assert len(hook.find_pending_runs(url).not_ready) == 1

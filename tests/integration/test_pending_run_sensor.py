@@ -118,6 +118,7 @@ def test_trigger_serializes_to_what_rebuilds_it() -> None:
         layout="s3-loader",
         partition_format="{yyyy}/{MM}/{dd}/{HH}",
         grace_seconds=120.0,
+        filename_prefix="pre-",
     )
     classpath, kwargs = trigger.serialize()
     assert classpath == "airflow_provider_snowplow.triggers.pending_runs.SnowplowPendingRunTrigger"
@@ -134,6 +135,7 @@ def test_trigger_serializes_to_what_rebuilds_it() -> None:
         "layout": "s3-loader",
         "partition_format": "{yyyy}/{MM}/{dd}/{HH}",
         "grace_seconds": 120.0,
+        "filename_prefix": "pre-",
         "poke_interval": 5,
         "end_time": 9.5,
     }

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import io
+import re
 from datetime import datetime
+from typing import Any
 
 import pytest
 
 from airflow_provider_snowplow.aws.plans import AwsCall, Concurrently, Plan, concurrently
 from airflow_provider_snowplow.aws.runners import run_sync
+from airflow_provider_snowplow.cli.connect import UsageError, layout
 from airflow_provider_snowplow.cli.console import parser as console_parser
-from airflow_provider_snowplow.cli.definition import SUBCOMMANDS, cut_off, get_cli_commands
+from airflow_provider_snowplow.cli.definition import SUBCOMMANDS, ExitCode, cut_off, get_cli_commands
 from airflow_provider_snowplow.cli.terminal import PROGRESS_AFTER_STEPS, Progress, observe
+from airflow_provider_snowplow.tasks.base import READINESS, SnowplowManifestTaskMixin, task_layout
 
 RUN = "enriched/archive/run=2017-01-01-00-00-00/"
 ARCHIVE = "s3://acme-snowplow/enriched/archive/"
@@ -71,10 +76,87 @@ def test_option_values_are_converted() -> None:
     readiness = console_parser().parse_args(["status", ARCHIVE, "--marker", "done.json", "--settle", "1.5"])
     assert (readiness.marker, readiness.settle) == ("done.json", 1.5)
     defaults = console_parser().parse_args(["pending", ARCHIVE])
-    assert (defaults.marker, defaults.settle) == ("_SUCCESS", 900.0)
+    assert (defaults.marker, defaults.settle) == (None, None), "left out: the layout's own"
     assert console_parser().parse_args(["verify", ARCHIVE, "--since", "2017-02-01"]).since == datetime(
         2017, 2, 1
     )
+
+
+# Values for every layout argument the operators take, in the combinations a layout reads together.
+LAYOUT_VALUES: list[dict[str, Any]] = [
+    {"layout": "enriched-archive", "ready_marker": "_DONE", "settle_seconds": 5.0},
+    {"layout": "transformer-output", "ready_marker": "", "settle_seconds": 30.0},
+    {"layout": "s3-loader", "grace_seconds": 60.0, "filename_prefix": "pre-"},
+    {"layout": "s3-loader", "partition_format": "date={yyyy}-{MM}-{dd}/hour={HH}", "grace_seconds": 0.0},
+]
+TASK_DEFAULTS = {
+    name: parameter.default
+    for name, parameter in inspect.signature(SnowplowManifestTaskMixin.__init__).parameters.items()
+    if name in {argument.name for argument in READINESS}
+}
+
+
+@pytest.mark.parametrize("name", ["status", "pending"])
+def test_the_cli_takes_every_layout_argument_the_operators_take(name: str) -> None:
+    """Derived from the operators' table: a new layout argument without a CLI option fails here."""
+    (sub,) = [sub for sub in SUBCOMMANDS if sub.name == name]
+    taken = [option.task_argument for option in sub.options if option.task_argument]
+    assert sorted(taken) == sorted(argument.name for argument in READINESS)
+    assert set(TASK_DEFAULTS) == set(taken), "every layout argument has a default on the operators"
+    assert {name for values in LAYOUT_VALUES for name in values} == set(taken), "every one is tried below"
+
+
+@pytest.mark.parametrize("values", LAYOUT_VALUES, ids=lambda values: "-".join(sorted(values)))
+@pytest.mark.parametrize("name", ["status", "pending"])
+def test_each_layout_option_makes_the_layout_the_operators_make(name: str, values: dict[str, Any]) -> None:
+    (sub,) = [sub for sub in SUBCOMMANDS if sub.name == name]
+    argv = [name, ARCHIVE]
+    for option in sub.options:
+        if option.task_argument in values:
+            argv += [option.flags[-1], str(values[option.task_argument])]
+    made = layout(console_parser().parse_args(argv))
+    assert made == task_layout(**{**TASK_DEFAULTS, **values})
+    assert made.describe() == task_layout(**{**TASK_DEFAULTS, **values}).describe()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["--layout", "s3-loader", "--marker", "_SUCCESS"],
+            "--marker applies to folder layouts only (a run is ready by its window), not to s3-loader",
+        ),
+        (
+            ["--layout", "transformer-output", "--grace", "60", "--filename-prefix", "pre-"],
+            "--grace and --filename-prefix apply to the s3-loader layout only, not to transformer-output",
+        ),
+    ],
+)
+def test_options_of_another_layout_are_refused_not_ignored(argv: list[str], message: str) -> None:
+    with pytest.raises(UsageError, match=re.escape(message)):
+        layout(console_parser().parse_args(["status", ARCHIVE, *argv]))
+
+
+def test_a_left_out_readiness_option_keeps_the_layout_s_own() -> None:
+    sealed = layout(
+        console_parser().parse_args(["status", ARCHIVE, "--layout", "transformer-output", "--settle", "0"])
+    )
+    assert sealed.readiness.marker == "shredding_complete.json", "--settle alone keeps the seal"
+    enriched = layout(console_parser().parse_args(["status", ARCHIVE, "--settle", "0"]))
+    assert (enriched.readiness.marker, enriched.readiness.settle_seconds) == ("_SUCCESS", 0.0)
+
+
+def test_every_command_lists_its_exit_codes_in_its_help(capsys: pytest.CaptureFixture[str]) -> None:
+    for sub in SUBCOMMANDS:
+        with pytest.raises(SystemExit):
+            console_parser().parse_args([sub.name, "--help"])
+        shown = " ".join(capsys.readouterr().out.split())
+        listed = [
+            int(code)
+            for code in ExitCode
+            if f"; {int(code)} " in shown or f"exit codes: {int(code)} " in shown
+        ]
+        assert listed == [int(code) for code in sub.all_exit_codes], sub.name
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ import pytest
 
 import airflow_provider_snowplow
 from airflow_provider_snowplow import errors
-from airflow_provider_snowplow.cli.definition import ENDPOINT_URL, SUBCOMMANDS
+from airflow_provider_snowplow.cli.definition import ENDPOINT_URL, SUBCOMMANDS, ExitCode
 from tests.doc_blocks import Block, blocks_tested_by, clean_env, page_blocks, run_blocks, site_pages
 from tests.support import REPO
 
@@ -238,3 +238,22 @@ def test_every_path_of_the_architecture_page_exists() -> None:
     named = re.findall(r"`((?:airflow_provider_snowplow|tests|bench|example_dags|docs)/[\w/.]+)`", text)
     missing = [path for path in named if not (REPO / path).exists()]
     assert not missing, f"docs/architecture.md names paths that do not exist: {missing}"
+
+
+def doc_table(heading: str) -> list[list[str]]:
+    """The rows (cells stripped) of the first table under ``heading`` in docs/cli.md, header left out."""
+    after = CLI_DOC.split(f"\n{heading}\n", 1)[1].splitlines()
+    start = next(i for i, line in enumerate(after) if line.startswith("|"))
+    end = next((i for i in range(start, len(after)) if not after[i].startswith("|")), len(after))
+    return [[cell.strip() for cell in row.strip("|").split("|")] for row in after[start + 2 : end]]
+
+
+def test_the_exit_codes_documented_are_the_code_s() -> None:
+    meanings = doc_table("## Exit codes")
+    assert [int(code) for code, _ in meanings] == sorted(int(code) for code in ExitCode)
+    assert all(meaning for _, meaning in meanings)
+    per_command = {
+        command.strip("`"): [int(code) for code in codes.split(", ")]
+        for command, codes in doc_table("### Exit codes of each command")
+    }
+    assert per_command == {sub.name: [int(code) for code in sub.all_exit_codes] for sub in SUBCOMMANDS}

@@ -8,7 +8,9 @@ Loader 6.1.5's stream transformer ``Window.scala`` (``run=2021-10-30-00-00-00-<u
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -128,3 +130,109 @@ def test_a_prefix_with_runs_of_another_layout_says_which() -> None:
         make_layout("enriched-archive"), ARCHIVE, [f"enriched/run=2021-10-30-00-00-00-{UUID}/"]
     )
     assert "set the layout to 'transformer-output'" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("layout", "text", "json"),
+    [
+        (
+            make_layout("enriched-archive"),
+            "marker '_SUCCESS', 900 s quiet",
+            {"marker": "_SUCCESS", "settle_seconds": 900.0, "window_seconds": None, "grace_seconds": None},
+        ),
+        (
+            make_layout("transformer-output"),
+            "marker 'shredding_complete.json', 0 s quiet",
+            {
+                "marker": "shredding_complete.json",
+                "settle_seconds": 0.0,
+                "window_seconds": None,
+                "grace_seconds": None,
+            },
+        ),
+        (
+            make_layout("s3-loader", filename_prefix="pre-"),
+            "each hour closed, plus 600 s grace",
+            {"marker": None, "settle_seconds": None, "window_seconds": 3600.0, "grace_seconds": 600.0},
+        ),
+        (
+            make_layout("s3-loader", partition_format="{yyyy}/{MM}/{dd}", grace_seconds=60),
+            "each day closed, plus 60 s grace",
+            {"marker": None, "settle_seconds": None, "window_seconds": 86400.0, "grace_seconds": 60.0},
+        ),
+    ],
+    ids=["enriched", "transformer", "loader-flat", "loader-daily"],
+)
+def test_each_layout_describes_its_own_readiness_rule(layout: Any, text: str, json: dict[str, Any]) -> None:
+    assert layout.readiness.as_json() == {"layout": layout.name, "rule": text, **json}
+    assert layout.describe().startswith(layout.name) and layout.describe().endswith(text)
+
+
+def test_a_loader_object_of_another_filename_prefix_is_no_run_that_waits_for_ever() -> None:
+    """It used to be a run without a time, "not ready, waiting for a first object" every hour."""
+    flat = S3LoaderLayout()
+    key = f"enriched/pre-2026-11-30-101500-{UUID}.gz"
+    assert flat.run_of_key(ARCHIVE, key) is None
+    assert S3LoaderLayout(filename_prefix="pre-").run_of_key(ARCHIVE, key) == "enriched/pre-2026-11-30-10/"
+
+
+@pytest.mark.parametrize(
+    ("layout", "keys", "hint"),
+    [
+        (
+            S3LoaderLayout(),
+            [f"enriched/pre-2026-11-30-101500-{UUID}.gz"],
+            "its objects look like s3-loader output with filename prefix 'pre-': set the filename prefix to 'pre-'",
+        ),
+        (
+            S3LoaderLayout(filename_prefix="pre-"),
+            [f"enriched/enr-2026-11-30-101500-{UUID}.gz"],
+            "with filename prefix 'enr-': set the filename prefix to 'enr-'",
+        ),
+        (
+            S3LoaderLayout(),
+            [f"enriched/date=2026-11-30/hour=10/2026-11-30-101500-{UUID}.gz"],
+            "in partitions like 'date=2026-11-30/hour=10/': set the partition format",
+        ),
+        (
+            S3LoaderLayout("{yyyy}/{MM}/{dd}/{HH}"),
+            [f"enriched/date=2026-11-30/hour=10/2026-11-30-101500-{UUID}.gz"],
+            "in folders like 'date=2026-11-30/hour=10/', which partition format '{yyyy}/{MM}/{dd}/{HH}' does "
+            "not match: set the partition format",
+        ),
+        (
+            S3LoaderLayout("{yyyy}/{MM}/{dd}/{HH}"),
+            [f"enriched/2026-11-30-101500-{UUID}.gz"],
+            "lying flat under the prefix: leave the partition format out",
+        ),
+        (
+            S3LoaderLayout("{yyyy}/{MM}/{dd}/{HH}"),
+            [f"enriched/good/2026/11/30/10/2026-11-30-101500-{UUID}.gz"],
+            "its s3-loader partitions lie under s3://acme-enriched/enriched/good/: set the archive URL to that",
+        ),
+        (
+            make_layout("enriched-archive"),
+            ["enriched/archive/run=2017-04-07-10-00-00/part-00000"],
+            "its enriched-archive runs lie under s3://acme-enriched/enriched/archive/: set the archive URL",
+        ),
+    ],
+)
+def test_objects_that_hold_no_run_say_which_setting_would_make_them_runs(
+    layout: Any, keys: list[str], hint: str
+) -> None:
+    error = no_runs_error(layout, ARCHIVE, keys)
+    assert hint in str(error) and "\n" not in str(error)
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [make_layout(name) for name in LAYOUT_NAMES]
+    + [make_layout("s3-loader", partition_format="date={yyyy}-{MM}-{dd}/hour={HH}")],
+    ids=lambda layout: layout.describe(),
+)
+@pytest.mark.parametrize("segment", ["..", "."])
+def test_no_layout_takes_a_run_id_with_a_dot_segment(layout: Any, segment: str) -> None:
+    run_id = layout.example.replace("/", f"/{segment}/", 1)
+    assert layout.run_time(layout.example) is not None
+    with pytest.raises(RunIdError, match=f"it has a '{re.escape(segment)}' path segment"):
+        layout.validate_run_id(run_id)

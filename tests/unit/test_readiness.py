@@ -144,3 +144,37 @@ def test_signatures_travel_as_json_and_back() -> None:
     assert signatures_from(signatures_json(signatures)) == signatures
     with pytest.raises(ValueError, match="must be a list of"):
         signatures_from([{"key": "k"}])
+
+
+@pytest.mark.parametrize(
+    ("marker", "names", "similar"),
+    [
+        ("_SUCESS", ["part-00000", "_SUCCESS"], "_SUCCESS"),
+        (
+            "shredding_completed.json",
+            ["output=good/sink-1.txt.gz", "shredding_complete.json"],
+            "shredding_complete.json",
+        ),
+        ("_DONE", ["part-00000", "_SUCCESS"], None),
+        ("_SUCCESS", ["part-00000", "sub/_SUCCESS"], None),
+    ],
+)
+def test_a_missing_marker_names_the_object_named_most_like_it(
+    marker: str, names: list[str], similar: str | None
+) -> None:
+    rule = ReadinessRule(marker, 0)
+    verdict = rule.check(contents(*((name, 60) for name in names)), NOW)
+    assert (verdict.ready, verdict.waiting_for, verdict.similar) == (False, f"marker {marker!r}", similar)
+    typo = f" (it holds {similar!r}: is the marker mistyped?)" if similar else ""
+    assert verdict.describe() == f"newest object 60 s old, waiting for marker {marker!r}{typo}"
+
+
+def test_the_rule_describes_itself_as_every_surface_reports_it() -> None:
+    assert ReadinessRule("_DONE", 30).description("enriched-archive").as_json() == {
+        "layout": "enriched-archive",
+        "rule": "marker '_DONE', 30 s quiet",
+        "marker": "_DONE",
+        "settle_seconds": 30.0,
+        "window_seconds": None,
+        "grace_seconds": None,
+    }

@@ -22,8 +22,10 @@ from airflow_provider_snowplow.archive.layouts.s3_loader import (
     DEFAULT_GRACE_SECONDS,
     PartitionFormat,
     S3LoaderLayout,
+    check_filename_prefix,
 )
 from airflow_provider_snowplow.archive.readiness import ReadinessRule
+from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.errors import LayoutError
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "S3LoaderLayout",
     "TransformerOutput",
     "WindowLayout",
+    "check_filename_prefix",
     "check_layout_name",
     "layout_of",
     "make_layout",
@@ -104,11 +107,17 @@ def layout_of(keys: list[str]) -> str | None:
     return None
 
 
-def no_runs_error(layout: Layout, archive: object, seen: list[str]) -> LayoutError:
-    """The one-line error for a prefix whose objects (``seen``) hold no run of ``layout``."""
+def no_runs_error(layout: Layout, archive: S3Url, seen: list[str]) -> LayoutError:
+    """The one-line error for a prefix whose objects (``seen``) hold no run of ``layout``.
+
+    It says what to set: the layout's own hint (a partition format, a filename prefix, the archive
+    URL one level down) first, else the other layout the objects look like.
+    """
     other = layout_of(seen)
     hint = ""
-    if other == layout.name:
+    if own := layout.settings_hint(archive, seen):
+        hint = f"; {own}"
+    elif other == layout.name:
         hint = (
             f"; its objects look like {other} output with other options (partition format, filename prefix)"
         )

@@ -23,7 +23,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from airflow_provider_snowplow.archive.contents import RunContents
-from airflow_provider_snowplow.archive.readiness import Readiness
+from airflow_provider_snowplow.archive.readiness import Readiness, ReadinessDescription
+from airflow_provider_snowplow.archive.run_ids import unmatchable
 from airflow_provider_snowplow.archive.urls import S3_URL_SCHEMES, S3Url
 from airflow_provider_snowplow.aws.plans import Plan
 from airflow_provider_snowplow.errors import RunIdError
@@ -50,9 +51,25 @@ class Layout(ABC):
     def check(self, contents: RunContents, now: float) -> Readiness:
         """Whether the run as listed (``contents``) is ready at epoch seconds ``now``."""
 
+    @property
     @abstractmethod
+    def readiness(self) -> ReadinessDescription:
+        """When this layout's runs are ready, as every surface reports it (CLI, JSON, sensor logs)."""
+
+    #: How many path segments a run id has below the archive's prefix (a partition may have several).
+    run_depth = 1
+
     def describe(self) -> str:
-        """The layout and its readiness in words, for logs: ``"s3-loader (hourly), 600 s grace"``."""
+        """The layout and its readiness in words, for logs: ``"enriched-archive, marker '_SUCCESS', 900 s quiet"``."""
+        return f"{self.name}, {self.readiness.text}"
+
+    def settings_hint(self, archive: S3Url, keys: list[str]) -> str | None:
+        """What to set so that ``keys`` (objects under ``archive`` holding no run) become runs, or None.
+
+        Asked only when a prefix holds objects but no run of this layout: a verdict that would never
+        change, so the error says which option or URL to change rather than waiting for ever.
+        """
+        return None
 
     def objects_prefix(self, run_id: str) -> str:
         """The key prefix the run's objects share: the run id itself for folder layouts."""
@@ -76,11 +93,19 @@ class Layout(ABC):
         Raises:
             RunIdError: with the value, the layout and an example of the expected shape.
         """
-        if isinstance(run_id, str) and not run_id.startswith(S3_URL_SCHEMES) and self.run_time(run_id):
+        problem = unmatchable(run_id) if isinstance(run_id, str) else None
+        if (
+            isinstance(run_id, str)
+            and problem is None
+            and not run_id.startswith(S3_URL_SCHEMES)
+            and self.run_time(run_id)
+        ):
             return run_id
         hint = ""
         if isinstance(run_id, str) and run_id.startswith(S3_URL_SCHEMES):
             hint = " (drop the s3://bucket/ part: run ids are relative to the bucket)"
+        elif problem is not None:
+            hint = f" ({problem})"
         elif isinstance(run_id, str) and self.run_time(run_id + "/") is not None:
             hint = " (add the trailing slash)"
         raise RunIdError(
@@ -125,6 +150,17 @@ class WindowLayout(Layout):
     @abstractmethod
     def run_of_key(self, archive: S3Url, key: str) -> str | None:
         """The run an object key of ``archive`` belongs to, or None for a key of no run."""
+
+    @property
+    def readiness(self) -> ReadinessDescription:
+        """Ready once the run's window has closed and the grace period has passed."""
+        unit = "hour" if self.window <= timedelta(hours=1) else "day"
+        return ReadinessDescription(
+            self.name,
+            f"each {unit} closed, plus {self.grace_seconds:.0f} s grace",
+            window_seconds=self.window.total_seconds(),
+            grace_seconds=self.grace_seconds,
+        )
 
     def window_start(self, moment: datetime) -> datetime:
         """The start of the window holding ``moment`` (naive UTC)."""

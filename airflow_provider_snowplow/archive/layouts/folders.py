@@ -25,7 +25,7 @@ from datetime import datetime
 from airflow_provider_snowplow.archive.contents import RunContents
 from airflow_provider_snowplow.archive.layouts.base import Layout
 from airflow_provider_snowplow.archive.listing import list_folders
-from airflow_provider_snowplow.archive.readiness import Readiness, ReadinessRule
+from airflow_provider_snowplow.archive.readiness import Readiness, ReadinessDescription, ReadinessRule
 from airflow_provider_snowplow.archive.run_ids import (
     run_timestamp,
     validate_run_id,
@@ -62,9 +62,19 @@ class FolderLayout(Layout):
         """Whether the folder is complete by the layout's readiness rule."""
         return self.rule.check(contents, now)
 
-    def describe(self) -> str:
-        """The layout's name and its readiness rule, for logs."""
-        return f"{self.name}, {self.rule.describe()}"
+    @property
+    def readiness(self) -> ReadinessDescription:
+        """The layout's readiness rule: its marker and quiet period."""
+        return self.rule.description(self.name)
+
+    def settings_hint(self, archive: S3Url, keys: list[str]) -> str | None:
+        """Runs of this layout deeper down than directly under the archive: the URL to use instead."""
+        folders = {key[: i + 1] for key in keys for i, ch in enumerate(key) if ch == "/"}
+        runs = self.sort(folders)
+        if not runs:
+            return None
+        parent = runs[0][:-1].rpartition("/")[0] + "/"
+        return f"its {self.name} runs lie under s3://{archive.bucket}/{parent}: set the archive URL to that"
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other.rule == self.rule

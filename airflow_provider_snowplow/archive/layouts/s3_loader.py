@@ -44,6 +44,24 @@ _HOURLY = [*_DAILY, "{HH}"]
 _TOKEN = re.compile(r"\{[A-Za-z]+\}")
 # <filenamePrefix><yyyy-MM-dd-HH><mmss>-<uuid>.gz: the hour's shared prefix is all up to the minutes.
 _FLAT_NAME = re.compile(r"(.*\d{4}-\d{2}-\d{2}-\d{2})\d{4}-[^/]*\.gz")
+# The same name, split into the loader's filenamePrefix and the rest.
+_LOADER_OBJECT = re.compile(r"([^/]*?)\d{4}-\d{2}-\d{2}-\d{6}-[^/]*\.gz")
+_EXAMPLE_FORMAT = "e.g. 'date={yyyy}-{MM}-{dd}/hour={HH}'"
+
+
+def check_filename_prefix(value: object) -> str:
+    """A ``filename_prefix`` setting: S3 Loader's ``filenamePrefix``, no ``/``; None or ``""`` for none.
+
+    Raises:
+        LayoutError: one line with the value.
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, str) or "/" in value or any(ch.isspace() for ch in value):
+        raise LayoutError(
+            f"filename prefix must be S3 Loader's filenamePrefix (no '/' or whitespace), got {value!r}"
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -135,12 +153,9 @@ class S3LoaderLayout(WindowLayout):
         grace_seconds: float = DEFAULT_GRACE_SECONDS,
         filename_prefix: str = "",
     ) -> None:
-        if not isinstance(filename_prefix, str) or "/" in filename_prefix:
-            raise LayoutError(
-                f"filename prefix must be S3 Loader's filenamePrefix (no '/'), got {filename_prefix!r}"
-            )
-        self.filename_prefix = filename_prefix
+        self.filename_prefix = check_filename_prefix(filename_prefix)
         self.format = PartitionFormat.parse(partition_format) if partition_format else None
+        self.run_depth = self.format.text.count("/") + 1 if self.format else 1
         self.window = self.format.window if self.format else timedelta(hours=1)
         self.grace_seconds = check_settle_seconds(grace_seconds)
         self.example = (
@@ -161,9 +176,53 @@ class S3LoaderLayout(WindowLayout):
         return hash((self.name, self.format, self.grace_seconds, self.filename_prefix))
 
     def describe(self) -> str:
-        """The layout, its partitioning and grace period, for logs."""
-        shape = f"partitions {self.format.text!r}" if self.format else "flat, hourly"
-        return f"{self.name} ({shape}), {self.grace_seconds:.0f} s grace after each window"
+        """The layout, its partitioning and its readiness, for logs."""
+        if self.format:
+            shape = f"partitions {self.format.text!r}"
+        else:
+            shape = (
+                f"flat, hourly, filename prefix {self.filename_prefix!r}"
+                if self.filename_prefix
+                else "flat, hourly"
+            )
+        return f"{self.name} ({shape}), {self.readiness.text}"
+
+    def settings_hint(self, archive: S3Url, keys: list[str]) -> str | None:
+        """Which option makes S3 Loader objects that hold no run of these options runs: format, prefix, URL."""
+        found = [
+            (rest.rpartition("/")[0], match.group(1))
+            for key in keys
+            if (rest := key.removeprefix(archive.prefix)) != key
+            and (match := _LOADER_OBJECT.fullmatch(rest.rpartition("/")[2]))
+        ]
+        if not found:
+            return None
+        folder, prefix = found[0]
+        looks = f"its objects look like {self.name} output"
+        if self.format is None:
+            if folder:
+                return (
+                    f"{looks} in partitions like '{folder}/': set the partition format to the loader's "
+                    f"partitionFormat ({_EXAMPLE_FORMAT})"
+                )
+            if prefix != self.filename_prefix:
+                return f"{looks} with filename prefix {prefix!r}: set the filename prefix to {prefix!r}"
+            return None
+        if not folder:
+            return f"{looks} lying flat under the prefix: leave the partition format out"
+        segments = folder.split("/")
+        if len(segments) > self.run_depth:
+            tail = "/".join(segments[-self.run_depth :])
+            if self.format.start_of(tail) is not None:
+                deeper = "/".join(segments[: -self.run_depth])
+                return (
+                    f"its {self.name} partitions lie under s3://{archive.bucket}/{archive.prefix}{deeper}/: "
+                    "set the archive URL to that"
+                )
+        return (
+            f"{looks} in folders like '{folder}/', which partition format {self.format.text!r} does not "
+            f"match: set the partition format to the loader's partitionFormat ({_EXAMPLE_FORMAT})"
+        )
 
     def run_time(self, run_id: str) -> datetime | None:
         """The start of the run's window, from its partition path or flat hour name, or None."""
@@ -196,9 +255,12 @@ class S3LoaderLayout(WindowLayout):
             return None
         if self.format is None:
             match = _FLAT_NAME.fullmatch(rest)
-            if match is None or "/" in rest or not rest.startswith(self.filename_prefix):
+            if match is None or "/" in rest:
                 return None
-            return f"{archive.prefix}{match.group(1)}/"
+            # A name with another filename prefix is no run of this layout: its run id would have
+            # no time (run_time None), and its run would wait for ever.
+            run_id = f"{archive.prefix}{match.group(1)}/"
+            return run_id if self.run_time(run_id) is not None else None
         folder = rest.rpartition("/")[0]
         return archive.prefix + folder + "/" if self.format.start_of(folder) else None
 
