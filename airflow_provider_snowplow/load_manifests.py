@@ -28,9 +28,9 @@ from typing import Any
 from airflow_provider_snowplow.archive.confirm import confirm_ready
 from airflow_provider_snowplow.archive.contents import Fingerprint, PartSignature, RunContents
 from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout, TransformerOutput
+from airflow_provider_snowplow.archive.layouts.readiness import ReadinessRule
+from airflow_provider_snowplow.archive.layouts.transformer_output import read_seal
 from airflow_provider_snowplow.archive.listing import list_run_contents
-from airflow_provider_snowplow.archive.readiness import ReadinessRule
-from airflow_provider_snowplow.archive.seal import read_seal
 from airflow_provider_snowplow.archive.urls import parse_archive_url
 from airflow_provider_snowplow.aws.plans import Plan, T
 from airflow_provider_snowplow.aws.runners import run_sync
@@ -60,7 +60,7 @@ class LoadManifest:
             is listed.
         clock: returns epoch seconds; claims, record timestamps and readiness use it.
         readiness: when a run of the archive counts as complete (see
-            :mod:`~airflow_provider_snowplow.archive.readiness`); the safe defaults if None.
+            :mod:`~airflow_provider_snowplow.archive.layouts.readiness`); the safe defaults if None.
         layout: how the archive's runs are laid out and when one is ready (see
             :mod:`~airflow_provider_snowplow.archive.layouts`); the enriched archive with
             ``readiness`` if None.

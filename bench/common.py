@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 from s3_costs import S3_COSTS_PATH, with_s3_costs
 
-from airflow_provider_snowplow.archive.readiness import ReadinessRule
+from airflow_provider_snowplow.archive.layouts.readiness import ReadinessRule
 from airflow_provider_snowplow.archive.run_ids import sort_run_ids
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.testing import local_aws

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow_provider_snowplow.archive.layouts import DEFAULT_LAYOUT, LAYOUT_NAMES
-from airflow_provider_snowplow.archive.readiness import ReadinessRule
+from airflow_provider_snowplow.archive.layouts.readiness import ReadinessRule
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.processing.run import SUCCESS_MARKER
 from airflow_provider_snowplow.testing.events import realistic_lines, sample_lines

@@ -51,7 +51,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, Param, task_group
 
-from airflow_provider_snowplow.archive.readiness import check_marker, check_settle_seconds
+from airflow_provider_snowplow.archive.layouts.readiness import check_marker, check_settle_seconds
 from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_output_url
 from airflow_provider_snowplow.manifest.table import validate_table_name
 from airflow_provider_snowplow.operators.manifest import SnowplowMarkRunLoadedOperator

@@ -47,7 +47,7 @@ import pendulum
 from airflow.sdk import DAG, Param, task_group
 
 from airflow_provider_snowplow.archive.layouts import PartitionFormat
-from airflow_provider_snowplow.archive.readiness import check_settle_seconds
+from airflow_provider_snowplow.archive.layouts.readiness import check_settle_seconds
 from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_output_url
 from airflow_provider_snowplow.manifest.table import validate_table_name
 from airflow_provider_snowplow.operators.manifest import SnowplowMarkRunLoadedOperator

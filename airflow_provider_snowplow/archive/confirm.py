@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from airflow_provider_snowplow.archive.contents import PartSignature, RunContents, describe_changes
 from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout
+from airflow_provider_snowplow.archive.layouts.readiness import ReadinessRule
 from airflow_provider_snowplow.archive.listing import list_run_contents, run_resource
-from airflow_provider_snowplow.archive.readiness import ReadinessRule
 from airflow_provider_snowplow.aws.plans import Plan
 from airflow_provider_snowplow.errors import RunChangedError
 

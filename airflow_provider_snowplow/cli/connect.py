@@ -21,7 +21,7 @@ from airflow_provider_snowplow.archive.layouts import (
     Layout,
     make_layout,
 )
-from airflow_provider_snowplow.archive.readiness import ReadinessRule
+from airflow_provider_snowplow.archive.layouts.readiness import ReadinessRule
 from airflow_provider_snowplow.errors import InvalidValueError, ManifestTableError, SnowplowProviderError
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.table import validate_table_name

@@ -26,7 +26,7 @@ from airflow_provider_snowplow.archive.layouts import (
     PartitionFormat,
     check_filename_prefix,
 )
-from airflow_provider_snowplow.archive.readiness import (
+from airflow_provider_snowplow.archive.layouts.readiness import (
     DEFAULT_MARKER,
     DEFAULT_SETTLE_SECONDS,
     check_marker,

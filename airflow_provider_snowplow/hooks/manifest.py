@@ -21,7 +21,7 @@ from asgiref.sync import sync_to_async
 from botocore.config import Config
 
 from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout
-from airflow_provider_snowplow.archive.readiness import ReadinessRule
+from airflow_provider_snowplow.archive.layouts.readiness import ReadinessRule
 from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_output_url
 from airflow_provider_snowplow.aws.plans import AwsCall, call_once
 from airflow_provider_snowplow.aws.runners import run_async, run_sync
@@ -70,7 +70,7 @@ class SnowplowManifestHook(AwsBaseHook):
         config: a botocore ``Config``; when neither it nor the connection sets ``retries``,
             ``{"mode": "standard", "max_attempts": 8}`` is used.
         readiness: when a run of the archive counts as complete (marker, quiet period); the safe
-            defaults of :class:`~airflow_provider_snowplow.archive.readiness.ReadinessRule` if None.
+            defaults of :class:`~airflow_provider_snowplow.archive.layouts.readiness.ReadinessRule` if None.
         layout: how the archive's runs are laid out and when one is ready
             (:func:`~airflow_provider_snowplow.archive.layouts.make_layout`); the enriched archive
             with ``readiness`` if None.

@@ -9,7 +9,7 @@ calls plus N ``GetItem`` plus N storage-class calls):
   (decided from ``DescribeTable``, which also checks the key schema);
 * per run: one listing (``ListObjectsV2``, a page per 1,000 objects) of each run that would be
   returned, stopping once ``max_runs`` are found. It tells both whether the run is ready (the
-  :mod:`~airflow_provider_snowplow.archive.readiness` rule) and whether it is in Glacier. These
+  :mod:`~airflow_provider_snowplow.archive.layouts.readiness` rule) and whether it is in Glacier. These
   listings run concurrently, at most ``concurrency`` in flight, and only as many as are still
   needed: a run that turns out not ready or archived costs its listing, nothing more.
 
@@ -29,8 +29,8 @@ from airflow_provider_snowplow.archive.layouts import (
     layout_of,
     no_runs_error,
 )
+from airflow_provider_snowplow.archive.layouts.readiness import Readiness
 from airflow_provider_snowplow.archive.listing import first_keys, list_folders, list_run_contents
-from airflow_provider_snowplow.archive.readiness import Readiness
 from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.aws.plans import Plan, concurrently
 from airflow_provider_snowplow.manifest.items import SKIPPED, Claim
@@ -112,7 +112,7 @@ class RunDiscovery:
         expired_claims: claims whose lease ran out on runs that are pending again (a worker died
             or gave up); the next claimer takes them over.
         not_ready: runs that are neither recorded, claimed nor archived but not complete yet (see
-            :mod:`~airflow_provider_snowplow.archive.readiness`), oldest first (among the runs
+            :mod:`~airflow_provider_snowplow.archive.layouts.readiness`), oldest first (among the runs
             examined); they become pending by themselves once ready.
     """
 

@@ -34,8 +34,8 @@ from typing import Any
 from airflow_provider_snowplow.archive.confirm import confirm_ready
 from airflow_provider_snowplow.archive.contents import RunObject, signatures_json
 from airflow_provider_snowplow.archive.layouts import EnrichedArchive, Layout
+from airflow_provider_snowplow.archive.layouts.readiness import ReadinessRule
 from airflow_provider_snowplow.archive.listing import list_part_objects
-from airflow_provider_snowplow.archive.readiness import ReadinessRule
 from airflow_provider_snowplow.archive.run_ids import run_folder_name
 from airflow_provider_snowplow.archive.urls import S3Url, parse_archive_url, parse_output_url
 from airflow_provider_snowplow.aws.plans import AwsCall, Plan, Response, error_code

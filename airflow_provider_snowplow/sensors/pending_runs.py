@@ -55,7 +55,7 @@ class SnowplowPendingRunSensor(SnowplowManifestTaskMixin, BaseSensorOperator):
         ready_marker: the object a run folder must hold to count as complete (``""`` or None for
             none; templated). Default ``_SUCCESS``, which Snowplow's batch pipeline writes.
         settle_seconds: how old a run's newest object must be (templated). Default 900: see
-            :mod:`airflow_provider_snowplow.archive.readiness` for why.
+            :mod:`airflow_provider_snowplow.archive.layouts.readiness` for why.
         deferrable: wait in the triggerer instead of a worker slot; defaults to
             ``[operators] default_deferrable``.
         **kwargs: anything ``BaseSensorOperator`` takes (``mode``, ``poke_interval``,

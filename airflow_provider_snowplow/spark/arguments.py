@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NoReturn
 
 from airflow_provider_snowplow.archive.layouts import DEFAULT_LAYOUT, LAYOUT_NAMES, Layout, make_layout
-from airflow_provider_snowplow.archive.readiness import ReadinessRule
+from airflow_provider_snowplow.archive.layouts.readiness import ReadinessRule
 from airflow_provider_snowplow.archive.urls import S3_URL_SCHEMES, parse_archive_url, parse_output_url
 from airflow_provider_snowplow.errors import OutputUrlError, SnowplowProviderError
 from airflow_provider_snowplow.event_transformer.shapes import DEFAULT_SHAPE, SHAPES, Shape, check_shape

@@ -24,7 +24,7 @@ from airflow_provider_snowplow.archive.layouts import (
     check_layout_name,
     make_layout,
 )
-from airflow_provider_snowplow.archive.readiness import (
+from airflow_provider_snowplow.archive.layouts.readiness import (
     DEFAULT_MARKER,
     DEFAULT_SETTLE_SECONDS,
     ReadinessRule,
@@ -77,7 +77,7 @@ CONNECTION: tuple[Argument, ...] = (
     Argument("aws_conn_id", optional_string),
     Argument("region_name", optional_region),
 )
-# When a run counts as complete: see airflow_provider_snowplow.archive.readiness.
+# When a run counts as complete: see airflow_provider_snowplow.archive.layouts.readiness.
 READINESS: tuple[Argument, ...] = (
     Argument("ready_marker", check_marker, converts=True),
     Argument("settle_seconds", check_settle_seconds, converts=True),
@@ -159,7 +159,7 @@ class SnowplowManifestTaskMixin:
         ready_marker: the object a run folder must hold before the run counts as complete, relative
             to the folder; ``None`` or ``""`` for none (templated). Default ``_SUCCESS``.
         settle_seconds: how old a run's newest object must be before the run counts as complete
-            (templated). Default 900. See :mod:`airflow_provider_snowplow.archive.readiness`.
+            (templated). Default 900. See :mod:`airflow_provider_snowplow.archive.layouts.readiness`.
         layout: ``enriched-archive`` (default), ``transformer-output`` or ``s3-loader`` (templated);
             see :mod:`airflow_provider_snowplow.archive.layouts`.
         partition_format: ``s3-loader``: S3 Loader's ``partitionFormat``; None for flat output (templated).

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow_provider_snowplow.archive.readiness import DEFAULT_MARKER, ReadinessRule
+from airflow_provider_snowplow.archive.layouts.readiness import DEFAULT_MARKER, ReadinessRule
 from airflow_provider_snowplow.archive.run_ids import RUN_TIMESTAMP_FORMAT
 from airflow_provider_snowplow.manifest.table import RUN_ID_ATTRIBUTE
 

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from airflow_provider_snowplow.archive.layouts import SEAL, PartitionFormat
-from airflow_provider_snowplow.archive.seal import SEAL_SCHEMA_PREFIX
+from airflow_provider_snowplow.archive.layouts.transformer_output import SEAL_SCHEMA_PREFIX
 from airflow_provider_snowplow.testing.events import valid_lines
 
 SEAL_SCHEMA = SEAL_SCHEMA_PREFIX + "2-0-1"

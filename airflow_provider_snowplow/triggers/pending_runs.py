@@ -15,7 +15,11 @@ from typing import Any
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_snowplow.archive.layouts import DEFAULT_GRACE_SECONDS, DEFAULT_LAYOUT, make_layout
-from airflow_provider_snowplow.archive.readiness import DEFAULT_MARKER, DEFAULT_SETTLE_SECONDS, ReadinessRule
+from airflow_provider_snowplow.archive.layouts.readiness import (
+    DEFAULT_MARKER,
+    DEFAULT_SETTLE_SECONDS,
+    ReadinessRule,
+)
 from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
 from airflow_provider_snowplow.tasks.discovery_log import log_details
 

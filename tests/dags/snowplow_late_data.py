@@ -78,7 +78,7 @@ with DAG(
     @task
     def own_processing() -> list[str]:
         """A user's own task: claim, read the run once, process it, confirm it is unchanged."""
-        from airflow_provider_snowplow.archive.readiness import ReadinessRule
+        from airflow_provider_snowplow.archive.layouts.readiness import ReadinessRule
         from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
         from airflow_provider_snowplow.tasks.claimed_run import claimed_run
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_snowplow.archive.readiness import ReadinessRule
+from airflow_provider_snowplow.archive.layouts.readiness import ReadinessRule
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.testing.archive import Archive
 from airflow_provider_snowplow.testing.local_aws import LocalAws

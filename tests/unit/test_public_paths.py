@@ -87,9 +87,13 @@ def test_a_name_that_never_was_is_still_an_attribute_error() -> None:
         ("processing.spark_arguments", "spark.arguments", "SparkJobArguments"),
         ("processing.spark_submit", "spark.submit", "main"),
         ("processing.emr_serverless", "spark.emr_serverless", "job_driver"),
+        ("archive.readiness", "archive.layouts.readiness", "ReadinessRule"),
+        ("archive.seal", "archive.layouts.transformer_output", "read_seal"),
+        ("archive.layouts.folders", "archive.layouts.enriched_archive", "EnrichedArchive"),
+        ("archive.layouts.folders", "archive.layouts.transformer_output", "TransformerOutput"),
     ],
 )
-def test_the_spark_modules_of_0_1_warn_and_hand_on_the_spark_room(old: str, new: str, name: str) -> None:
+def test_moved_modules_of_0_1_warn_and_hand_on_their_new_home(old: str, new: str, name: str) -> None:
     moved = importlib.import_module(f"airflow_provider_snowplow.{old}")
     with pytest.warns(DeprecationWarning, match=rf"{old}\.{name} moved: import it from .*\.{new}"):
         assert getattr(moved, name) is getattr(

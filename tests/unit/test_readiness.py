@@ -14,7 +14,7 @@ from airflow_provider_snowplow.archive.contents import (
     signatures_from,
     signatures_json,
 )
-from airflow_provider_snowplow.archive.readiness import ReadinessRule
+from airflow_provider_snowplow.archive.layouts.readiness import ReadinessRule
 
 RUN = "enriched/archive/run=2017-04-07-10-00-00/"
 NOW = 1_000_000.0

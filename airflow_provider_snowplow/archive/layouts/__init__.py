@@ -10,6 +10,11 @@ layout                 a run is                                              rea
 
 :func:`make_layout` builds one from a name and options, as the hook, operators, sensor and CLI
 receive them; :data:`LAYOUT_NAMES` lists the names.
+
+One module per layout says all of it, what a run is and when it is ready:
+:mod:`.enriched_archive`, :mod:`.transformer_output` (with its seal), :mod:`.s3_loader`; beside
+them, :mod:`.readiness`, the shared rule of the folder layouts (a marker and a quiet period), and
+:mod:`.base`, what every layout answers.
 """
 
 from __future__ import annotations
@@ -17,14 +22,15 @@ from __future__ import annotations
 import re
 
 from airflow_provider_snowplow.archive.layouts.base import Layout, WindowLayout
-from airflow_provider_snowplow.archive.layouts.folders import SEAL, EnrichedArchive, TransformerOutput
+from airflow_provider_snowplow.archive.layouts.enriched_archive import EnrichedArchive
+from airflow_provider_snowplow.archive.layouts.readiness import ReadinessRule
 from airflow_provider_snowplow.archive.layouts.s3_loader import (
     DEFAULT_GRACE_SECONDS,
     PartitionFormat,
     S3LoaderLayout,
     check_filename_prefix,
 )
-from airflow_provider_snowplow.archive.readiness import ReadinessRule
+from airflow_provider_snowplow.archive.layouts.transformer_output import SEAL, TransformerOutput
 from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.errors import LayoutError
 

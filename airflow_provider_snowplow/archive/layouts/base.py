@@ -9,7 +9,7 @@ Two families:
 
 * **folder layouts** (``enriched-archive``, ``transformer-output``): a run is a folder directly under
   the prefix, found with one delimiter listing, and judged by a
-  :class:`~airflow_provider_snowplow.archive.readiness.ReadinessRule` (marker, quiet period);
+  :class:`~airflow_provider_snowplow.archive.layouts.readiness.ReadinessRule` (marker, quiet period);
 * **time-window layouts** (``s3-loader``): a run is a window of the loader's write-time clock (an
   hour or a day), ready once the window has closed plus a grace period; discovery lists only from
   the manifest's newest recorded window onwards (see
@@ -20,10 +20,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from airflow_provider_snowplow.archive.contents import RunContents
-from airflow_provider_snowplow.archive.readiness import Readiness, ReadinessDescription
+from airflow_provider_snowplow.archive.layouts.readiness import Readiness, ReadinessDescription, ReadinessRule
+from airflow_provider_snowplow.archive.listing import list_folders
 from airflow_provider_snowplow.archive.run_ids import unmatchable
 from airflow_provider_snowplow.archive.urls import S3_URL_SCHEMES, S3Url
 from airflow_provider_snowplow.aws.plans import Plan
@@ -151,32 +152,49 @@ class WindowLayout(Layout):
     def run_of_key(self, archive: S3Url, key: str) -> str | None:
         """The run an object key of ``archive`` belongs to, or None for a key of no run."""
 
-    @property
-    def readiness(self) -> ReadinessDescription:
-        """Ready once the run's window has closed and the grace period has passed."""
-        unit = "hour" if self.window <= timedelta(hours=1) else "day"
-        return ReadinessDescription(
-            self.name,
-            f"each {unit} closed, plus {self.grace_seconds:.0f} s grace",
-            window_seconds=self.window.total_seconds(),
-            grace_seconds=self.grace_seconds,
-        )
-
     def window_start(self, moment: datetime) -> datetime:
         """The start of the window holding ``moment`` (naive UTC)."""
         start = moment.replace(minute=0, second=0, microsecond=0)
         return start.replace(hour=0) if self.window >= timedelta(days=1) else start
 
+
+class FolderLayout(Layout):
+    """A layout of one folder per run directly under the prefix, judged by a readiness rule.
+
+    Args:
+        rule: when a run folder is complete.
+    """
+
+    runs_directly_under = True
+
+    def __init__(self, rule: ReadinessRule) -> None:
+        self.rule = rule
+
+    def list_runs(self, archive: S3Url) -> Plan[list[str]]:
+        """Every run folder directly under the archive, oldest first."""
+        folders = yield from list_folders(archive)
+        return self.sort(folders)
+
     def check(self, contents: RunContents, now: float) -> Readiness:
-        """Ready once the window has ended and ``grace_seconds`` more have passed."""
-        start = self.run_time(contents.run_id)
-        newest = contents.newest
-        age = None if newest is None else max(0.0, now - newest)
-        if start is None or newest is None:
-            return Readiness(False, age, "a first object")
-        ready_at = (start + self.window).replace(tzinfo=UTC).timestamp() + self.grace_seconds
-        if now < ready_at:
-            return Readiness(
-                False, age, f"its window to close plus a {self.grace_seconds:.0f} s grace period"
-            )
-        return Readiness(True, age)
+        """Whether the folder is complete by the layout's readiness rule."""
+        return self.rule.check(contents, now)
+
+    @property
+    def readiness(self) -> ReadinessDescription:
+        """The layout's readiness rule: its marker and quiet period."""
+        return self.rule.description(self.name)
+
+    def settings_hint(self, archive: S3Url, keys: list[str]) -> str | None:
+        """Runs of this layout deeper down than directly under the archive: the URL to use instead."""
+        folders = {key[: i + 1] for key in keys for i, ch in enumerate(key) if ch == "/"}
+        runs = self.sort(folders)
+        if not runs:
+            return None
+        parent = runs[0][:-1].rpartition("/")[0] + "/"
+        return f"its {self.name} runs lie under s3://{archive.bucket}/{parent}: set the archive URL to that"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.rule == self.rule
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.rule))

@@ -27,11 +27,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from airflow_provider_snowplow.archive.contents import RunContents
 from airflow_provider_snowplow.archive.layouts.base import WindowLayout
-from airflow_provider_snowplow.archive.readiness import check_settle_seconds
+from airflow_provider_snowplow.archive.layouts.readiness import (
+    Readiness,
+    ReadinessDescription,
+    check_settle_seconds,
+)
 from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.aws.pagination import S3_LISTING, paginate
 from airflow_provider_snowplow.aws.plans import AwsCall, Plan
@@ -174,6 +179,31 @@ class S3LoaderLayout(WindowLayout):
 
     def __hash__(self) -> int:
         return hash((self.name, self.format, self.grace_seconds, self.filename_prefix))
+
+    @property
+    def readiness(self) -> ReadinessDescription:
+        """Ready once the run's window has closed and the grace period has passed."""
+        unit = "hour" if self.window <= timedelta(hours=1) else "day"
+        return ReadinessDescription(
+            self.name,
+            f"each {unit} closed, plus {self.grace_seconds:.0f} s grace",
+            window_seconds=self.window.total_seconds(),
+            grace_seconds=self.grace_seconds,
+        )
+
+    def check(self, contents: RunContents, now: float) -> Readiness:
+        """Ready once the window has ended and ``grace_seconds`` more have passed."""
+        start = self.run_time(contents.run_id)
+        newest = contents.newest
+        age = None if newest is None else max(0.0, now - newest)
+        if start is None or newest is None:
+            return Readiness(False, age, "a first object")
+        ready_at = (start + self.window).replace(tzinfo=UTC).timestamp() + self.grace_seconds
+        if now < ready_at:
+            return Readiness(
+                False, age, f"its window to close plus a {self.grace_seconds:.0f} s grace period"
+            )
+        return Readiness(True, age)
 
     def describe(self) -> str:
         """The layout, its partitioning and its readiness, for logs."""
