@@ -65,7 +65,7 @@ from airflow_provider_snowplow.cli.connect import (
     UsageError,
     open_manifest,
 )
-from airflow_provider_snowplow.cli.definition import ExitCode
+from airflow_provider_snowplow.cli.exit_codes import ExitCode
 from airflow_provider_snowplow.cli.terminal import Progress, confirm, observe
 from airflow_provider_snowplow.cli.verification import print_verification, verification_json
 from airflow_provider_snowplow.errors import (

@@ -22,10 +22,10 @@ from airflow_provider_snowplow.archive.layouts import (
     make_layout,
 )
 from airflow_provider_snowplow.archive.layouts.readiness import ReadinessRule
+from airflow_provider_snowplow.aws.local_endpoint import LOCAL_CREDENTIALS
 from airflow_provider_snowplow.errors import InvalidValueError, ManifestTableError, SnowplowProviderError
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.table import validate_table_name
-from airflow_provider_snowplow.testing.local_aws import LOCAL_CREDENTIALS
 
 FrontEnd = Literal["console", "airflow"]
 TABLE_ENVIRONMENT_VARIABLE = "SNOWPLOW_MANIFEST_TABLE"

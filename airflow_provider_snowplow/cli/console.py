@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from airflow_provider_snowplow import __version__
-from airflow_provider_snowplow.cli.definition import ExitCode, add_subcommands, exit_codes_help
+from airflow_provider_snowplow.cli.definition import add_subcommands
+from airflow_provider_snowplow.cli.exit_codes import ExitCode, exit_codes_help
 
 
 class OneLineParser(argparse.ArgumentParser):

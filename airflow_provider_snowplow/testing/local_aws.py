@@ -29,17 +29,23 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
 
+from airflow_provider_snowplow.aws.local_endpoint import LOCAL_CREDENTIALS
+
+__all__ = [
+    "LOCAL_CREDENTIALS",
+    "LocalAws",
+    "local_client",
+    "main",
+    "operation_name",
+    "serialized_counting_app",
+    "serve",
+]
 _COUNTER_PATH = "/_snowplow/requests"
 MISSING_MOTO = (
     "the local AWS endpoint needs moto's server, which is not installed: "
     "pip install 'airflow-provider-snowplow[local]' (from a checkout: pip install '.[local]')"
 )
 _READY = "local AWS endpoint listening on "
-LOCAL_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 

@@ -15,7 +15,8 @@ from airflow_provider_snowplow.aws.plans import AwsCall, Concurrently, Plan, con
 from airflow_provider_snowplow.aws.runners import run_sync
 from airflow_provider_snowplow.cli.connect import UsageError, layout
 from airflow_provider_snowplow.cli.console import parser as console_parser
-from airflow_provider_snowplow.cli.definition import SUBCOMMANDS, ExitCode, cut_off, get_cli_commands
+from airflow_provider_snowplow.cli.definition import SUBCOMMANDS, cut_off, get_cli_commands
+from airflow_provider_snowplow.cli.exit_codes import ExitCode
 from airflow_provider_snowplow.cli.terminal import PROGRESS_AFTER_STEPS, Progress, observe
 from airflow_provider_snowplow.tasks.base import READINESS, SnowplowManifestTaskMixin, task_layout
 

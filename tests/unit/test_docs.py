@@ -17,7 +17,8 @@ import pytest
 
 import airflow_provider_snowplow
 from airflow_provider_snowplow import errors
-from airflow_provider_snowplow.cli.definition import ENDPOINT_URL, SUBCOMMANDS, ExitCode
+from airflow_provider_snowplow.cli.definition import ENDPOINT_URL, SUBCOMMANDS
+from airflow_provider_snowplow.cli.exit_codes import ExitCode
 from tests.doc_blocks import Block, blocks_tested_by, clean_env, page_blocks, run_blocks, site_pages
 from tests.support import REPO
 

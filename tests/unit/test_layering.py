@@ -52,6 +52,16 @@ def test_the_package_keeps_its_layering_contracts(tmp_path: Path) -> None:
             "from airflow_provider_snowplow.sensors import pending_runs",
             "Triggers run in the triggerer alone",
         ),
+        (
+            "cli/connect.py",
+            "from airflow_provider_snowplow.testing import local_aws",
+            "The shipped CLI needs no testing kit",
+        ),
+        (
+            "cli/commands.py",
+            "from airflow_provider_snowplow.cli import definition",
+            "CLI commands import no CLI definition",
+        ),
     ],
 )
 def test_a_planted_violation_breaks_the_check(
