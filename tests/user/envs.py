@@ -194,7 +194,7 @@ class Ownership:
     @property
     def collisions(self) -> dict[str, list[str]]:
         """The files that more than one distribution lists: installing one overwrote the other's."""
-        return {path: dists for path, dists in sorted(self.owners.items()) if len(dists) > 1}
+        return {path: sorted(dists) for path, dists in sorted(self.owners.items()) if len(dists) > 1}
 
     def describe_collisions(self, limit: int = 20) -> str:
         """The collisions, one a line (at most ``limit``), for an assertion message."""

@@ -263,16 +263,18 @@ def run_sensor_modes(airflow: UserAirflow, kit: Kit, root: str, table: str) -> S
     is over by then, whatever the machine's load, so the run is ready only at a later look.
     """
     airflow.add_dags(LANE_DAGS / f"{SENSOR_DAG}.py")
-    late, ready, when = {}, {}, []
-    for mode in SENSOR_MODES:
-        waiting = f"{root}{mode}/waiting/"
-        (late[mode],) = kit("add-runs", "--archive", waiting, "--hours-ago", "1", "--no-marker")
-        ready[mode] = kit("add-runs", "--archive", f"{root}{mode}/ready/", "--hours-ago", "3", "2")
+    waiting = {mode: f"{root}{mode}/waiting/" for mode in SENSOR_MODES}
+    spec = [{"archive": waiting[mode], "hours_ago": [1], "marker": False} for mode in SENSOR_MODES] + [
+        {"archive": f"{root}{mode}/ready/", "hours_ago": [3, 2]} for mode in SENSOR_MODES
+    ]
+    seeded = kit("seed", "--spec", json.dumps(spec))
+    late = {mode: runs[0] for mode, runs in zip(SENSOR_MODES, seeded[:3], strict=True)}
+    ready = dict(zip(SENSOR_MODES, seeded[3:], strict=True))
 
-        def write_marker(archive: str = waiting, run_id: str = late[mode]) -> None:
-            kit("put", "--archive", archive, "--run", run_id, "--name", "_SUCCESS")
+    def write_marker(mode: str) -> Callable[[], None]:
+        return lambda: kit("put", "--archive", waiting[mode], "--run", late[mode], "--name", "_SUCCESS")
 
-        when.append((said_not_ready(late[mode]), write_marker))
+    when = [(said_not_ready(late[mode]), write_marker(mode)) for mode in SENSOR_MODES]
     result = airflow.dags_test(
         SENSOR_DAG, {"SNOWPLOW_ARCHIVE_ROOT": root, "SNOWPLOW_MANIFEST_TABLE": table}, when=when
     )

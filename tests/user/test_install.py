@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.user.envs import Lane, UserEnv, file_ownership
+from tests.user.envs import Lane, UserEnv, file_ownership, lock_constraints
 
 
 @pytest.fixture(params=["plain", "local"])
@@ -50,3 +50,43 @@ def test_the_installed_package_is_the_wheel_not_the_checkout(user_env: UserEnv, 
     location, has_moto, has_pytest = done.stdout.split()
     assert Path(location).is_relative_to(user_env.site_packages)
     assert (has_moto, has_pytest) == (str(user_env.name == "local"), "False")
+
+
+def fake_dist(site_packages: Path, name: str, version: str, files: list[str] | None) -> None:
+    """A minimal installed distribution: METADATA, and a RECORD listing ``files`` (None: no RECORD)."""
+    info = site_packages / f"{name}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    if files is not None:
+        record = [*files, f"{info.name}/METADATA", f"{info.name}/RECORD"]
+        (info / "RECORD").write_text("".join(f"{path},sha256=x,1\n" for path in record))
+
+
+def test_the_ownership_check_finds_a_file_two_distributions_install(tmp_path: Path) -> None:
+    """The check itself: a file listed twice, also under another spelling, is a collision; the rest are not."""
+    env = UserEnv("fake", tmp_path / "venv")
+    site_packages = env.root / "lib" / "python3.11" / "site-packages"
+    fake_dist(site_packages, "first", "1.0", ["shared/__init__.py", "first/a.py", "../../../bin/tool"])
+    fake_dist(site_packages, "second", "2.0", ["shared/./__init__.py", "second/b.py", "../../../bin/tool"])
+    fake_dist(site_packages, "third", "3.0", None)
+    ownership = file_ownership(env)
+    assert ownership.collisions == {
+        "bin/tool": ["first 1.0", "second 2.0"],
+        "lib/python3.11/site-packages/shared/__init__.py": ["first 1.0", "second 2.0"],
+    }
+    assert ownership.owners["lib/python3.11/site-packages/first/a.py"] == ["first 1.0"]
+    assert ownership.unrecorded == ["third 3.0"]
+    assert "bin/tool: " in ownership.describe_collisions()
+
+
+def test_the_lock_becomes_constraints_without_hashes() -> None:
+    lock = (
+        "# header\n"
+        "apache-airflow==3.3.2 \\\n"
+        "    --hash=sha256:aaaa \\\n"
+        "    --hash=sha256:bbbb\n"
+        "    # via airflow-provider-snowplow\n"
+        "isal==1.7.0 ; platform_machine == 'x86_64' \\\n"
+        "    --hash=sha256:cccc\n"
+    )
+    assert lock_constraints(lock) == "apache-airflow==3.3.2\nisal==1.7.0 ; platform_machine == 'x86_64'\n"

@@ -6,6 +6,7 @@ environment's boto3, against the local endpoint given by ``--endpoint``. Each co
 
     python user_kit.py create-table --endpoint URL --table NAME
     python user_kit.py add-runs --endpoint URL --archive S3_URL --hours-ago 3 2 1 [--no-marker]
+    python user_kit.py seed --endpoint URL --spec '[{"archive": S3_URL, "hours_ago": [1], "marker": false}]'
     python user_kit.py put --endpoint URL --archive S3_URL --run RUN_ID --name NAME
     python user_kit.py loader-hours --endpoint URL --url S3_URL --partition-format FORMAT
     python user_kit.py record --endpoint URL --table NAME --archive S3_URL --run RUN_ID
@@ -58,21 +59,36 @@ def create_table(args: argparse.Namespace) -> Any:
 
 def add_runs(args: argparse.Namespace) -> Any:
     """Run folders archived ``hours_ago`` hours ago (this hour, UTC), events gzipped, the marker last."""
-    bucket, prefix = split_url(args.archive)
-    s3 = local_client("s3", args.endpoint)
+    return seed_archive(args.endpoint, args.archive, args.hours_ago, marker=not args.no_marker)
+
+
+def seed(args: argparse.Namespace) -> Any:
+    """Several archives in one go: ``--spec`` is a JSON list of ``{"archive", "hours_ago", "marker"}``."""
+    return [
+        seed_archive(args.endpoint, spec["archive"], spec["hours_ago"], marker=spec.get("marker", True))
+        for spec in json.loads(args.spec)
+    ]
+
+
+def seed_archive(endpoint: str, archive_url: str, hours_ago: list[int], marker: bool) -> list[str]:
+    """Seed one archive (creating its bucket if need be); returns the run ids in the order given."""
+    bucket, prefix = split_url(archive_url)
+    s3 = local_client("s3", endpoint)
     if bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
         s3.create_bucket(Bucket=bucket)
     archive = Archive(s3, bucket, prefix)
     this_hour = datetime.now(UTC).replace(tzinfo=None, minute=0, second=0, microsecond=0)
     run_ids = []
-    for seed, hours in enumerate(args.hours_ago):
+    for seed_number, hours in enumerate(hours_ago):
         archived_at = this_hour - timedelta(hours=hours)
-        lines = "".join(f"{line}\n" for line in realistic_lines(EVENTS_PER_RUN, archived_at, seed=seed))
+        lines = "".join(
+            f"{line}\n" for line in realistic_lines(EVENTS_PER_RUN, archived_at, seed=seed_number)
+        )
         run_ids.append(
             archive.add_run(
                 archived_at.strftime("%Y-%m-%d-%H-%M-%S"),
                 {"part-00000.gz": gzip.compress(lines.encode())},
-                marker=None if args.no_marker else "_SUCCESS",
+                marker="_SUCCESS" if marker else None,
             )
         )
     return run_ids
@@ -149,6 +165,7 @@ def main() -> None:
     for name, handler in {
         "create-table": create_table,
         "add-runs": add_runs,
+        "seed": seed,
         "put": put,
         "loader-hours": loader_hours,
         "record": record,
@@ -168,6 +185,7 @@ def main() -> None:
         command.add_argument("--no-marker", action="store_true")
         command.add_argument("--layout", default="enriched-archive")
         command.add_argument("--partition-format", default="")
+        command.add_argument("--spec", default="[]")
     args = parser.parse_args()
     print(json.dumps(args.handler(args)))
 
