@@ -88,7 +88,7 @@ def file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def run_checked(command: Sequence[str], what: str, timeout: float = INSTALL_TIMEOUT, **kwargs: object) -> str:
+def run_checked(command: Sequence[str], what: str, timeout: float = INSTALL_TIMEOUT) -> str:
     """Run a setup command; its stdout, or :class:`LaneSetupError` with its output.
 
     Raises:
@@ -100,7 +100,6 @@ def run_checked(command: Sequence[str], what: str, timeout: float = INSTALL_TIME
         text=True,
         timeout=timeout,
         check=False,
-        **kwargs,  # type: ignore[call-overload]
     )
     if done.returncode != 0:
         raise LaneSetupError(

@@ -11,7 +11,9 @@ metadata DB it wrote.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import time
@@ -195,6 +197,7 @@ class UserAirflow:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 text=True,
+                start_new_session=True,  # its own process group: the task's worker processes go with it
             )
             deadline = time.monotonic() + timeout
             try:
@@ -212,7 +215,7 @@ class UserAirflow:
                     time.sleep(POLL_SECONDS)
             finally:
                 if process.poll() is None:
-                    process.kill()
+                    os.killpg(process.pid, signal.SIGKILL)
                     process.wait(timeout=60)
         result = DagTest(dag_id, process.returncode, log.read_text())
         read_outcome(result, self.home / "airflow.db")

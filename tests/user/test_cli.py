@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,19 +23,26 @@ ARCHIVE = "s3://acme-snowplow/enriched/archive/"
 COMMANDS = ("create-table", "status", "pending", "mark-loaded", "unmark", "skip", "release", "verify")
 
 
-@pytest.fixture(scope="module")
-def cli(local_env: UserEnv, endpoint: UserEndpoint, workdir: Path):  # type: ignore[no-untyped-def]
+@dataclass(frozen=True)
+class Cli:
     """``snowplow-manifest ARGS --endpoint-url URL`` with ``SNOWPLOW_MANIFEST_TABLE`` exported, as the docs do."""
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return local_env.run(
-            ["snowplow-manifest", *args, "--endpoint-url", endpoint.endpoint_url],
-            cwd=workdir,
+    env: UserEnv
+    endpoint_url: str
+    cwd: Path
+
+    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return self.env.run(
+            ["snowplow-manifest", *args, "--endpoint-url", self.endpoint_url],
+            cwd=self.cwd,
             env={"SNOWPLOW_MANIFEST_TABLE": TABLE},
             timeout=120,
         )
 
-    return run
+
+@pytest.fixture(scope="module")
+def cli(local_env: UserEnv, endpoint: UserEndpoint, workdir: Path) -> Cli:
+    return Cli(local_env, endpoint.endpoint_url, workdir)
 
 
 def line(output: str, pattern: str) -> re.Match[str]:
@@ -53,7 +61,7 @@ def test_help_lists_the_commands(local_env: UserEnv, workdir: Path) -> None:
         assert command in done.stdout
 
 
-def test_the_documented_session(cli, kit: Kit) -> None:  # type: ignore[no-untyped-def]
+def test_the_documented_session(cli: Cli, kit: Kit) -> None:
     for _ in range(2):  # idempotent
         created = cli("create-table")
         assert (created.returncode, created.stdout) == (
