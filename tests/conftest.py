@@ -80,6 +80,7 @@ os.environ.update(
 _MARKERS_BY_DIRECTORY = {
     REPO / "tests" / "integration": "integration",
     REPO / "tests" / "deployment": "deployment",
+    REPO / "tests" / "user": "user",
 }
 
 
