@@ -75,3 +75,16 @@ def test_a_planted_violation_breaks_the_check(
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"{contract}" in done.stdout and "BROKEN" in done.stdout
     assert f"airflow_provider_snowplow.{module.removesuffix('.py').replace('/', '.')}" in done.stdout
+
+
+def test_no_two_modules_of_the_package_reach_each_other() -> None:
+    import grimp
+
+    graph = grimp.build_graph("airflow_provider_snowplow")
+    circles = {
+        tuple(sorted((module, imported)))
+        for module in graph.modules
+        for imported in graph.find_modules_directly_imported_by(module)
+        if graph.chain_exists(importer=imported, imported=module)
+    }
+    assert not circles, f"modules that import each other (directly or through others): {sorted(circles)}"
