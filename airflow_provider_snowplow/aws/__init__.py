@@ -1,7 +1,8 @@
 """AWS work as data, carried out by boto3 or aiobotocore.
 
 Plans (:mod:`.plans`), the runners that carry them out (:mod:`.runners`), one pagination plan
-(:mod:`.pagination`) and readable failures (:mod:`.failures`).
+(:mod:`.pagination`), readable failures (:mod:`.failures`), and a local endpoint's placeholder
+credentials (:mod:`.local_endpoint`).
 
 Core code: imports neither Airflow nor, until a runner is given clients, boto3.
 """
