@@ -16,7 +16,7 @@ from airflow_provider_snowplow.tasks.base import (
     RUN_OF_LAYOUT,
     SNOWPLOW_RUN_ID,
     Argument,
-    SnowplowManifestTaskMixin,
+    SnowplowRunTaskMixin,
     template_fields,
 )
 from airflow_provider_snowplow.tasks.claimed_run import claim_owner, loaded_by
@@ -43,7 +43,7 @@ def _processed(value: object) -> tuple[PartSignature, ...] | None:
     return signatures_from(value["input_objects"])
 
 
-class SnowplowMarkRunLoadedOperator(SnowplowManifestTaskMixin, BaseOperator):
+class SnowplowMarkRunLoadedOperator(SnowplowRunTaskMixin, BaseOperator):
     """Write the run's record to the manifest, once, and release this DAG run's claim on it.
 
     The write is conditional: marking a run that is already recorded is a successful no-op that
@@ -93,7 +93,6 @@ class SnowplowMarkRunLoadedOperator(SnowplowManifestTaskMixin, BaseOperator):
     together = (RUN_OF_LAYOUT,)
     template_fields = template_fields(arguments)
     ui_color = "#e6ffe6"
-    snowplow_run_id: str
     archive_url: str | None
     processed: Any
     release_claim: bool | str
@@ -101,7 +100,6 @@ class SnowplowMarkRunLoadedOperator(SnowplowManifestTaskMixin, BaseOperator):
     def __init__(
         self,
         *,
-        snowplow_run_id: str,
         archive_url: str | None = None,
         processed: Any = None,
         release_claim: bool | str = True,

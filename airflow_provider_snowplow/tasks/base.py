@@ -6,6 +6,11 @@ never work (an archive URL without ``s3://``, an invalid table name) breaks the 
 where its author sees it at once; a templated value or an XCom reference is checked after rendering,
 before any AWS call. The hook is built on first use inside ``execute``/``poke``, never at parse
 time, so parsing a DAG imports neither boto3 nor the Amazon provider.
+
+The mixins that hold shared arguments are built by Airflow's operator metaclass, like any operator:
+their ``__init__`` takes ``default_args`` and reports a missing argument as Airflow does, and
+``.partial()``, ``.expand()`` and ``.expand_kwargs()`` accept their arguments (Airflow's mapping
+checks read the argument names of every ``__init__`` so built, along the class's MRO).
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from airflow.sdk.bases.operator import BaseOperatorMeta
 
 from airflow_provider_snowplow.archive.layouts import (
     DEFAULT_GRACE_SECONDS,
@@ -38,6 +45,8 @@ from airflow_provider_snowplow.manifest.table import validate_table_name
 from airflow_provider_snowplow.validation import optional_region, optional_string
 
 if TYPE_CHECKING:
+    from airflow.sdk.definitions.mappedoperator import OperatorPartial
+
     from airflow_provider_snowplow.hooks.manifest import SnowplowManifestHook
 
 RUN_ID_MAP_INDEX_TEMPLATE = "{{ task.snowplow_run_id }}"
@@ -142,15 +151,54 @@ def template_fields(arguments: Sequence[Argument]) -> tuple[str, ...]:
     return tuple(argument.name for argument in arguments)
 
 
-class SnowplowManifestTaskMixin:
+def _checked(task_id: str, name: str, check: Callable[..., Any], *values: object) -> Any:
+    """``check(*values)``, its error prefixed with the task (and argument ``name``) it is about."""
+    try:
+        return check(*values)
+    except (ValueError, SnowplowProviderError) as exc:
+        # Generic checks (validation.py) say only what a value must be; domain checks name it.
+        message = f"{name} {exc}" if str(exc).startswith("must ") else str(exc)
+        raise type(exc)(f"{task_id}: {message}") from None
+
+
+class _PartialCheckingLiterals:
+    """``Task.partial(...)``: Airflow's, once the literal arguments given to it pass their checks.
+
+    A mapped task is built only when each of its task instances runs, so without this a literal
+    that can never work (``archive_url="acme/archive"``) given to ``.partial()`` would fail every
+    mapped task, instead of the DAG file's import as it does given to the task itself. Looked up
+    on a task rather than its class, it is Airflow's, which refuses to be called.
+    """
+
+    def __get__(
+        self, task: SnowplowManifestTaskMixin | None, owner: type[SnowplowManifestTaskMixin]
+    ) -> Callable[..., OperatorPartial]:
+        airflow_partial: Callable[..., OperatorPartial] = super(
+            SnowplowManifestTaskMixin, owner if task is None else task
+        ).partial  # type: ignore[misc]
+        if task is not None:
+            return airflow_partial
+
+        def partial(**kwargs: Any) -> OperatorPartial:
+            owner.check_literals(str(kwargs.get("task_id")), kwargs)
+            return airflow_partial(**{**owner.airflow_defaults, **kwargs})
+
+        return partial
+
+
+class SnowplowManifestTaskMixin(metaclass=BaseOperatorMeta):
     """The manifest table, AWS connection and readiness rule of an operator or sensor, and its hook.
 
     Put it before ``BaseOperator`` (or ``BaseSensorOperator``) in the bases, list the task's own
     arguments plus :data:`CONNECTION` and :data:`READINESS` in ``arguments``, set
     ``template_fields = template_fields(arguments)``, annotate each argument's type on the class,
     and end ``__init__`` with ``self.keep_arguments(locals())`` and ``self.check_literal_arguments()``.
-    A task with :data:`SNOWPLOW_RUN_ID` among its arguments is mapped over runs: its
-    ``map_index_template`` defaults to the run id.
+    A task about one run derives from :class:`SnowplowRunTaskMixin` instead.
+
+    Built by Airflow's operator metaclass (``BaseOperatorMeta``), as is every mixin that derives from
+    it: each ``__init__`` takes its arguments from ``default_args`` too, and every argument can be
+    given to ``.partial()``, ``.expand()`` or ``.expand_kwargs()``. ``.partial()`` checks the
+    literals it is given, as ``__init__`` does; a mapped task checks the rest when it runs.
 
     Args:
         table_name: the manifest table (templated).
@@ -170,6 +218,10 @@ class SnowplowManifestTaskMixin:
 
     arguments: ClassVar[tuple[Argument, ...]] = (*CONNECTION, *READINESS)
     together: ClassVar[tuple[Together, ...]] = ()
+    # Airflow's own arguments to which the task gives defaults of its own, in __init__ and in
+    # .partial() alike: Airflow 3.3.0 fills those a .partial() lacks with BaseOperator's defaults.
+    airflow_defaults: ClassVar[Mapping[str, Any]] = {}
+    partial = _PartialCheckingLiterals()
     task_id: str
     table_name: str
     aws_conn_id: str | None
@@ -195,9 +247,7 @@ class SnowplowManifestTaskMixin:
         filename_prefix: str | None = "",
         **kwargs: Any,
     ) -> None:
-        if SNOWPLOW_RUN_ID in self.arguments:  # one task per run: the run id names each mapped task
-            kwargs.setdefault("map_index_template", RUN_ID_MAP_INDEX_TEMPLATE)
-        super().__init__(**kwargs)
+        super().__init__(**{**self.airflow_defaults, **kwargs})
         self.keep_arguments(locals(), (*CONNECTION, *READINESS))
 
     def keep_arguments(self, values: Mapping[str, Any], arguments: Sequence[Argument] | None = None) -> None:
@@ -210,35 +260,38 @@ class SnowplowManifestTaskMixin:
             if argument.name in values:
                 setattr(self, argument.name, values[argument.name])
 
+    @classmethod
+    def check_literals(cls, task_id: str, values: Mapping[str, Any]) -> None:
+        """Check the literals among ``values`` (by argument name): what is known at parse time.
+
+        A template, an XCom reference or a mapped value is left for :meth:`check_arguments`, and
+        so is a check of several arguments (:class:`Together`) unless ``values`` has them all.
+        """
+        for argument in cls.arguments:
+            value = values.get(argument.name)
+            if argument.check is not None and _is_literal(value):
+                _checked(task_id, argument.name, argument.check, value)
+        for group in cls.together:
+            known = [values[name] for name in group.names if name in values]
+            if len(known) == len(group.names) and all(_is_literal(v) or v is None for v in known):
+                _checked(task_id, ", ".join(group.names), group.check, *known)
+
     def check_literal_arguments(self) -> None:
         """Check what is known when the DAG file is parsed; call at the end of ``__init__``."""
-        for argument in self.arguments:
-            value = getattr(self, argument.name)
-            if argument.check is not None and _is_literal(value):
-                self._checked(argument.name, argument.check, value)
-        for group in self.together:
-            values = [getattr(self, name) for name in group.names]
-            if all(_is_literal(value) or value is None for value in values):
-                self._checked(", ".join(group.names), group.check, *values)
+        self.check_literals(
+            self.task_id, {argument.name: getattr(self, argument.name) for argument in self.arguments}
+        )
 
     def check_arguments(self) -> None:
         """Check every argument as rendered, and keep each as its check returns it."""
         for argument in self.arguments:
             if argument.check is not None:
-                checked = self._checked(argument.name, argument.check, getattr(self, argument.name))
+                checked = _checked(self.task_id, argument.name, argument.check, getattr(self, argument.name))
                 if argument.converts:
                     setattr(self, argument.name, checked)
         for group in self.together:
-            self._checked(", ".join(group.names), group.check, *(getattr(self, n) for n in group.names))
-
-    def _checked(self, name: str, check: Callable[..., Any], *values: object) -> Any:
-        """``check(*values)``, its error prefixed with the task (and argument ``name``) it is about."""
-        try:
-            return check(*values)
-        except (ValueError, SnowplowProviderError) as exc:
-            # Generic checks (validation.py) say only what a value must be; domain checks name it.
-            message = f"{name} {exc}" if str(exc).startswith("must ") else str(exc)
-            raise type(exc)(f"{self.task_id}: {message}") from None
+            values = (getattr(self, name) for name in group.names)
+            _checked(self.task_id, ", ".join(group.names), group.check, *values)
 
     @cached_property
     def hook(self) -> SnowplowManifestHook:
@@ -262,3 +315,26 @@ class SnowplowManifestTaskMixin:
     def run_layout(self) -> Layout:
         """The run layout of this task's arguments (as rendered, once checked)."""
         return task_layout(*(getattr(self, name) for name in LAYOUT_ARGUMENTS))
+
+
+class SnowplowRunTaskMixin(SnowplowManifestTaskMixin):
+    """A task about one run: ``snowplow_run_id``, and each task, mapped over runs, labelled with its run id.
+
+    List :data:`SNOWPLOW_RUN_ID` among the task's ``arguments``. Airflow's ``map_index_template``
+    defaults to the run id (:data:`RUN_ID_MAP_INDEX_TEMPLATE`), given to the task or to
+    ``.partial()``.
+
+    Args:
+        snowplow_run_id: the run folder prefix (templated; expand over the sensor's output). Named
+            so to stay clear of Airflow's own ``run_id`` (the DAG run), which cannot be expanded over.
+        **kwargs: the manifest table, connection and run layout (see ``SnowplowManifestTaskMixin``),
+            and the base operator's arguments.
+    """
+
+    arguments: ClassVar[tuple[Argument, ...]] = (SNOWPLOW_RUN_ID, *CONNECTION, *READINESS)
+    airflow_defaults: ClassVar[Mapping[str, Any]] = {"map_index_template": RUN_ID_MAP_INDEX_TEMPLATE}
+    snowplow_run_id: str
+
+    def __init__(self, *, snowplow_run_id: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.keep_arguments(locals(), (SNOWPLOW_RUN_ID,))

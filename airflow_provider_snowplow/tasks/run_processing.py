@@ -18,7 +18,7 @@ from airflow_provider_snowplow.tasks.base import (
     SHAPE,
     SNOWPLOW_RUN_ID,
     Argument,
-    SnowplowManifestTaskMixin,
+    SnowplowRunTaskMixin,
 )
 from airflow_provider_snowplow.validation import boolean
 
@@ -33,13 +33,12 @@ RUN_PROCESSING: tuple[Argument, ...] = (
 )
 
 
-class SnowplowRunProcessingMixin(SnowplowManifestTaskMixin):
+class SnowplowRunProcessingMixin(SnowplowRunTaskMixin):
     """One run of an archive, turned into events under ``output_url``.
 
     Put the task's own arguments after :data:`RUN_PROCESSING` in its ``arguments``.
 
     Args:
-        snowplow_run_id: the run folder prefix (templated; expand over the sensor's output).
         archive_url: the enriched archive holding the run (templated).
         output_url: ``s3://bucket/prefix/``; the run's output goes to ``<output_url>run=.../``
             (templated).
@@ -48,13 +47,12 @@ class SnowplowRunProcessingMixin(SnowplowManifestTaskMixin):
         shape: the JSON written: ``"python"`` (default), as Snowplow's Python Analytics SDK
             0.2.3 writes events, or ``"scala"``, as the Scala Analytics SDK's
             ``Event.toJson(lossy = true)`` (templated).
-        **kwargs: the manifest table, connection and run layout (see ``SnowplowManifestTaskMixin``),
-            and the base operator's arguments.
+        **kwargs: the run id (see ``SnowplowRunTaskMixin``), the manifest table, connection and run
+            layout (see ``SnowplowManifestTaskMixin``), and the base operator's arguments.
     """
 
     arguments: ClassVar[tuple[Argument, ...]] = RUN_PROCESSING
     together = (RUN_IN_ARCHIVE,)
-    snowplow_run_id: str
     archive_url: str
     output_url: str
     add_geolocation_data: bool | str
@@ -63,7 +61,6 @@ class SnowplowRunProcessingMixin(SnowplowManifestTaskMixin):
     def __init__(
         self,
         *,
-        snowplow_run_id: str,
         archive_url: str,
         output_url: str,
         add_geolocation_data: bool | str = True,

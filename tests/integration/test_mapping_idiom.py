@@ -1,0 +1,189 @@
+"""Airflow's mapping idiom, ``.partial(...).expand(...)`` and ``.expand_kwargs(...)``, under ``dag.test()``.
+
+Every argument of every operator can be given to ``.partial()``, ``.expand()`` or
+``.expand_kwargs()`` (the arguments of the shared mixins included), whether the operators are
+mapped one by one at the top level of the DAG or inside a mapped task group: each run is
+processed and recorded once, by the mapped task labelled with its id. The DAGs are in
+tests/dags/snowplow_mapped_operators.py and tests/dags/snowplow_mapped_emr.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from airflow_provider_snowplow.archive.urls import parse_output_url
+from airflow_provider_snowplow.load_manifests import LoadManifest
+from airflow_provider_snowplow.processing.run import output_folder, process_run, read_summary
+from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive
+from airflow_provider_snowplow.testing.events import valid_lines
+from airflow_provider_snowplow.testing.local_aws import LocalAws
+from tests.integration.airflow_runs import DagOutcome, run_dag
+from tests.support import BUCKET, OUTPUT_URL
+
+OTHER_PREFIX = "other/archive/"
+
+
+def events(seed: int) -> bytes:
+    return b"".join(line.encode() + b"\n" for line in valid_lines(6, seed=seed))
+
+
+@pytest.fixture
+def other_archive(dag_env: Archive, s3: Any, monkeypatch: pytest.MonkeyPatch) -> Archive:
+    """A second archive, another prefix of the first one's bucket (the DAGs' ``SNOWPLOW_OTHER_ARCHIVE_URL``)."""
+    archive = Archive(s3, BUCKET, OTHER_PREFIX)
+    monkeypatch.setenv("SNOWPLOW_OTHER_ARCHIVE_URL", archive.url)
+    return archive
+
+
+def seed(archive: Archive, count: int, day: int = 1) -> list[str]:
+    """``count`` runs of a few valid events each, hours apart, oldest first."""
+    return [
+        archive.add_run(f"2017-04-{day:02d}-{hour:02d}-00-00", {"part-00000": events(seed=day * 10 + hour)})
+        for hour in range(count)
+    ]
+
+
+def manifest_items(dynamodb: Any, table: str) -> list[str]:
+    """The keys of every item of the manifest table, as read from DynamoDB."""
+    items = dynamodb.scan(TableName=table, ConsistentRead=True)["Items"]
+    return sorted(item["RunId"]["S"] for item in items)
+
+
+def summary(s3: Any, run_id: str) -> dict[str, Any] | None:
+    """The run's ``_SUCCESS.json`` under the output URL, if its output is complete."""
+    output = parse_output_url(OUTPUT_URL)
+    return read_summary({"s3": s3}, output.bucket, output_folder(output, run_id))
+
+
+def assert_mapped_over(outcome: DagOutcome, task_id: str, runs: list[str]) -> None:
+    """One successful mapped task per run, labelled with its id (its map index rendered), none other."""
+    tasks = {label: state for (task, label), state in outcome.states.items() if task == task_id}
+    assert tasks == dict.fromkeys(runs, "success"), tasks
+
+
+def assert_loaded_once(
+    outcome: DagOutcome, task_id: str, runs: list[str], manifest: LoadManifest, dynamodb: Any, table: str
+) -> None:
+    """Each run recorded once, by the mapped task labelled with it; no claim left in the table."""
+    assert manifest_items(dynamodb, table) == sorted(runs), "one record per run, and no claim left"
+    for run_id in runs:
+        assert outcome.xcoms[(task_id, run_id)]["newly_loaded"] is True
+        record = manifest.get_record(run_id)
+        assert record is not None and record.status == "LOADED"
+        assert record.loaded_by is not None and f"/{task_id}[" in record.loaded_by
+
+
+def test_operators_mapped_with_expand_over_the_sensor_output(
+    dag_env: Archive, s3: Any, dynamodb: Any, table: str, manifest: LoadManifest
+) -> None:
+    runs = seed(dag_env, 3)
+    outcome = run_dag("snowplow_mapped_expand")
+    assert outcome.state == "success", outcome
+    assert outcome.xcoms[("wait_for_runs", -1)] == runs
+    assert_mapped_over(outcome, "transform", runs)
+    assert_mapped_over(outcome, "mark_loaded", runs)
+    for run_id in runs:
+        done = summary(s3, run_id)
+        assert done is not None and done["good"] == 6, run_id
+        assert outcome.xcoms[("transform", run_id)]["snowplow_run_id"] == run_id, "labelled with its own run"
+    assert_loaded_once(outcome, "mark_loaded", runs, manifest, dynamodb, table)
+    # The marking operator was given archive_url in .partial(): the records keep what each run held.
+    for run_id in runs:
+        record = manifest.get_record(run_id)
+        assert record is not None
+        assert record.fingerprint == manifest.read_run(dag_env.url, run_id).fingerprint()
+
+    again = run_dag("snowplow_mapped_expand")
+    assert again.state == "success"
+    assert again.states[("wait_for_runs", -1)] == "skipped", "nothing is pending any more"
+    assert manifest_items(dynamodb, table) == sorted(runs)
+
+
+def test_the_sensor_and_operators_mapped_with_expand_kwargs(
+    dag_env: Archive, other_archive: Archive, s3: Any, dynamodb: Any, table: str, manifest: LoadManifest
+) -> None:
+    runs = seed(dag_env, 2, day=1)
+    other_runs = seed(other_archive, 2, day=2)
+    outcome = run_dag("snowplow_mapped_expand_kwargs")
+    assert outcome.state == "success", outcome
+    # The sensor, mapped over the archives (not over runs), keeps Airflow's numbered map indexes.
+    assert [outcome.xcoms[("wait_for_runs", index)] for index in ("0", "1")] == [runs, other_runs]
+    everything = runs + other_runs
+    assert_mapped_over(outcome, "transform", everything)
+    assert_mapped_over(outcome, "mark_loaded", everything)
+    for run_id in everything:
+        assert summary(s3, run_id) is not None, run_id
+    assert_loaded_once(outcome, "mark_loaded", everything, manifest, dynamodb, table)
+    # Each record keeps what its transform processed (processed=, archive_url= from expand_kwargs).
+    for archive, run_id in [(dag_env, run) for run in runs] + [(other_archive, run) for run in other_runs]:
+        record = manifest.get_record(run_id)
+        assert record is not None and record.fingerprint is not None
+        assert record.fingerprint == manifest.read_run(archive.url, run_id).fingerprint()
+
+
+def test_a_task_group_mapped_with_partial_and_expand_gives_the_operators_every_argument(
+    dag_env: Archive, s3: Any, dynamodb: Any, table: str, manifest: LoadManifest
+) -> None:
+    runs = seed(dag_env, 3)
+    outcome = run_dag("snowplow_mapped_group")
+    assert outcome.state == "success", outcome
+    assert_mapped_over(outcome, "load_run.transform", runs)
+    assert_mapped_over(outcome, "load_run.mark_loaded", runs)
+    for run_id in runs:
+        assert summary(s3, run_id) is not None, run_id
+    assert_loaded_once(outcome, "load_run.mark_loaded", runs, manifest, dynamodb, table)
+
+
+@pytest.fixture
+def application(aws: LocalAws, dag_env: Archive, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An EMR Serverless application on moto (which runs no job), named to the DAG by the environment."""
+    emr = aws.client("emr-serverless")
+    app = emr.create_application(name="snowplow", releaseLabel="emr-7.5.0", type="SPARK")["applicationId"]
+    monkeypatch.setenv("SNOWPLOW_EMR_APPLICATION_ID", app)
+    return str(app)
+
+
+def test_the_emr_serverless_operator_mapped_with_expand_and_expand_kwargs(
+    dag_env: Archive,
+    other_archive: Archive,
+    application: str,
+    aws: LocalAws,
+    s3: Any,
+    dynamodb: Any,
+    table: str,
+    manifest: LoadManifest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    runs = seed(dag_env, 2, day=1)
+    other_runs = seed(other_archive, 2, day=2)
+    monkeypatch.setenv("SNOWPLOW_OTHER_RUN_IDS", ",".join(other_runs))
+    # What the job writes; moto runs no job.
+    for archive, run_id in [(dag_env, run) for run in runs] + [(other_archive, run) for run in other_runs]:
+        process_run(s3, archive.url, run_id, OUTPUT_URL, readiness=READY_WHEN_SEEDED)
+    outcome = run_dag("snowplow_mapped_emr")
+    assert outcome.state == "success", outcome
+    assert_mapped_over(outcome, "emr", runs)
+    assert_mapped_over(outcome, "emr_kwargs", other_runs)
+    emr = aws.client("emr-serverless")
+    jobs = [
+        emr.get_job_run(applicationId=application, jobRunId=job["id"])["jobRun"]
+        for job in emr.list_job_runs(applicationId=application)["jobRuns"]
+    ]
+    assert len(jobs) == 4, "one job run per run"
+    by_task = {"emr": runs, "emr_kwargs": other_runs}
+    for task_id, task_runs in by_task.items():
+        for run_id in task_runs:
+            [job] = [job for job in jobs if job["jobRunId"] == outcome.xcoms[(task_id, run_id)]["job"]]
+            arguments = job["jobDriver"]["sparkSubmit"]["entryPointArguments"]
+            assert run_id in arguments, (task_id, run_id)
+    # expand_kwargs gave the second task its own execution timeout, checked and converted.
+    timeouts = {job["jobRunId"]: job["executionTimeoutMinutes"] for job in jobs}
+    assert {timeouts[outcome.xcoms[("emr_kwargs", run)]["job"]] for run in other_runs} == {30}
+    assert {timeouts[outcome.xcoms[("emr", run)]["job"]] for run in runs} == {60}
+    assert manifest_items(dynamodb, table) == sorted(runs + other_runs)
+    for task_id, task_runs in by_task.items():
+        for run_id in task_runs:
+            assert outcome.xcoms[(task_id, run_id)]["newly_loaded"] is True
+            assert manifest.is_loaded(run_id) and manifest.get_claim(run_id) is None
