@@ -48,67 +48,44 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pendulum
-from airflow.sdk import DAG, Param, task_group
+from airflow.sdk import Param, task_group
 
 from airflow_provider_snowplow.archive.layouts.readiness import check_marker, check_settle_seconds
 from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_output_url
-from airflow_provider_snowplow.manifest.table import validate_table_name
 from airflow_provider_snowplow.operators.manifest import SnowplowMarkRunLoadedOperator
 from airflow_provider_snowplow.operators.transform import SnowplowTransformRunOperator
 from airflow_provider_snowplow.sensors.pending_runs import SnowplowPendingRunSensor
 from airflow_provider_snowplow.tasks.assets import loaded_runs_asset
-from airflow_provider_snowplow.tasks.settings import setting
-from airflow_provider_snowplow.validation import optional_string, positive_int, positive_number
+from airflow_provider_snowplow.tasks.settings import PipelineSettings, setting
 
 # ---- Settings: every knob of this pipeline, in one place. ------------------------------------
-AWS_CONN_ID = setting("SNOWPLOW_AWS_CONN_ID", optional_string, default="aws_default")
+SETTINGS = PipelineSettings.from_environment(max_runs=50, poke_interval=60)
 ARCHIVE_URL = setting(
     "SNOWPLOW_ARCHIVE_URL", parse_archive_url, example="s3://acme-snowplow/enriched/archive/"
 )
 OUTPUT_URL = setting("SNOWPLOW_OUTPUT_URL", parse_output_url, example="s3://acme-snowplow/enriched/json/")
-MANIFEST_TABLE = setting("SNOWPLOW_MANIFEST_TABLE", validate_table_name, example="snowplow-load-manifests")
-MAX_RUNS = int(setting("SNOWPLOW_MAX_RUNS", positive_int, default="50"))
-PARALLEL_TASKS = int(setting("SNOWPLOW_PARALLEL_TASKS", positive_int, default="8"))
-POKE_INTERVAL = float(setting("SNOWPLOW_POKE_INTERVAL", positive_number, default="60"))
-WAIT_SECONDS = float(setting("SNOWPLOW_WAIT_SECONDS", positive_number, default="1800"))
 READY_MARKER = setting("SNOWPLOW_READY_MARKER", check_marker, default="_SUCCESS")
 SETTLE_SECONDS = float(setting("SNOWPLOW_SETTLE_SECONDS", check_settle_seconds, default="900"))
 # -----------------------------------------------------------------------------------------------
 
-LOADED_RUNS = loaded_runs_asset(MANIFEST_TABLE)
+LOADED_RUNS = loaded_runs_asset(SETTINGS.table_name)
 
-with DAG(
-    dag_id="snowplow_load_runs",
-    schedule=timedelta(hours=1),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_tasks=PARALLEL_TASKS,
-    params={
+with SETTINGS.dag(
+    "snowplow_load_runs",
+    timedelta(hours=1),
+    {
         "archive_url": Param(ARCHIVE_URL, type="string", description="the enriched archive"),
         "output_url": Param(OUTPUT_URL, type="string", description="where the JSON Lines go"),
-        "max_runs": Param(MAX_RUNS, type="integer", minimum=1, description="runs to take on at most"),
     },
-    tags=["snowplow"],
+    what="runs",
+    ready_marker=READY_MARKER,
+    settle_seconds=SETTLE_SECONDS,
     doc_md=__doc__,
 ) as dag:
-    wait_for_runs = SnowplowPendingRunSensor(
-        task_id="wait_for_runs",
-        archive_url="{{ params.archive_url }}",
-        table_name=MANIFEST_TABLE,
-        aws_conn_id=AWS_CONN_ID,
-        max_runs="{{ params.max_runs }}",
-        ready_marker=READY_MARKER,
-        settle_seconds=SETTLE_SECONDS,
-        deferrable=True,
-        poke_interval=POKE_INTERVAL,
-        timeout=WAIT_SECONDS,
-        soft_fail=True,
-        # Airflow can fail a sensor resumed seconds after deferring (apache/airflow#72716); a retry
-        # simply looks again.
-        retries=1,
-    )
+    wait_for_runs = SnowplowPendingRunSensor(task_id="wait_for_runs", **SETTINGS.sensor_arguments())
 
+    # The same group as the other layouts' pipelines, on purpose: each example is a template copied
+    # alone, and what a run goes through (claim, transform, record) does not depend on its layout.
     @task_group
     def load_run(snowplow_run_id: str, archive_url: str, output_url: str) -> None:
         """One Snowplow run: transform it, then record it as loaded."""
@@ -117,27 +94,14 @@ with DAG(
             snowplow_run_id=snowplow_run_id,
             archive_url=archive_url,
             output_url=output_url,
-            table_name=MANIFEST_TABLE,
-            aws_conn_id=AWS_CONN_ID,
-            ready_marker=READY_MARKER,
-            settle_seconds=SETTLE_SECONDS,
-            retries=2,
-            retry_delay=timedelta(seconds=5),
         )
-        mark_loaded = SnowplowMarkRunLoadedOperator(
+        transform >> SnowplowMarkRunLoadedOperator(
             task_id="mark_loaded",
             snowplow_run_id=snowplow_run_id,
-            table_name=MANIFEST_TABLE,
-            aws_conn_id=AWS_CONN_ID,
             archive_url=archive_url,
             processed=transform.output,
-            ready_marker=READY_MARKER,
-            settle_seconds=SETTLE_SECONDS,
             outlets=[LOADED_RUNS],
-            retries=2,
-            retry_delay=timedelta(seconds=5),
         )
-        transform >> mark_loaded
 
     load_run.partial(
         archive_url="{{ params.archive_url }}",

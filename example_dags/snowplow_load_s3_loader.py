@@ -41,69 +41,44 @@ found under another.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
-import pendulum
-from airflow.sdk import DAG, Param, task_group
+from airflow.sdk import Param, task_group
 
 from airflow_provider_snowplow.archive.layouts import PartitionFormat
 from airflow_provider_snowplow.archive.layouts.readiness import check_settle_seconds
 from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_output_url
-from airflow_provider_snowplow.manifest.table import validate_table_name
 from airflow_provider_snowplow.operators.manifest import SnowplowMarkRunLoadedOperator
 from airflow_provider_snowplow.operators.transform import SnowplowTransformRunOperator
 from airflow_provider_snowplow.sensors.pending_runs import SnowplowPendingRunSensor
-from airflow_provider_snowplow.tasks.settings import setting
-from airflow_provider_snowplow.validation import optional_string, positive_int, positive_number
+from airflow_provider_snowplow.tasks.settings import PipelineSettings, setting
 
 # ---- Settings: every knob of this pipeline, in one place. ------------------------------------
-AWS_CONN_ID = setting("SNOWPLOW_AWS_CONN_ID", optional_string, default="aws_default")
+SETTINGS = PipelineSettings.from_environment(max_runs=24, poke_interval=300)
 LOADER_URL = setting("SNOWPLOW_LOADER_URL", parse_archive_url, example="s3://acme-snowplow/enriched/")
 OUTPUT_URL = setting("SNOWPLOW_OUTPUT_URL", parse_output_url, example="s3://acme-snowplow/json/")
-MANIFEST_TABLE = setting("SNOWPLOW_MANIFEST_TABLE", validate_table_name, example="snowplow-load-manifests")
 PARTITION_FORMAT = setting(
     "SNOWPLOW_PARTITION_FORMAT", PartitionFormat.parse, default="date={yyyy}-{MM}-{dd}/hour={HH}"
 )
 GRACE_SECONDS = float(setting("SNOWPLOW_GRACE_SECONDS", check_settle_seconds, default="600"))
-MAX_RUNS = int(setting("SNOWPLOW_MAX_RUNS", positive_int, default="24"))
-PARALLEL_TASKS = int(setting("SNOWPLOW_PARALLEL_TASKS", positive_int, default="8"))
-POKE_INTERVAL = float(setting("SNOWPLOW_POKE_INTERVAL", positive_number, default="300"))
-WAIT_SECONDS = float(setting("SNOWPLOW_WAIT_SECONDS", positive_number, default="1800"))
 # -----------------------------------------------------------------------------------------------
 
-LAYOUT: dict[str, Any] = {
-    "layout": "s3-loader",
-    "partition_format": PARTITION_FORMAT,
-    "grace_seconds": GRACE_SECONDS,
-}
-
-with DAG(
-    dag_id="snowplow_load_s3_loader",
-    schedule=timedelta(hours=1),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_tasks=PARALLEL_TASKS,
-    params={
+with SETTINGS.dag(
+    "snowplow_load_s3_loader",
+    timedelta(hours=1),
+    {
         "archive_url": Param(LOADER_URL, type="string", description="S3 Loader's output"),
         "output_url": Param(OUTPUT_URL, type="string", description="where the JSON Lines go"),
-        "max_runs": Param(MAX_RUNS, type="integer", minimum=1, description="hours to take on at most"),
     },
-    tags=["snowplow"],
+    what="hours",
+    layout="s3-loader",
+    partition_format=PARTITION_FORMAT,
+    grace_seconds=GRACE_SECONDS,
     doc_md=__doc__,
 ) as dag:
-    wait_for_hours = SnowplowPendingRunSensor(
-        task_id="wait_for_hours",
-        archive_url="{{ params.archive_url }}",
-        table_name=MANIFEST_TABLE,
-        aws_conn_id=AWS_CONN_ID,
-        max_runs="{{ params.max_runs }}",
-        **LAYOUT,
-        deferrable=True,
-        poke_interval=POKE_INTERVAL,
-        timeout=WAIT_SECONDS,
-        soft_fail=True,
-    )
+    wait_for_hours = SnowplowPendingRunSensor(task_id="wait_for_hours", **SETTINGS.sensor_arguments())
 
+    # The same group as the other layouts' pipelines, on purpose: each example is a template copied
+    # alone, and what a run goes through (claim, transform, record) does not depend on its layout.
     @task_group
     def load_hour(snowplow_run_id: str, archive_url: str, output_url: str) -> None:
         """One hour of S3 Loader output: transform it, then record it as loaded."""
@@ -112,24 +87,13 @@ with DAG(
             snowplow_run_id=snowplow_run_id,
             archive_url=archive_url,
             output_url=output_url,
-            table_name=MANIFEST_TABLE,
-            aws_conn_id=AWS_CONN_ID,
-            **LAYOUT,
-            retries=2,
-            retry_delay=timedelta(seconds=5),
         )
-        mark_loaded = SnowplowMarkRunLoadedOperator(
+        transform >> SnowplowMarkRunLoadedOperator(
             task_id="mark_loaded",
             snowplow_run_id=snowplow_run_id,
-            table_name=MANIFEST_TABLE,
-            aws_conn_id=AWS_CONN_ID,
             archive_url=archive_url,
             processed=transform.output,
-            **LAYOUT,
-            retries=2,
-            retry_delay=timedelta(seconds=5),
         )
-        transform >> mark_loaded
 
     load_hour.partial(
         archive_url="{{ params.archive_url }}",

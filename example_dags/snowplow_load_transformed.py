@@ -23,6 +23,7 @@ SNOWPLOW_TRANSFORMED_URL   (required)   the transformer's output, ``s3://bucket/
 SNOWPLOW_MANIFEST_TABLE    (required)   the DynamoDB load manifest (hash key ``RunId``)
 SNOWPLOW_WAREHOUSE_DSN     (required)   the PostgreSQL to load into, a libpq connection string
 SNOWPLOW_MAX_RUNS          12           runs one DAG run takes on at most
+SNOWPLOW_PARALLEL_TASKS    4            tasks of one DAG run that run at once
 SNOWPLOW_POKE_INTERVAL     120          seconds between looks at S3 while waiting
 SNOWPLOW_WAIT_SECONDS      1800         how long a DAG run waits for a run before it is skipped
 =========================  ===========  ===================================================
@@ -41,60 +42,41 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pendulum
-from airflow.sdk import DAG, Param, get_current_context, task, task_group
+from airflow.sdk import Param, get_current_context, task, task_group
 
 from airflow_provider_snowplow.archive.urls import parse_archive_url
-from airflow_provider_snowplow.manifest.table import validate_table_name
 from airflow_provider_snowplow.operators.manifest import SnowplowMarkRunLoadedOperator
 from airflow_provider_snowplow.sensors.pending_runs import SnowplowPendingRunSensor
-from airflow_provider_snowplow.tasks.settings import setting
-from airflow_provider_snowplow.validation import optional_string, positive_int, positive_number
+from airflow_provider_snowplow.tasks.settings import PipelineSettings, setting
 
 # ---- Settings: every knob of this pipeline, in one place. ------------------------------------
-AWS_CONN_ID = setting("SNOWPLOW_AWS_CONN_ID", optional_string, default="aws_default")
+SETTINGS = PipelineSettings.from_environment(max_runs=12, poke_interval=120, parallel_tasks=4)
 TRANSFORMED_URL = setting(
     "SNOWPLOW_TRANSFORMED_URL", parse_archive_url, example="s3://acme-snowplow/transformed/"
 )
-MANIFEST_TABLE = setting("SNOWPLOW_MANIFEST_TABLE", validate_table_name, example="snowplow-load-manifests")
 # setting() refuses an empty value; libpq checks the rest when the task connects.
 WAREHOUSE_DSN = setting(
     "SNOWPLOW_WAREHOUSE_DSN", str, example="'host=db.example.com dbname=analytics user=loader'"
 )
-MAX_RUNS = int(setting("SNOWPLOW_MAX_RUNS", positive_int, default="12"))
-POKE_INTERVAL = float(setting("SNOWPLOW_POKE_INTERVAL", positive_number, default="120"))
-WAIT_SECONDS = float(setting("SNOWPLOW_WAIT_SECONDS", positive_number, default="1800"))
 # -----------------------------------------------------------------------------------------------
 
 LAYOUT = "transformer-output"
 
-with DAG(
-    dag_id="snowplow_load_transformed",
-    schedule=timedelta(minutes=10),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_tasks=4,
-    params={
+with SETTINGS.dag(
+    "snowplow_load_transformed",
+    timedelta(minutes=10),
+    {
         "archive_url": Param(TRANSFORMED_URL, type="string", description="the transformer's output"),
-        "max_runs": Param(MAX_RUNS, type="integer", minimum=1, description="runs to take on at most"),
     },
-    tags=["snowplow"],
+    what="runs",
+    layout=LAYOUT,
     doc_md=__doc__,
 ) as dag:
     wait_for_sealed_runs = SnowplowPendingRunSensor(
-        task_id="wait_for_sealed_runs",
-        archive_url="{{ params.archive_url }}",
-        table_name=MANIFEST_TABLE,
-        aws_conn_id=AWS_CONN_ID,
-        max_runs="{{ params.max_runs }}",
-        layout=LAYOUT,
-        deferrable=True,
-        poke_interval=POKE_INTERVAL,
-        timeout=WAIT_SECONDS,
-        soft_fail=True,
+        task_id="wait_for_sealed_runs", **SETTINGS.sensor_arguments()
     )
 
-    @task(map_index_template="{{ snowplow_run_id }}", retries=2, retry_delay=timedelta(seconds=5))
+    @task(map_index_template="{{ snowplow_run_id }}")
     def load_into_postgres(snowplow_run_id: str, archive_url: str) -> dict[str, Any]:
         """Insert the run's good events (one JSON document a row) and return what was read and the seal."""
         import gzip
@@ -108,7 +90,9 @@ with DAG(
 
         context = get_current_context()
         context["snowplow_run_id"] = snowplow_run_id  # type: ignore[typeddict-unknown-key]
-        hook = SnowplowManifestHook(MANIFEST_TABLE, aws_conn_id=AWS_CONN_ID, layout=make_layout(LAYOUT))
+        hook = SnowplowManifestHook(
+            SETTINGS.table_name, aws_conn_id=SETTINGS.aws_conn_id, layout=make_layout(LAYOUT)
+        )
         with claimed_run(snowplow_run_id, hook=hook, context=context):
             run = hook.read_run(archive_url, snowplow_run_id)
             seal = hook.read_seal(archive_url, snowplow_run_id)
@@ -140,15 +124,7 @@ with DAG(
         """One sealed transformer run: load it, then record it as loaded."""
         loaded = load_into_postgres(snowplow_run_id, archive_url)
         SnowplowMarkRunLoadedOperator(
-            task_id="mark_loaded",
-            snowplow_run_id=snowplow_run_id,
-            table_name=MANIFEST_TABLE,
-            aws_conn_id=AWS_CONN_ID,
-            archive_url=archive_url,
-            processed=loaded,
-            layout=LAYOUT,
-            retries=2,
-            retry_delay=timedelta(seconds=5),
+            task_id="mark_loaded", snowplow_run_id=snowplow_run_id, archive_url=archive_url, processed=loaded
         )
 
     load_run.partial(archive_url="{{ params.archive_url }}").expand(
