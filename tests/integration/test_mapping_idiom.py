@@ -50,27 +50,49 @@ def assert_loaded_once(outcome: DagOutcome, task_id: str, runs: list[str], manif
         assert record.loaded_by is not None and f"/{task_id}[" in record.loaded_by
 
 
-def test_operators_mapped_with_expand_over_the_sensor_output(
-    dag_env: Archive, s3: Any, manifest: LoadManifest
+def assert_processed_and_loaded(
+    outcome: DagOutcome, group: str, runs: list[str], s3: Any, manifest: LoadManifest
 ) -> None:
+    """Each run transformed (its output there) and recorded once, by the mapped tasks labelled with it.
+
+    ``group``: the prefix of the tasks' ids (``load_run.`` inside the mapped group, else ``""``).
+    """
+    assert_mapped_over(outcome, group + "transform", runs)
+    assert_mapped_over(outcome, group + "mark_loaded", runs)
+    for run_id in runs:
+        assert output_summary(s3, run_id) is not None, run_id
+    assert_loaded_once(outcome, group + "mark_loaded", runs, manifest)
+
+
+@pytest.mark.parametrize(
+    ("dag_id", "group"), [("snowplow_mapped_expand", ""), ("snowplow_mapped_group", "load_run.")]
+)
+def test_operators_mapped_over_the_sensor_output_one_by_one_or_in_a_mapped_task_group(
+    dag_id: str, group: str, dag_env: Archive, s3: Any, manifest: LoadManifest
+) -> None:
+    """Mapped one by one with ``.partial().expand()``, or inside a task group mapped so.
+
+    In the group, the operators take every argument from the group.
+    """
     runs = seed(dag_env, 3)
-    outcome = run_dag("snowplow_mapped_expand")
+    outcome = run_dag(dag_id)
     assert outcome.state == "success", outcome
     assert outcome.xcoms[("wait_for_runs", -1)] == runs
-    assert_mapped_over(outcome, "transform", runs)
-    assert_mapped_over(outcome, "mark_loaded", runs)
+    assert_processed_and_loaded(outcome, group, runs, s3, manifest)
     for run_id in runs:
         done = output_summary(s3, run_id)
         assert done is not None and done["good"] == 6, run_id
-        assert outcome.xcoms[("transform", run_id)]["snowplow_run_id"] == run_id, "labelled with its own run"
-    assert_loaded_once(outcome, "mark_loaded", runs, manifest)
-    # The marking operator was given archive_url in .partial(): the records keep what each run held.
+        assert outcome.xcoms[(group + "transform", run_id)]["snowplow_run_id"] == run_id, (
+            "labelled with its own run"
+        )
+    # The marking operator was given archive_url (in .partial(), or by the group): the records keep
+    # what each run held.
     for run_id in runs:
         record = manifest.get_record(run_id)
         assert record is not None
         assert record.fingerprint == manifest.read_run(dag_env.url, run_id).fingerprint()
 
-    again = run_dag("snowplow_mapped_expand")
+    again = run_dag(dag_id)
     assert again.state == "success"
     assert again.states[("wait_for_runs", -1)] == "skipped", "nothing is pending any more"
     assert manifest_keys(manifest) == sorted(runs)
@@ -85,30 +107,12 @@ def test_the_sensor_and_operators_mapped_with_expand_kwargs(
     assert outcome.state == "success", outcome
     # The sensor, mapped over the archives (not over runs), keeps Airflow's numbered map indexes.
     assert [outcome.xcoms[("wait_for_runs", index)] for index in ("0", "1")] == [runs, other_runs]
-    everything = runs + other_runs
-    assert_mapped_over(outcome, "transform", everything)
-    assert_mapped_over(outcome, "mark_loaded", everything)
-    for run_id in everything:
-        assert output_summary(s3, run_id) is not None, run_id
-    assert_loaded_once(outcome, "mark_loaded", everything, manifest)
+    assert_processed_and_loaded(outcome, "", runs + other_runs, s3, manifest)
     # Each record keeps what its transform processed (processed=, archive_url= from expand_kwargs).
     for archive, run_id in [(dag_env, run) for run in runs] + [(other_archive, run) for run in other_runs]:
         record = manifest.get_record(run_id)
         assert record is not None and record.fingerprint is not None
         assert record.fingerprint == manifest.read_run(archive.url, run_id).fingerprint()
-
-
-def test_a_task_group_mapped_with_partial_and_expand_gives_the_operators_every_argument(
-    dag_env: Archive, s3: Any, manifest: LoadManifest
-) -> None:
-    runs = seed(dag_env, 3)
-    outcome = run_dag("snowplow_mapped_group")
-    assert outcome.state == "success", outcome
-    assert_mapped_over(outcome, "load_run.transform", runs)
-    assert_mapped_over(outcome, "load_run.mark_loaded", runs)
-    for run_id in runs:
-        assert output_summary(s3, run_id) is not None, run_id
-    assert_loaded_once(outcome, "load_run.mark_loaded", runs, manifest)
 
 
 @pytest.fixture
