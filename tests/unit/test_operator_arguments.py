@@ -218,7 +218,7 @@ def test_rendered_values_are_checked_and_converted_before_any_aws_call() -> None
 
 
 HOUR = "enriched/date=2026-11-30/hour=10/"
-LOADER = {"layout": "s3-loader", "partition_format": "date={yyyy}-{MM}-{dd}/hour={HH}"}
+LOADER: dict[str, Any] = {"layout": "s3-loader", "partition_format": "date={yyyy}-{MM}-{dd}/hour={HH}"}
 
 
 @pytest.mark.parametrize(
