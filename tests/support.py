@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from airflow_provider_snowplow.archive.urls import parse_output_url
+from airflow_provider_snowplow.load_manifests import LoadManifest
+from airflow_provider_snowplow.processing.run import output_folder, read_summary
 
 REPO = Path(__file__).resolve().parents[1]
 # The ``table``, and the ``archive`` in ``BUCKET``.
@@ -48,3 +53,16 @@ def aws_connection_json(endpoint_url: str, dynamodb_endpoint_url: str | None = N
     if dynamodb_endpoint_url not in (None, endpoint_url):
         extra["service_config"] = {"dynamodb": {"endpoint_url": dynamodb_endpoint_url}}
     return json.dumps({"conn_type": "aws", "login": "testing", "password": "testing", "extra": extra})
+
+
+def output_summary(s3: Any, run_id: str, output_url: str = OUTPUT_URL) -> dict[str, Any] | None:
+    """The run's ``_SUCCESS.json`` under the output URL, if its output is complete."""
+    output = parse_output_url(output_url)
+    return read_summary({"s3": s3}, output.bucket, output_folder(output, run_id))
+
+
+def manifest_keys(manifest: LoadManifest) -> list[str]:
+    """The key of every item of the manifest's table (records and claims alike), as read from DynamoDB."""
+    table = manifest.table_name
+    items = manifest.clients["dynamodb"].scan(TableName=table, ConsistentRead=True)["Items"]
+    return sorted(item["RunId"]["S"] for item in items)

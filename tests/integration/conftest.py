@@ -1,4 +1,4 @@
-"""Fixtures for integration tests: the manifest, and the example DAG's environment."""
+"""Fixtures for integration tests: the manifest, and the test DAGs' environment."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.testing.archive import READY_WHEN_SEEDED, Archive
 from airflow_provider_snowplow.testing.local_aws import LocalAws
 from tests.integration.cli_runs import Cli
-from tests.support import OUTPUT_URL
+from tests.support import BUCKET, OUTPUT_URL
 
 
 @pytest.fixture
@@ -43,6 +43,14 @@ def dag_env(archive_env: Archive, table: str, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("SNOWPLOW_WAIT_SECONDS", "2")
     monkeypatch.setenv("SNOWPLOW_SETTLE_SECONDS", "0")
     return archive_env
+
+
+@pytest.fixture
+def other_archive(dag_env: Archive, s3, monkeypatch: pytest.MonkeyPatch) -> Archive:  # type: ignore[no-untyped-def]
+    """A second archive, another prefix of the first one's bucket (the DAGs' ``SNOWPLOW_OTHER_ARCHIVE_URL``)."""
+    archive = Archive(s3, BUCKET, "other/archive/")
+    monkeypatch.setenv("SNOWPLOW_OTHER_ARCHIVE_URL", archive.url)
+    return archive
 
 
 @pytest.fixture

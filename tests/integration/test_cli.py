@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
+import pytest
+
 from airflow_provider_snowplow.cli.terminal import PROGRESS_AFTER_STEPS
 from airflow_provider_snowplow.load_manifests import LoadManifest
 from airflow_provider_snowplow.manifest.items import now_iso
@@ -277,12 +279,19 @@ def test_mark_loaded_is_idempotent_and_leaves_skipped_runs_alone(
     assert manifest.get_record(skipped).status == "SKIPPED"  # type: ignore[union-attr]
 
 
-def test_unmark_asks_for_confirmation(
-    cli: Cli, archive: Archive, manifest: LoadManifest, aws: LocalAws
-) -> None:
+@pytest.fixture
+def recorded(archive: Archive, manifest: LoadManifest) -> tuple[str, str, str]:
+    """Three runs of the archive: one loaded (by ``dag/run-1``), one skipped, one never recorded."""
     loaded, skipped, unrecorded = archive.add_runs(3)
     manifest.mark_loaded(loaded, loaded_by="dag/run-1")
     manifest.mark_skipped(skipped)
+    return loaded, skipped, unrecorded
+
+
+def test_unmark_asks_for_confirmation(
+    cli: Cli, recorded: tuple[str, str, str], manifest: LoadManifest, aws: LocalAws
+) -> None:
+    loaded, skipped, unrecorded = recorded
     for answer in ("n\n", "", "whatever\n"):
         declined = cli("unmark", loaded, skipped, stdin=answer)
         assert declined.returncode == 4, declined.stderr
@@ -656,11 +665,9 @@ def test_writes_by_hand_are_checked_against_the_archive_unless_told_not_to(
 
 
 def test_a_write_that_changes_nothing_says_so_with_exit_code_6(
-    cli: Cli, archive: Archive, manifest: LoadManifest, dynamodb: Any
+    cli: Cli, archive: Archive, recorded: tuple[str, str, str], manifest: LoadManifest, dynamodb: Any
 ) -> None:
-    loaded, skipped, unrecorded = archive.add_runs(3)
-    manifest.mark_loaded(loaded, loaded_by="dag/run-1")
-    manifest.mark_skipped(skipped)
+    loaded, skipped, unrecorded = recorded
     before = table_items(dynamodb, manifest.table_name)
     in_archive = ("--archive-url", archive.url)
     cases = [

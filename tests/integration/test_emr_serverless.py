@@ -44,10 +44,15 @@ def application(emr: Any, dag_env: Archive, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 @pytest.fixture
-def run_with_output(dag_env: Archive, s3: Any) -> Callable[[str], str]:
-    """Seed the run of a timestamp, with the output the job would write for it (moto runs no job)."""
+def run_with_output(dag_env: Archive, s3: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[..., str]:
+    """Seed the run of a timestamp, with the output the job would write for it (moto runs no job).
 
-    def seed(timestamp: str) -> str:
+    Keyword arguments are the DAG's settings (environment variables) for the test.
+    """
+
+    def seed(timestamp: str, **settings: str) -> str:
+        for name, value in settings.items():
+            monkeypatch.setenv(name, value)
         run_id = dag_env.add_run(timestamp, {"part-00000": LINES})
         process_run(s3, dag_env.url, run_id, OUTPUT_URL, readiness=READY_WHEN_SEEDED)
         return run_id
@@ -63,7 +68,7 @@ def job_runs(emr: Any, application: str) -> list[dict[str, Any]]:
 
 
 def test_the_job_is_started_polled_and_the_run_recorded_once(
-    run_with_output: Callable[[str], str], application: str, emr: Any, manifest: LoadManifest, aws: LocalAws
+    run_with_output: Callable[..., str], application: str, emr: Any, manifest: LoadManifest, aws: LocalAws
 ) -> None:
     run_id = run_with_output("2017-01-01-00-00-00")
     aws.request_counts(reset=True)
@@ -88,15 +93,11 @@ def test_the_job_is_started_polled_and_the_run_recorded_once(
 
 @pytest.mark.usefixtures("application")
 def test_with_region_name_the_wait_is_in_that_region_deferred_where_the_trigger_can_be(
-    run_with_output: Callable[[str], str],
-    manifest: LoadManifest,
-    monkeypatch: pytest.MonkeyPatch,
-    capfd: pytest.CaptureFixture[str],
+    run_with_output: Callable[..., str], manifest: LoadManifest, capfd: pytest.CaptureFixture[str]
 ) -> None:
     from airflow.providers.amazon.aws.triggers.emr import EmrServerlessStartJobTrigger
 
-    monkeypatch.setenv("SNOWPLOW_EMR_REGION", "us-east-1")
-    run_id = run_with_output("2017-01-01-05-00-00")
+    run_id = run_with_output("2017-01-01-05-00-00", SNOWPLOW_EMR_REGION="us-east-1")
     outcome = run_dag(DAG_ID, snowplow_run_id=run_id)
     assert outcome.states[("emr", run_id)] == "success"
     assert manifest.is_loaded(run_id) and manifest.get_claim(run_id) is None
@@ -118,16 +119,14 @@ def test_a_job_that_succeeds_without_its_output_leaves_the_run_pending(
 
 
 def test_a_retry_re_attaches_to_the_job_run_it_started(
-    run_with_output: Callable[[str], str],
+    run_with_output: Callable[..., str],
     application: str,
     proxied_connection: FaultProxy,
     emr: Any,
     manifest: LoadManifest,
-    monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("SNOWPLOW_EMR_RETRIES", "1")
-    run_id = run_with_output("2017-01-01-02-00-00")
+    run_id = run_with_output("2017-01-01-02-00-00", SNOWPLOW_EMR_RETRIES="1")
     refused = proxied_connection.inject(
         "dynamodb:TransactWriteItems", "error", times=1, code="ValidationException"
     )

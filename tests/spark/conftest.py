@@ -5,6 +5,7 @@ Every test here is marked ``spark``, so the quick loops skip them (``pytest -m "
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -15,8 +16,9 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_snowplow.testing.archive import Archive
 from airflow_provider_snowplow.testing.local_aws import LocalAws
-from tests.integration.conftest import archive_env, dag_env, manifest  # noqa: F401  (the integration tests' fixtures)
+from tests.integration.conftest import archive_env, dag_env, manifest, other_archive  # noqa: F401  (the integration tests' fixtures)
 
 HERE = Path(__file__).parent
 
@@ -49,3 +51,14 @@ def spark(local_aws: LocalAws) -> Iterator[Any]:
     logging.getLogger("py4j").setLevel(logging.WARNING)
     yield session
     session.stop()
+
+
+@pytest.fixture
+def spark_dag(
+    dag_env: Archive,  # noqa: F811  (the fixture imported above)
+    monkeypatch: pytest.MonkeyPatch,
+) -> Archive:
+    """The test DAGs' environment: the archive, a ``local[2]`` Spark connection, spark-submit on PATH."""
+    monkeypatch.setenv("AIRFLOW_CONN_SPARK_LOCAL", json.dumps({"conn_type": "spark", "host": "local[2]"}))
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    return dag_env

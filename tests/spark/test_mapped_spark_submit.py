@@ -7,38 +7,27 @@ a JVM: one run each.
 
 from __future__ import annotations
 
-import json
-import os
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from airflow_provider_snowplow.archive.urls import parse_output_url
 from airflow_provider_snowplow.load_manifests import LoadManifest
-from airflow_provider_snowplow.processing.run import output_folder, read_summary
 from airflow_provider_snowplow.testing.archive import Archive
 from airflow_provider_snowplow.testing.events import valid_lines
 from tests.integration.airflow_runs import run_dag
-from tests.support import BUCKET, OUTPUT_URL
+from tests.support import manifest_keys, output_summary
 
 
 def test_the_spark_submit_operator_mapped_with_expand_and_expand_kwargs(
-    dag_env: Archive,
+    spark_dag: Archive,
+    other_archive: Archive,
     s3: Any,
-    dynamodb: Any,
-    table: str,
     manifest: LoadManifest,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_SPARK_LOCAL", json.dumps({"conn_type": "spark", "host": "local[2]"}))
-    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    other = Archive(s3, BUCKET, "other/archive/")
-    monkeypatch.setenv("SNOWPLOW_OTHER_ARCHIVE_URL", other.url)
     lines = b"".join(line.encode() + b"\n" for line in valid_lines(10, seed=71))
-    run_id = dag_env.add_run("2017-01-01-00-00-00", {"part-00000": lines})
-    other_run_id = other.add_run("2017-01-02-00-00-00", {"part-00000": lines})
+    run_id = spark_dag.add_run("2017-01-01-00-00-00", {"part-00000": lines})
+    other_run_id = other_archive.add_run("2017-01-02-00-00-00", {"part-00000": lines})
     monkeypatch.setenv("SNOWPLOW_OTHER_RUN_IDS", other_run_id)
 
     outcome = run_dag("snowplow_mapped_spark_submit")
@@ -46,16 +35,14 @@ def test_the_spark_submit_operator_mapped_with_expand_and_expand_kwargs(
     assert outcome.state == "success", outcome
     # One mapped task per run, labelled with its run id (the rendered map index).
     assert outcome.labels("spark") == [run_id] and outcome.labels("spark_kwargs") == [other_run_id]
-    output = parse_output_url(OUTPUT_URL)
     for task_id, run in (("spark", run_id), ("spark_kwargs", other_run_id)):
         xcom = outcome.xcoms[(task_id, run)]
         assert (xcom["good"], xcom["newly_loaded"]) == (10, True), task_id
-        written = read_summary({"s3": s3}, output.bucket, output_folder(output, run))
+        written = output_summary(s3, run)
         assert (
             written is not None and written["engine"] == "spark" and written["submission_id"] in xcom["job"]
         )
         record = manifest.get_record(run)
         assert record is not None and record.status == "LOADED"
         assert (record.loaded_by or "").endswith(f"/{task_id}[0]")
-    keys = sorted(item["RunId"]["S"] for item in dynamodb.scan(TableName=table, ConsistentRead=True)["Items"])
-    assert keys == sorted([run_id, other_run_id]), "one record per run, and no claim left"
+    assert manifest_keys(manifest) == sorted([run_id, other_run_id]), "one record per run, and no claim left"

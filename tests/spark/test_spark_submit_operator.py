@@ -6,40 +6,21 @@ Each ``spark-submit`` starts its own JVM: the tests keep to one small run each.
 from __future__ import annotations
 
 import gzip
-import json
-import os
 import re
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from airflow_provider_snowplow.archive.urls import parse_output_url
 from airflow_provider_snowplow.load_manifests import LoadManifest
-from airflow_provider_snowplow.processing.run import output_folder, read_summary
 from airflow_provider_snowplow.testing.archive import Archive
 from airflow_provider_snowplow.testing.events import valid_lines
 from tests.fault_proxy import FaultProxy
 from tests.integration.airflow_runs import run_dag
-from tests.support import OUTPUT_URL
+from tests.support import output_summary
 
 DAG_ID = "snowplow_spark_submit_run"
 GOOD = [line.encode() + b"\n" for line in valid_lines(40, seed=61)]
 BAD = b"not\tan\tenriched\tevent\n"
-
-
-@pytest.fixture
-def spark_dag(dag_env: Archive, monkeypatch: pytest.MonkeyPatch) -> Archive:
-    """The test DAG's environment: the archive, a ``local[2]`` Spark connection, spark-submit on PATH."""
-    monkeypatch.setenv("AIRFLOW_CONN_SPARK_LOCAL", json.dumps({"conn_type": "spark", "host": "local[2]"}))
-    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    return dag_env
-
-
-def summary(s3: Any, run_id: str) -> dict[str, Any] | None:
-    output = parse_output_url(OUTPUT_URL)
-    return read_summary({"s3": s3}, output.bucket, output_folder(output, run_id))
 
 
 def test_a_claimed_run_goes_to_spark_and_is_recorded_once(
@@ -57,7 +38,7 @@ def test_a_claimed_run_goes_to_spark_and_is_recorded_once(
     ), "the job goes as the bundle, built for the submission"
     xcom = outcome.xcoms[("spark", run_id)]
     assert (xcom["lines"], xcom["good"], xcom["bad"], xcom["newly_loaded"]) == (41, 40, 1, True)
-    written = summary(s3, run_id)
+    written = output_summary(s3, run_id)
     assert written is not None and written["engine"] == "spark" and written["submission_id"] in xcom["job"]
     record = manifest.get_record(run_id)
     assert record is not None and record.status == "LOADED" and (record.loaded_by or "").endswith("/spark")
@@ -80,7 +61,7 @@ def test_a_failing_job_leaves_the_run_pending_and_the_claim_released(
         "the job's one line reaches the task log"
     )
     assert f"SparkJobError: spark-submit of run {run_id} failed" in log
-    assert summary(s3, run_id) is None
+    assert output_summary(s3, run_id) is None
     assert not manifest.is_recorded(run_id)
     assert manifest.get_claim(run_id) is None, "released at once, not left to expire"
 

@@ -17,7 +17,7 @@ import pytest
 from airflow.sdk import DAG, BaseOperator, TaskGroup
 from airflow.sdk.definitions.mappedoperator import MappedOperator, validate_mapping_kwargs
 
-from airflow_provider_snowplow.errors import ArchiveUrlError, ManifestTableError, OutputUrlError, RunIdError
+from airflow_provider_snowplow.errors import ManifestTableError, RunIdError
 from airflow_provider_snowplow.operators.emr_serverless import SnowplowEmrServerlessRunOperator
 from airflow_provider_snowplow.operators.manifest import SnowplowMarkRunLoadedOperator
 from airflow_provider_snowplow.operators.spark import SnowplowSparkSubmitRunOperator
@@ -240,67 +240,8 @@ def test_a_mapped_sensor_is_not_labelled_with_a_run(dag: DAG) -> None:
     assert mapped.map_index_template is None
 
 
-@pytest.mark.parametrize(
-    ("cls", "given", "error", "says"),
-    [
-        (
-            SnowplowTransformRunOperator,
-            {"archive_url": "acme/archive"},
-            ArchiveUrlError,
-            "t: archive URL 'acme/archive' must start with s3://",
-        ),
-        (
-            SnowplowTransformRunOperator,
-            {"output_url": "acme/json"},
-            OutputUrlError,
-            "t: output URL 'acme/json'",
-        ),
-        (
-            SnowplowTransformRunOperator,
-            {"workers": 0},
-            ValueError,
-            "t: workers must be a positive whole number",
-        ),
-        (
-            SnowplowMarkRunLoadedOperator,
-            {"table_name": "a"},
-            ManifestTableError,
-            "not a valid DynamoDB table",
-        ),
-        (
-            SnowplowMarkRunLoadedOperator,
-            {"archive_url": "acme/archive"},
-            ArchiveUrlError,
-            "must start with s3://",
-        ),
-        (
-            SnowplowPendingRunSensor,
-            {"max_runs": 0},
-            ValueError,
-            "t: max_runs must be a positive whole number",
-        ),
-        (SnowplowPendingRunSensor, {"layout": "s3_loader"}, ValueError, "t: layout must be one of"),
-        (
-            SnowplowSparkSubmitRunOperator,
-            {"output_format": "csv"},
-            ValueError,
-            "t: output_format must be one of",
-        ),
-        (SnowplowEmrServerlessRunOperator, {"application_id": ""}, ValueError, "t: application_id must be"),
-        (
-            SnowplowEmrServerlessRunOperator,
-            {"execution_timeout_minutes": 0},
-            ValueError,
-            "t: execution_timeout_minutes must be a positive",
-        ),
-    ],
-)
-def test_a_literal_in_partial_that_can_never_work_fails_at_parse_time(
-    cls: type[BaseOperator], given: dict[str, Any], error: type[Exception], says: str, dag: DAG
-) -> None:
-    with pytest.raises(error, match=says) as raised:
-        cls.partial(task_id="t", **given)
-    assert "\n" not in str(raised.value), "one line"
+# A literal in .partial() that can never work fails at parse time too: every bad literal of
+# tests/unit/test_operator_arguments.py is given both ways, called and in .partial().
 
 
 def test_checks_of_several_arguments_run_in_partial_once_it_has_them_all(dag: DAG) -> None:

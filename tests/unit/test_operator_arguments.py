@@ -19,35 +19,44 @@ RUN = "enriched/archive/run=2017-04-07-10-00-00/"
 GOOD = {"archive_url": "s3://acme/enriched/archive/", "table_name": "snowplow-load-manifests"}
 
 
-def sensor(**overrides: Any) -> Any:
+def task(cls: Any, partial: bool, **arguments: Any) -> Any:
+    """``cls(**arguments)``; with ``partial``, what a DAG file that maps the task gives: ``cls.partial(**arguments)``."""
+    if not partial:
+        return cls(**arguments)
+    from airflow.sdk import DAG
+
+    with DAG("partial", schedule=None):
+        return cls.partial(**arguments)
+
+
+def sensor(partial: bool = False, **overrides: Any) -> Any:
     from airflow_provider_snowplow.sensors.pending_runs import SnowplowPendingRunSensor
 
-    return SnowplowPendingRunSensor(task_id="wait", **{**GOOD, **overrides})
+    return task(SnowplowPendingRunSensor, partial, task_id="wait", **{**GOOD, **overrides})
 
 
-def mark(**overrides: Any) -> Any:
+def mark(partial: bool = False, **overrides: Any) -> Any:
     from airflow_provider_snowplow.operators.manifest import SnowplowMarkRunLoadedOperator
 
-    return SnowplowMarkRunLoadedOperator(
-        task_id="mark", **{"snowplow_run_id": RUN, "table_name": "t-1", **overrides}
-    )
+    arguments = {"snowplow_run_id": RUN, "table_name": "t-1"}
+    return task(SnowplowMarkRunLoadedOperator, partial, task_id="mark", **{**arguments, **overrides})
 
 
-def transform(**overrides: Any) -> Any:
+def transform(partial: bool = False, **overrides: Any) -> Any:
     from airflow_provider_snowplow.operators.transform import SnowplowTransformRunOperator
 
     arguments = {**GOOD, "snowplow_run_id": RUN, "output_url": "s3://acme/json/"}
-    return SnowplowTransformRunOperator(task_id="transform", **{**arguments, **overrides})
+    return task(SnowplowTransformRunOperator, partial, task_id="transform", **{**arguments, **overrides})
 
 
-def spark_submit(**overrides: Any) -> Any:
+def spark_submit(partial: bool = False, **overrides: Any) -> Any:
     from airflow_provider_snowplow.operators.spark import SnowplowSparkSubmitRunOperator
 
     arguments = {**GOOD, "snowplow_run_id": RUN, "output_url": "s3://acme/json/"}
-    return SnowplowSparkSubmitRunOperator(task_id="spark", **{**arguments, **overrides})
+    return task(SnowplowSparkSubmitRunOperator, partial, task_id="spark", **{**arguments, **overrides})
 
 
-def emr(**overrides: Any) -> Any:
+def emr(partial: bool = False, **overrides: Any) -> Any:
     from airflow_provider_snowplow.operators.emr_serverless import SnowplowEmrServerlessRunOperator
 
     arguments = {
@@ -58,9 +67,14 @@ def emr(**overrides: Any) -> Any:
         "execution_role_arn": "arn:aws:iam::123456789012:role/snowplow-spark",
         "entry_point": "s3://acme/spark_submit.py",
     }
-    return SnowplowEmrServerlessRunOperator(task_id="emr", **{**arguments, **overrides})
+    return task(SnowplowEmrServerlessRunOperator, partial, task_id="emr", **{**arguments, **overrides})
 
 
+# Both ways a DAG file gives a task its arguments: called, or in ``.partial()`` of a mapped task.
+DOORS = pytest.mark.parametrize("partial", [False, True], ids=["called", "partial"])
+
+
+# A row a bad literal, each written out whole: rows alike in shape are what makes it read as a table.
 @pytest.mark.parametrize(
     ("build", "overrides", "error", "says"),
     [
@@ -68,17 +82,21 @@ def emr(**overrides: Any) -> Any:
         (sensor, {"archive_url": "http://acme/enriched"}, ArchiveUrlError, "must start with s3://"),
         (sensor, {"table_name": "a"}, ManifestTableError, "not a valid DynamoDB table name"),
         (sensor, {"table_name": "my table"}, ManifestTableError, "not a valid DynamoDB table name"),
-        (sensor, {"max_runs": 0}, ValueError, "max_runs must be a positive whole number, got 0"),
+        (sensor, {"max_runs": 0}, ValueError, "wait: max_runs must be a positive whole number, got 0"),
         (sensor, {"max_runs": "ten"}, ValueError, "got 'ten'"),
-        (mark, {"snowplow_run_id": "manual__2026-11-26"}, RunIdError, "not a Snowplow run id"),
-        (mark, {"snowplow_run_id": "s3://acme/" + RUN}, RunIdError, "drop the s3://bucket/ part"),
         (
             transform,
             {"output_url": "acme/json"},
             OutputUrlError,
-            "output URL 'acme/json' must start with s3://",
+            "transform: output URL 'acme/json' must start with s3://",
         ),
         (transform, {"archive_url": "s3://"}, ArchiveUrlError, "archive URL 's3://' has no bucket"),
+        (
+            transform,
+            {"archive_url": "acme/archive"},
+            ArchiveUrlError,
+            "transform: archive URL 'acme/archive' must start with s3://",
+        ),
         (transform, {"lease_seconds": 0}, ValueError, "transform: lease_seconds must be a positive number"),
         (transform, {"fail_on_bad_rows": "yes"}, ValueError, "fail_on_bad_rows must be true or false"),
         (transform, {"shape": "json"}, ValueError, "transform: shape must be 'python' "),
@@ -104,6 +122,7 @@ def emr(**overrides: Any) -> Any:
         ),
         (mark, {"ready_marker": "has space"}, ValueError, "mark: ready_marker must be an object name"),
         (mark, {"archive_url": "acme/archive"}, ArchiveUrlError, "must start with s3://"),
+        (mark, {"table_name": "a"}, ManifestTableError, "not a valid DynamoDB table"),
         (mark, {"processed": "everything"}, ValueError, "mark: processed must be the transform's XCom"),
         (transform, {"workers": 0}, ValueError, "transform: workers must be a positive whole number"),
         (
@@ -114,17 +133,23 @@ def emr(**overrides: Any) -> Any:
         ),
         (spark_submit, {"output_format": "csv"}, ValueError, "spark: output_format must be one of jsonl"),
         (spark_submit, {"table_name": "a"}, ManifestTableError, "not a valid DynamoDB table name"),
-        (spark_submit, {"snowplow_run_id": "run=2017"}, RunIdError, "not a Snowplow run id"),
         (emr, {"application_id": ""}, ValueError, "emr: application_id must be a non-empty string"),
-        (emr, {"execution_timeout_minutes": 0}, ValueError, "execution_timeout_minutes must be a positive"),
+        (
+            emr,
+            {"execution_timeout_minutes": 0},
+            ValueError,
+            "emr: execution_timeout_minutes must be a positive",
+        ),
         (emr, {"output_url": "acme/json"}, OutputUrlError, "must start with s3://"),
     ],
 )
+@DOORS
 def test_bad_literals_fail_at_parse_time(
-    build: Any, overrides: dict[str, Any], error: type, says: str
+    build: Any, overrides: dict[str, Any], error: type, says: str, partial: bool
 ) -> None:
-    with pytest.raises(error, match=says):
-        build(**overrides)
+    with pytest.raises(error, match=says) as raised:
+        build(partial, **overrides)
+    assert "\n" not in str(raised.value), "one line"
 
 
 def test_templates_and_good_literals_are_accepted_until_rendered() -> None:
@@ -193,7 +218,7 @@ def test_rendered_values_are_checked_and_converted_before_any_aws_call() -> None
 
 
 HOUR = "enriched/date=2026-11-30/hour=10/"
-LOADER = {"layout": "s3-loader", "partition_format": "date={yyyy}-{MM}-{dd}/hour={HH}"}
+LOADER: dict[str, Any] = {"layout": "s3-loader", "partition_format": "date={yyyy}-{MM}-{dd}/hour={HH}"}
 
 
 @pytest.mark.parametrize(
@@ -202,19 +227,31 @@ LOADER = {"layout": "s3-loader", "partition_format": "date={yyyy}-{MM}-{dd}/hour
         (sensor, {"layout": "s3_loader"}, LayoutError, "wait: layout must be one of enriched-archive"),
         (sensor, {"layout": "s3-loader", "partition_format": "hour"}, LayoutError, "has no time token"),
         (transform, {**LOADER, "grace_seconds": -1}, ValueError, "transform: grace_seconds must be a number"),
-        (
-            mark,
-            {**LOADER},
-            RunIdError,
-            "mark: 'enriched/archive/run=.*' is not a run id of the s3-loader layout",
-        ),
-        (mark, {"snowplow_run_id": HOUR}, RunIdError, "not a Snowplow run id"),
     ],
 )
+@DOORS
 def test_bad_layout_literals_fail_at_parse_time(
-    build: Any, overrides: dict[str, Any], error: type, says: str
+    build: Any, overrides: dict[str, Any], error: type, says: str, partial: bool
 ) -> None:
-    with pytest.raises(error, match=says):
+    with pytest.raises(error, match=says) as raised:
+        build(partial, **overrides)
+    assert "\n" not in str(raised.value), "one line"
+
+
+# Run ids are checked against the task's layout, which .partial() checks only once it has all of
+# its arguments (tests/unit/test_mapping_arguments.py): these fail when the task is called.
+@pytest.mark.parametrize(
+    ("build", "overrides", "says"),
+    [
+        (mark, {"snowplow_run_id": "manual__2026-11-26"}, "not a Snowplow run id"),
+        (mark, {"snowplow_run_id": "s3://acme/" + RUN}, "drop the s3://bucket/ part"),
+        (spark_submit, {"snowplow_run_id": "run=2017"}, "not a Snowplow run id"),
+        (mark, {**LOADER}, "mark: 'enriched/archive/run=.*' is not a run id of the s3-loader layout"),
+        (mark, {"snowplow_run_id": HOUR}, "not a Snowplow run id"),
+    ],
+)
+def test_bad_run_ids_fail_at_parse_time(build: Any, overrides: dict[str, Any], says: str) -> None:
+    with pytest.raises(RunIdError, match=says):
         build(**overrides)
 
 

@@ -11,6 +11,7 @@ from airflow_provider_snowplow.archive.urls import ArchiveUrl, parse_archive_url
 from airflow_provider_snowplow.errors import ArchiveUrlError, RunIdError
 
 
+# A table of cases, a row each: test_public_paths.py's table of moved modules has its shape, nothing more.
 @pytest.mark.parametrize(
     ("url", "bucket", "prefix"),
     [

@@ -4,9 +4,11 @@ A user runs ``pip install ./airflow-provider-snowplow`` (or ``"...[local]"``) in
 nothing of the development environment is there (no test extra, no moto unless ``[local]``, no
 pytest, no tools). The lane builds the wheel once a session (``uv build --wheel``) and installs it
 into fresh virtual environments outside the repository, in pytest's temporary directory (``uv venv``
-and ``uv pip install "<wheel>[extras]"``), with only the extras the README names. Versions are those
-of ``.ci/lock/dev.txt``, given as constraints (its hashes stripped), so the lane is reproducible and
-installs from the uv cache that ``./dev setup`` filled.
+and ``uv pip install "<wheel>[extras]"``), with only the extras the README names; an environment
+without the wheel (the Spark job's: pyspark and its bundle's requirements) is made the same way
+(:meth:`Lane.venv`). Versions are those of ``.ci/lock/dev.txt``, given as constraints (its hashes
+stripped), so the lane is reproducible and installs from the uv cache that ``./dev setup`` filled
+(offline first, the index only for what the cache lacks).
 
 Every lane test of a session shares these environments: pytest-xdist's workers share the parent of
 their temporary directories, and a file lock there makes each environment, and each migrated
@@ -18,6 +20,7 @@ from __future__ import annotations
 import fcntl
 import importlib.metadata
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -77,6 +80,20 @@ def lock_constraints(lock_text: str) -> str:
     return "\n".join(pins) + "\n"
 
 
+def lock_pins(lock_text: str) -> dict[str, str]:
+    """The versions a lock file pins, by normalised distribution name (``pyspark-client``...)."""
+    pins = {}
+    for pin in lock_constraints(lock_text).splitlines():
+        name, _, version = pin.partition(";")[0].partition("==")
+        pins[normalise(name)] = version.strip()
+    return pins
+
+
+def normalise(name: str) -> str:
+    """A distribution's name as the packaging standards compare them (``Foo_bar.baz`` -> ``foo-bar-baz``)."""
+    return re.sub(r"[-_.]+", "-", name.strip()).lower()
+
+
 @contextmanager
 def file_lock(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``path`` (created if missing) across processes."""
@@ -132,6 +149,13 @@ class UserEnv:
     def site_packages(self) -> Path:
         (found,) = self.root.glob("lib/python3.*/site-packages")
         return found
+
+    def distributions(self) -> dict[str, str]:
+        """The installed distributions' versions, by normalised name."""
+        return {
+            normalise(dist.metadata["Name"]): dist.version
+            for dist in importlib.metadata.distributions(path=[str(self.site_packages)])
+        }
 
     def environ(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         """A user's shell with this environment activated: its ``bin`` first on PATH, nothing else of ours.
@@ -250,25 +274,29 @@ class Lane:
         with file_lock(self._lock("wheel")):
             built = sorted(out.glob("airflow_provider_snowplow-*.whl"))
             if not built:
-                run_checked(
-                    [*self.uv, "build", "--wheel", "--out-dir", str(out), str(REPO)], "building the wheel"
-                )
+                self.uv_cached(["build", "--wheel", "--out-dir", str(out), str(REPO)], "building the wheel")
                 built = sorted(out.glob("airflow_provider_snowplow-*.whl"))
             if len(built) != 1:
                 raise LaneSetupError(f"expected one wheel in {out}, found {[p.name for p in built]}")
         return built[0]
 
     def env(self, name: str, extras: Sequence[str] = (), uninstall: Sequence[str] = ()) -> UserEnv:
-        """The environment ``name``: the wheel with ``extras``, then ``uninstall`` removed (once a session).
+        """The environment ``name``: the wheel with ``extras``, then ``uninstall`` removed (once a session)."""
+        wheel = self.wheel()
+        return self.venv(name, [f"{wheel}[{','.join(extras)}]" if extras else str(wheel)], uninstall)
 
-        The interpreter is the one under the test process's environment, a plain CPython.
+    def venv(self, name: str, requirements: Sequence[str], uninstall: Sequence[str] = ()) -> UserEnv:
+        """The environment ``name`` of ``requirements`` (``uv pip install`` arguments), once a session.
+
+        The interpreter is the one under the test process's environment, a plain CPython; versions
+        are the dev lock's (:meth:`constraints`); ``uninstall`` is removed after the install.
 
         Raises:
             LaneSetupError: uv failed; the message has its output.
         """
         env = UserEnv(name, self.root / "envs" / name)
         done = env.root / ".lane-complete"
-        wheel, constraints = self.wheel(), self.constraints()
+        constraints = self.constraints()
         with file_lock(self._lock(f"env-{name}")):
             if not done.is_file():
                 shutil.rmtree(env.root, ignore_errors=True)
@@ -276,19 +304,38 @@ class Lane:
                 run_checked(
                     [*self.uv, "venv", "--quiet", "--python", python, str(env.root)], f"creating {name}"
                 )
-                requirement = f"{wheel}[{','.join(extras)}]" if extras else str(wheel)
-                run_checked(
-                    [*self.uv, "pip", "install", "--quiet", "--python", str(env.python),
-                     "--constraints", str(constraints), requirement],
-                    f"installing {requirement} into {name}",
+                self.uv_cached(
+                    ["pip", "install", "--quiet", "--python", str(env.python),
+                     "--constraints", str(constraints), *requirements],
+                    f"installing {' '.join(requirements)} into {name}",
                 )  # fmt: skip
                 if uninstall:
                     run_checked(
                         [*self.uv, "pip", "uninstall", "--quiet", "--python", str(env.python), *uninstall],
                         f"uninstalling {', '.join(uninstall)} from {name}",
                     )
-                done.write_text(requirement + "\n")
+                done.write_text(" ".join(requirements) + "\n")
         return env
+
+    def uv_cached(self, arguments: Sequence[str], what: str) -> str:
+        """A uv command from uv's cache alone if it can (``./dev setup`` filled it), else from the index.
+
+        Offline first because an index's answers can look modified to uv at every request (pyspark is
+        an sdist: uv would download and build it again, a minute each time).
+
+        Raises:
+            LaneSetupError: it failed online too.
+        """
+        offline = subprocess.run(
+            [*self.uv, *arguments, "--offline"],
+            capture_output=True,
+            text=True,
+            timeout=INSTALL_TIMEOUT,
+            check=False,
+        )
+        if offline.returncode == 0:
+            return str(offline.stdout)
+        return run_checked([*self.uv, *arguments], what)
 
     def pip_check(self, env: UserEnv) -> subprocess.CompletedProcess[str]:
         """``uv pip check`` of ``env``: every installed distribution's requirements are met."""

@@ -28,6 +28,8 @@ from tests.user.envs import UserEnv, airflow_settings
 HERE = Path(__file__).resolve().parent
 USER_KIT = HERE / "user_kit.py"
 LANE_DAGS = HERE / "dags"
+# The DAG files the development environment runs with dag.test(): the lane runs some of them too.
+TEST_DAGS = HERE.parent / "dags"
 DAGS_TEST_TIMEOUT = 480.0
 POLL_SECONDS = 0.2
 

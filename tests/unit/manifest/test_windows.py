@@ -14,6 +14,8 @@ import pytest
 from airflow_provider_snowplow.archive.layouts import S3LoaderLayout
 from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.aws.plans import Response
+
+# The names test_discovery.py imports too: both drive find_pending_runs on the kit's scripted answers.
 from airflow_provider_snowplow.manifest.discovery import (
     ArchiveSurvey,
     NotReadyRun,
