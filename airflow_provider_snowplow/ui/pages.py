@@ -1,7 +1,9 @@
-"""The HTML pages: Jinja2 templates (autoescaped) rendered from :mod:`.views`' data, no JavaScript needed.
+"""The HTML pages: Jinja2 templates (autoescaped) rendered from :mod:`.views`' data.
 
-The page is shown inside the Airflow UI (an external view with a ``url_route``: an iframe under
-Airflow's navigation), so links that leave it, to a DAG run, target the top window.
+The page is shown inside the Airflow UI (an external view with a ``url_route``: a sandboxed iframe
+under Airflow's navigation, which may not navigate the window around it). Links to a DAG run target
+the top window, and a few lines of script in ``base.html`` hand them to the UI's router when the
+page is framed; everything else is plain HTML and forms.
 """
 
 from __future__ import annotations
