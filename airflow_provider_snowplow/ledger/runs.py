@@ -178,11 +178,6 @@ class LedgerSnapshot:
         """The run with this id, if the snapshot has it."""
         return next((run for run in self.runs if run.run_id == run_id), None)
 
-    def newest_day(self) -> datetime | None:
-        """Midnight of the newest run's day, None without runs."""
-        times = [run.time for run in self.runs if run.time is not None]
-        return max(times).replace(hour=0, minute=0, second=0, microsecond=0) if times else None
-
     def select(
         self, wanted: Collection[str] = (), since: datetime | None = None, until: datetime | None = None
     ) -> list[LedgerRun]:
@@ -207,48 +202,52 @@ class LedgerSnapshot:
     def grid(self, selected: list[LedgerRun], until: datetime | None = None) -> dict[str, Any]:
         """The picture over time of ``selected``: the last :data:`GRID_DAYS` days up to ``until``.
 
-        Hourly window layouts: ``{"kind": "hours", "days": [{"day", "cells": [24 x (state, run id)
-        or None]}]}``, a cell per hour coloured by state. Other layouts: ``{"kind": "days", "days":
-        [{"day", "counts": {state: n}, "total"}]}``, the runs of each day by state.
+        ``selected`` is in the snapshot's order (newest first, as :meth:`select` returns it), so only
+        the runs of the days shown are visited, however long the ledger. Hourly window layouts:
+        ``{"kind": "hours", "days": [{"day", "cells": [24 x (state, run id) or None]}]}``, a cell per
+        hour coloured by state. Other layouts: ``{"kind": "days", "days": [{"day", "counts":
+        {state: n}, "total"}]}``, the runs of each day by state.
         """
-        times = [run.time for run in selected if run.time is not None]
-        if not times:
-            return {"kind": "hours" if self.window_hours else "days", "days": []}
-        last = (until - timedelta(microseconds=1)) if until is not None else max(times)
-        last = last.replace(hour=0, minute=0, second=0, microsecond=0)
-        first = max(
-            min(times).replace(hour=0, minute=0, second=0, microsecond=0),
-            last - timedelta(days=GRID_DAYS - 1),
-        )
-        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        kind = "hours" if self.window_hours else "days"
+        newest = next((run.time for run in selected if run.time is not None), None)
+        oldest = next((run.time for run in reversed(selected) if run.time is not None), None)
+        if newest is None or oldest is None:
+            return {"kind": kind, "days": []}
+        last = _day((until - timedelta(microseconds=1)) if until is not None else newest)
+        first = max(_day(oldest), last - timedelta(days=GRID_DAYS - 1))
+        days = [first + timedelta(days=i) for i in range(max(0, (last - first).days + 1))]
         index = {day: i for i, day in enumerate(days)}
+        shown: list[LedgerRun] = []
+        for run in selected:
+            if run.time is None or run.time >= last + timedelta(days=1):
+                continue
+            if run.time < first:
+                break
+            shown.append(run)
         if self.window_hours:
             cells: list[list[dict[str, str] | None]] = [[None] * 24 for _ in days]
-            for run in selected:
-                if (
-                    run.time is not None
-                    and (row := index.get(run.time.replace(hour=0, minute=0, second=0, microsecond=0)))
-                    is not None
-                ):
-                    cells[row][run.time.hour] = {"state": run.shown_state, "run_id": run.run_id}
+            for run in shown:
+                assert run.time is not None
+                cells[index[_day(run.time)]][run.time.hour] = {"state": run.shown_state, "run_id": run.run_id}
             return {
-                "kind": "hours",
+                "kind": kind,
                 "days": [
                     {"day": f"{day:%Y-%m-%d}", "cells": row} for day, row in zip(days, cells, strict=True)
                 ],
             }
         counts: list[Counter[str]] = [Counter() for _ in days]
-        for run in selected:
-            if (
-                run.time is not None
-                and (row := index.get(run.time.replace(hour=0, minute=0, second=0, microsecond=0)))
-                is not None
-            ):
-                counts[row][run.shown_state] += 1
+        for run in shown:
+            assert run.time is not None
+            counts[index[_day(run.time)]][run.shown_state] += 1
         return {
-            "kind": "days",
+            "kind": kind,
             "days": [
                 {"day": f"{day:%Y-%m-%d}", "counts": dict(count), "total": sum(count.values())}
                 for day, count in zip(days, counts, strict=True)
             ],
         }
+
+
+def _day(moment: datetime) -> datetime:
+    """Midnight of ``moment``'s day."""
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -54,17 +54,21 @@ def test_pages_clamp_to_the_last_and_keep_the_order() -> None:
 
 def test_the_hourly_grid_has_a_cell_per_hour_and_the_daily_bars_a_count_per_state() -> None:
     runs = [run(0, "loaded"), run(5, "not_ready"), run(24 + 3, "pending")]
-    hours = snapshot(*runs, hourly=True).grid(runs)
+    hourly = snapshot(*runs, hourly=True)
+    hours = hourly.grid(hourly.select())
     assert hours["kind"] == "hours" and [d["day"] for d in hours["days"]] == ["2026-11-01", "2026-11-02"]
     assert hours["days"][0]["cells"][5] == {"state": "not_ready", "run_id": runs[1].run_id}
     assert sum(cell is not None for day in hours["days"] for cell in day["cells"]) == 3
-    days = snapshot(*runs).grid(runs)
+    daily = snapshot(*runs)
+    days = daily.grid(daily.select())
     assert days["days"][0] == {"day": "2026-11-01", "counts": {"loaded": 1, "not_ready": 1}, "total": 2}
 
 
 def test_the_picture_covers_at_most_its_days_ending_at_the_newest() -> None:
     runs = [run(24 * day, "loaded") for day in range(90)]
-    grid = snapshot(*runs).grid(runs)
+    shot = snapshot(*runs)
+    grid = shot.grid(shot.select())
+    assert shot.grid(shot.select(), until=START + timedelta(days=10))["days"][-1]["day"] == "2026-11-10"
     assert (
         len(grid["days"]) == GRID_DAYS and grid["days"][-1]["day"] == f"{START + timedelta(days=89):%Y-%m-%d}"
     )

@@ -115,3 +115,17 @@ def test_a_ledgers_key_is_stable_and_ignores_its_dags() -> None:
         {"archive_url": "s3://acme/a/", "table_name": "snowplow-load-manifests", "settle_seconds": 0}
     )
     assert one.key == two.key != other.key and len(one.key) == 12
+
+
+def test_a_user_sees_the_ledgers_of_the_dags_they_may_read() -> None:
+    from airflow_provider_snowplow.ui.access import visible
+
+    shared = LedgerSpec.build(
+        {"archive_url": "s3://acme/a/", "table_name": "snowplow-load-manifests", "dag_ids": ["load", "audit"]}
+    )
+    private = LedgerSpec.build(
+        {"archive_url": "s3://acme/b/", "table_name": "snowplow-load-manifests", "dag_ids": ["finance"]}
+    )
+    assert visible([shared, private], {"audit"}) == [shared]
+    assert visible([shared, private], {"finance", "load"}) == [shared, private]
+    assert visible([shared, private], set()) == []
