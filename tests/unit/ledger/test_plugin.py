@@ -32,7 +32,7 @@ def test_airflow_loads_it_and_only_the_api_server_builds_the_app() -> None:
 def test_the_api_server_mounts_the_app_under_its_prefix() -> None:
     apps = SnowplowLedgerPlugin().fastapi_apps
     assert [(app["name"], app["url_prefix"]) for app in apps] == [("Snowplow runs", "/snowplow")]
-    routes = {route.path for route in apps[0]["app"].routes}  # type: ignore[attr-defined]
+    routes = {route.path for route in apps[0]["app"].routes}
     assert {
         "/",
         "/ledgers/{key}",
