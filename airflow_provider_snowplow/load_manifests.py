@@ -34,6 +34,7 @@ from airflow_provider_snowplow.archive.listing import list_run_contents
 from airflow_provider_snowplow.archive.urls import parse_archive_url
 from airflow_provider_snowplow.aws.plans import Plan, T
 from airflow_provider_snowplow.aws.runners import run_sync
+from airflow_provider_snowplow.ledger.verification import store_verification
 from airflow_provider_snowplow.manifest import claims, records, table
 from airflow_provider_snowplow.manifest.claims import DEFAULT_LEASE_SECONDS, ClaimOutcome
 from airflow_provider_snowplow.manifest.discovery import ArchiveSurvey, RunDiscovery, find_pending_runs
@@ -180,6 +181,21 @@ class LoadManifest:
         """
         plan = verify_loaded_runs(self.survey(archive_url, how), since)
         return self._run(plan)
+
+    def record_verification(
+        self, archive_url: str, verification: Verification, since: datetime | None = None
+    ) -> None:
+        """Keep ``verification``'s summary in the table for the ledger page (one ``PutItem``).
+
+        See :mod:`airflow_provider_snowplow.ledger.verification`: the page shows which loaded runs
+        the last verify found changed, and when it ran.
+        """
+        shown = since.isoformat() if since is not None else None
+        self._run(
+            store_verification(
+                self.table_name, parse_archive_url(archive_url), verification, self.clock(), shown
+            )
+        )
 
     def get_record(self, run_id: str) -> RunRecord | None:
         """The run's record (strongly consistent), or None if the run is not recorded."""

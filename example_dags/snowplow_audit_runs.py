@@ -93,6 +93,8 @@ with DAG(
         hook = SnowplowManifestHook(MANIFEST_TABLE, aws_conn_id=AWS_CONN_ID)
         found = hook.verify_loaded_runs(params["archive_url"], since)
         log.info("%s", found.summary())
+        # Kept in the manifest for the Snowplow runs page of the Airflow UI (one PutItem).
+        hook.manifest.record_verification(params["archive_url"], found, since)
         if found.unknown:
             log.info(
                 "%d run(s) cannot be verified: their records say nothing of what was loaded",

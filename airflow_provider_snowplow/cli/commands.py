@@ -70,6 +70,7 @@ from airflow_provider_snowplow.cli.terminal import Progress, confirm, observe
 from airflow_provider_snowplow.cli.verification import print_verification, verification_json
 from airflow_provider_snowplow.errors import (
     ArchiveUrlError,
+    AwsRequestError,
     InvalidValueError,
     LayoutError,
     NoRunsError,
@@ -85,7 +86,7 @@ from airflow_provider_snowplow.manifest.discovery import (
     find_pending_runs,
 )
 from airflow_provider_snowplow.manifest.items import LOADED, SKIPPED, Claim, RunRecord, now_iso
-from airflow_provider_snowplow.manifest.verify import verify_loaded_runs
+from airflow_provider_snowplow.manifest.verify import Verification, verify_loaded_runs
 
 _SHOWN_RUNS = 10
 
@@ -233,11 +234,20 @@ def verify(inv: Invocation) -> int:
     plan = verify_loaded_runs(ArchiveSurvey(archive, manifest.table_name, manifest.layout), inv.args.since)
     with Progress("reading archive and manifest, listing loaded runs, AWS requests") as progress:
         found = run_sync(observe(plan, _counter(progress)), manifest.clients)
+    _keep_verification(inv, str(archive), found)
     if inv.args.json:
         print(json.dumps(verification_json(found, manifest.table_name, inv.args.since), indent=2))
     else:
         print_verification(found)
     return ExitCode.DRIFT if found.drifted else ExitCode.OK
+
+
+def _keep_verification(inv: Invocation, archive_url: str, found: Verification) -> None:
+    """Store verify's summary for the Airflow UI's ledger page; a table we may not write to only loses that."""
+    try:
+        inv.manifest.record_verification(archive_url, found, inv.args.since)
+    except AwsRequestError as refused:
+        print(f"note: the ledger page will not show this verify: {refused}", file=sys.stderr)
 
 
 def mark_loaded(inv: Invocation) -> int:

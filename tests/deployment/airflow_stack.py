@@ -277,8 +277,14 @@ class RestApi:
         self.base_url = base_url
         self._client = httpx.Client(base_url=base_url + "/api/v2", timeout=30)
 
-    def login(self) -> None:
-        response = httpx.get(self.base_url + "/auth/token", timeout=30)
+    def login(self, credentials: tuple[str, str] | None = None) -> None:
+        """A token for everyone-admin mode, or for ``(username, password)`` when users are configured."""
+        if credentials is None:
+            response = httpx.get(self.base_url + "/auth/token", timeout=30)
+        else:
+            username, password = credentials
+            body = {"username": username, "password": password}
+            response = httpx.post(self.base_url + "/auth/token", json=body, timeout=30)
         response.raise_for_status()
         self._client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
 
@@ -311,6 +317,8 @@ class AirflowStack:
         dags_folder: the DAGs to serve.
         env: extra environment for every component (connections, the DAGs' settings...).
         config: extra ``AIRFLOW__SECTION__KEY`` settings, overriding the defaults below.
+        users: simple auth manager users (name -> password, each an admin) who must log in; by
+            default everyone is admin without logging in.
 
     Attributes:
         api: the REST API client, logged in, once started.
@@ -323,8 +331,10 @@ class AirflowStack:
         dags_folder: Path,
         env: Mapping[str, str] | None = None,
         config: Mapping[str, str] | None = None,
+        users: Mapping[str, str] | None = None,
     ) -> None:
         self.workdir = workdir
+        self.users = dict(users or {})
         self.home = workdir / "airflow-home"
         self.logs = workdir / "logs"
         self.dags_folder = dags_folder
@@ -368,13 +378,25 @@ class AirflowStack:
             "dag_processor.parsing_processes": "1",
             "dag_processor.print_stats_interval": "600",
             "triggerer.job_heartbeat_sec": "2",
+            **self._user_config(),
             **self.extra_config,
         }
         env = {f"AIRFLOW__{key.replace('.', '__').upper()}": value for key, value in config.items()}
         return {**base, "AIRFLOW_HOME": str(self.home), "PYTHONUNBUFFERED": "1", **env, **self.extra_env}
 
+    def _user_config(self) -> dict[str, str]:
+        if not self.users:
+            return {}
+        return {
+            "core.simple_auth_manager_all_admins": "False",
+            "core.simple_auth_manager_users": ",".join(f"{name}:admin" for name in self.users),
+            "core.simple_auth_manager_passwords_file": str(self.home / "passwords.json"),
+        }
+
     def start(self) -> AirflowStack:
         self.home.mkdir(parents=True)
+        if self.users:
+            (self.home / "passwords.json").write_text(json.dumps(self.users))
         self.logs.mkdir(parents=True, exist_ok=True)
         self.postgres.start()
         self.port = free_port()
@@ -402,7 +424,7 @@ class AirflowStack:
                 )
         wait_for("the API server and a healthy scheduler, triggerer and DAG processor", self._healthy, 120)
         self.api = RestApi(self.base_url)
-        self.api.login()
+        self.api.login(next(iter(self.users.items())) if self.users else None)
         return self
 
     def _healthy(self) -> bool:
