@@ -202,7 +202,7 @@ class SnowplowNewRunsTrigger(BaseEventTrigger):
             layout=trigger.run_layout,
         )
         log.info(
-            "Watching %s for new runs (%s, manifest %s), every %.0f s",
+            "Watching %s for new runs (%s, manifest %s), every %g s",
             trigger.archive_url,
             trigger.run_layout.describe(),
             trigger.table_name,
@@ -226,7 +226,7 @@ class SnowplowNewRunsTrigger(BaseEventTrigger):
         async for observation in shared_stream:
             if observation.error is not None:
                 self.log.warning(
-                    "Could not look at %s (next look in %.0f s): %s",
+                    "Could not look at %s (next look in %g s): %s",
                     self.archive_url,
                     self.poll_interval,
                     observation.error,
