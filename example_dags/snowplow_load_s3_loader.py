@@ -12,6 +12,8 @@ hour recorded in the manifest, so it costs the same after two years as after two
 The objects are enriched TSV like the enriched archive's, so ``SnowplowTransformRunOperator``
 processes an hour unchanged (its output goes to ``<output_url>date=.../hour=.../``), and
 ``SnowplowMarkRunLoadedOperator`` records it. Overlapping DAG runs are safe: each hour is claimed.
+Each recorded hour also emits an event of ``loaded_run_times_asset(<table>)`` keyed by the hour's
+start, for the partition-aware ``snowplow_hourly_model`` and ``snowplow_daily_model``.
 
 A template to copy, its settings in one block as in ``snowplow_load_runs``: read from these
 environment variables when the file is parsed, each missing required one or unworkable value an
@@ -53,6 +55,7 @@ from airflow_provider_snowplow.manifest.table import validate_table_name
 from airflow_provider_snowplow.operators.manifest import SnowplowMarkRunLoadedOperator
 from airflow_provider_snowplow.operators.transform import SnowplowTransformRunOperator
 from airflow_provider_snowplow.sensors.pending_runs import SnowplowPendingRunSensor
+from airflow_provider_snowplow.tasks.partitioned_assets import loaded_run_times_asset
 from airflow_provider_snowplow.tasks.settings import setting
 from airflow_provider_snowplow.validation import optional_string, positive_int, positive_number
 
@@ -126,6 +129,7 @@ with DAG(
             archive_url=archive_url,
             processed=transform.output,
             **LAYOUT,
+            partitioned_outlets=[loaded_run_times_asset(MANIFEST_TABLE)],
             retries=2,
             retry_delay=timedelta(seconds=5),
         )
