@@ -35,7 +35,11 @@ SHARED_DAGS = ("snowplow_watch_shared_a", "snowplow_watch_shared_b")
 SHARED_ARCHIVE_URL = f"s3://{BUCKET}/shared/archive/"
 SHARED_TABLE = "snowplow-shared-manifest"
 POLL_INTERVAL = 1.0
-EVENT_DAG_FILES = [REPO / "example_dags" / "snowplow_load_on_new_runs.py"]
+EVENT_DAG_FILES = [
+    REPO / "example_dags" / name
+    for name in ("snowplow_load_on_new_runs.py", "snowplow_hourly_model.py", "snowplow_daily_model.py")
+]
+PARTITION_DAGS = ("snowplow_mark_hours", "snowplow_hourly_model", "snowplow_daily_model")
 
 
 def _connection(endpoint_url: str) -> str:
@@ -98,7 +102,8 @@ def stack(
 
         def parsed() -> bool:
             airflow.check_alive()
-            return {DAG_ID, *SHARED_DAGS} <= {dag["dag_id"] for dag in api.get("/dags")["dags"]}
+            dag_ids = {dag["dag_id"] for dag in api.get("/dags", limit=100)["dags"]}
+            return {DAG_ID, *SHARED_DAGS, *PARTITION_DAGS} <= dag_ids
 
         wait_for("the DAG processor to serialize the event-driven DAGs", parsed, 90)
         api.patch(f"/dags/{DAG_ID}", {"is_paused": False})
@@ -268,3 +273,39 @@ def test_a_killed_triggerer_loses_no_run_and_a_duplicate_event_loads_nothing(
     assert xcom(stack, duplicate["dag_run_id"], "runs_to_load") == [first]
     assert task_states(stack, duplicate["dag_run_id"])[("load_run.transform", first)] == "skipped"
     assert manifest.get_record(first) == loaded_by
+
+
+def test_partitioned_events_run_the_hourly_model_per_hour_and_the_daily_model_per_whole_day(
+    stack: AirflowStack, table: str
+) -> None:
+    assert stack.api is not None
+    day = [f"enriched/date=2026-03-13/hour={hour:02d}/" for hour in range(24)]
+    next_day = "enriched/date=2026-03-14/hour=00/"
+
+    def record(dag_run_id: str, hours: list[str]) -> None:
+        assert stack.api is not None
+        body = {"dag_run_id": dag_run_id, "logical_date": None, "conf": {"hours": hours}}
+        stack.api.post("/dags/snowplow_mark_hours/dagRuns", body)
+
+    # 23 hours of the day, and the first of the next, in one DAG run: every hour gets a model run.
+    record("hours-1", [*day[:23], next_day])
+    runs = finished_runs(stack, 1, "snowplow_mark_hours", timeout=240)
+    assert runs[0]["state"] == "success"
+    hourly = finished_runs(stack, 24, "snowplow_hourly_model", timeout=240)
+    assert dag_runs(stack, "snowplow_daily_model") == [], "the day is not complete"
+
+    record("hours-2", day[23:])
+    finished_runs(stack, 2, "snowplow_mark_hours")
+    hourly = finished_runs(stack, 25, "snowplow_hourly_model")
+    (daily,) = finished_runs(stack, 1, "snowplow_daily_model")
+
+    modelled = [xcom(stack, run["dag_run_id"], "model_hour", "snowplow_hourly_model") for run in hourly]
+    expected_hours = [f"2026-03-13T{hour:02d}" for hour in range(24)] + ["2026-03-14T00"]
+    assert sorted(entry["hour"] for entry in modelled) == expected_hours, "once per hour"
+    assert all(len(entry["runs"]) == 1 for entry in modelled), modelled
+    assert {run["state"] for run in hourly} == {"success"}
+    assert daily["state"] == "success"
+    assert xcom(stack, daily["dag_run_id"], "model_day", "snowplow_daily_model") == {
+        "day": "2026-03-13",
+        "hours": 24,
+    }
