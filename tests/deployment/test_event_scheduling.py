@@ -17,6 +17,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from airflow_provider_snowplow.testing.archive import Archive
 from airflow_provider_snowplow.testing.local_aws import LOCAL_CREDENTIALS, LocalAws
 from tests.deployment.airflow_stack import AIRFLOW, AirflowStack, wait_for
 from tests.deployment.test_deployment import output_keys, seed_run, seed_runs_together
+from tests.integration.test_sqs_wakeup import marker_queue
 from tests.support import ARCHIVE_URL, BUCKET, OUTPUT_URL, REPO, TABLE
 
 pytestmark = pytest.mark.deployment
@@ -37,8 +39,14 @@ SHARED_TABLE = "snowplow-shared-manifest"
 POLL_INTERVAL = 1.0
 EVENT_DAG_FILES = [
     REPO / "example_dags" / name
-    for name in ("snowplow_load_on_new_runs.py", "snowplow_hourly_model.py", "snowplow_daily_model.py")
+    for name in (
+        "snowplow_load_on_new_runs.py",
+        "snowplow_load_on_sqs.py",
+        "snowplow_hourly_model.py",
+        "snowplow_daily_model.py",
+    )
 ]
+SQS_DAG_ID = "snowplow_load_on_sqs"
 PARTITION_DAGS = ("snowplow_mark_hours", "snowplow_hourly_model", "snowplow_daily_model")
 
 
@@ -81,6 +89,11 @@ def stack(
         "SNOWPLOW_POLL_INTERVAL": str(POLL_INTERVAL),
         "SNOWPLOW_MIN_INTERVAL": "0",
         "SNOWPLOW_SETTLE_SECONDS": "0",  # seeded runs end with their _SUCCESS marker
+        "SNOWPLOW_POKE_INTERVAL": "1",
+        "SNOWPLOW_SQS_QUEUE_URL": f"{local_aws.endpoint_url}/123456789012/snowplow-run-markers",
+        # The SQS DAG's safety clock would start a catch-up run on unpausing, which would race the
+        # wake-up for the test's run: a day with no time since the DAG's start date keeps it away.
+        "SNOWPLOW_SAFETY_CRON": "0 0 29 2 *",
     }
     config = {
         # Unpausing a DAG registers its watchers at the DAG file's next parse.
@@ -103,7 +116,7 @@ def stack(
         def parsed() -> bool:
             airflow.check_alive()
             dag_ids = {dag["dag_id"] for dag in api.get("/dags", limit=100)["dags"]}
-            return {DAG_ID, *SHARED_DAGS, *PARTITION_DAGS} <= dag_ids
+            return {DAG_ID, SQS_DAG_ID, *SHARED_DAGS, *PARTITION_DAGS} <= dag_ids
 
         wait_for("the DAG processor to serialize the event-driven DAGs", parsed, 90)
         api.patch(f"/dags/{DAG_ID}", {"is_paused": False})
@@ -165,6 +178,11 @@ def polls_seen(aws: LocalAws, polls: int) -> None:
     )
 
 
+def seconds_after(moment: float, iso: str) -> float:
+    """How long after the epoch second ``moment`` Airflow's timestamp ``iso`` is."""
+    return datetime.fromisoformat(iso).timestamp() - moment
+
+
 def loaded_once_by(manifest: LoadManifest, run: str, dag_run_id: str) -> None:
     record = manifest.get_record(run)
     assert record is not None and record.loaded_by is not None, run
@@ -179,13 +197,17 @@ def test_a_run_made_ready_while_nothing_runs_starts_one_dag_run_that_loads_it(
     stack: AirflowStack, archive: Archive, table: str, s3: Any, dynamodb: Any, aws: LocalAws
 ) -> None:
     assert dag_runs(stack) == [], "nothing runs before the run is ready"
-    seeded = time.monotonic()
     run = seed_run(archive, "2018-01-01-10-00-00", parts=2, lines=200)
+    ready = time.time()
     manifest = LoadManifest(s3, dynamodb, table)
     wait_for("the run to be loaded", lambda: manifest.is_loaded(run), 120, interval=0.2)
-    print(f"ready -> loaded in {time.monotonic() - seeded:.1f} s")
+    loaded = time.time() - ready
 
     (dag_run,) = finished_runs(stack, 1)
+    queued = seconds_after(ready, dag_run["queued_at"])
+    print(
+        f"ready -> DAG run queued {queued:.1f} s, run loaded {loaded:.1f} s (poll every {POLL_INTERVAL:g} s)"
+    )
     assert (dag_run["state"], dag_run["run_type"]) == ("success", "asset_triggered"), dag_run
     assert xcom(stack, dag_run["dag_run_id"], "runs_to_load") == [run]
     loaded_once_by(manifest, run, dag_run["dag_run_id"])
@@ -309,3 +331,42 @@ def test_partitioned_events_run_the_hourly_model_per_hour_and_the_daily_model_pe
         "day": "2026-03-13",
         "hours": 24,
     }
+
+
+def test_the_sqs_wake_up_loads_a_run_seconds_after_its_marker_is_written(
+    stack: AirflowStack, archive: Archive, table: str, s3: Any, dynamodb: Any, local_aws: LocalAws
+) -> None:
+    assert stack.api is not None
+    # Only the SQS-woken DAG loads this archive now (a paused DAG is not started by its asset).
+    stack.api.patch(f"/dags/{DAG_ID}", {"is_paused": True})
+    url = marker_queue(local_aws)
+    stack.api.patch(f"/dags/{SQS_DAG_ID}", {"is_paused": False})
+    wait_for(
+        "the triggerer to long-poll the queue",
+        lambda: f"Waiting for messages on {url}" in stack.log_text("triggerer"),
+        120,
+    )
+    polls = local_aws.request_counts()["sqs:ReceiveMessage"]
+    wait_for(
+        "a long poll to be under way", lambda: local_aws.request_counts()["sqs:ReceiveMessage"] > polls, 60
+    )
+
+    run = seed_run(archive, "2018-05-01-10-00-00", parts=1, lines=20)  # its _SUCCESS, last, is the message
+    written = time.time()
+    manifest = LoadManifest(s3, dynamodb, table)
+    wait_for("the run to be loaded", lambda: manifest.is_loaded(run), 120, interval=0.2)
+    loaded = time.time() - written
+
+    (dag_run,) = finished_runs(stack, 1, SQS_DAG_ID)
+    queued = seconds_after(written, dag_run["queued_at"])
+    print(f"marker written -> DAG run queued {queued:.1f} s, run loaded {loaded:.1f} s")
+    assert (dag_run["state"], dag_run["run_type"]) == ("success", "asset_triggered"), dag_run
+    record = manifest.get_record(run)
+    assert record is not None and record.loaded_by is not None
+    assert record.loaded_by.startswith(f"{SQS_DAG_ID}/{dag_run['dag_run_id']}/load_run.mark_loaded[")
+    assert (
+        local_aws.client("sqs").get_queue_attributes(
+            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]["ApproximateNumberOfMessages"]
+        == "0"
+    )
