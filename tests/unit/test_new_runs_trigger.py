@@ -222,7 +222,7 @@ def test_two_triggers_on_one_shared_poll_each_apply_their_own_rule() -> None:
     assert [event["snowplow_run_ids"] for event in patient] == [[A], [A, B, C]]
 
 
-def test_building_the_trigger_as_a_dag_file_does_loads_no_aws_sdk() -> None:
+def test_building_the_trigger_in_a_dag_file_loads_no_aws_sdk() -> None:
     done = subprocess.run(
         [
             sys.executable,
