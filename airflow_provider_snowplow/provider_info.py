@@ -46,7 +46,11 @@ def get_provider_info() -> dict[str, Any]:
         "triggers": [
             {
                 "integration-name": _INTEGRATION,
-                "python-modules": ["airflow_provider_snowplow.triggers.pending_runs"],
+                "python-modules": [
+                    "airflow_provider_snowplow.triggers.pending_runs",
+                    "airflow_provider_snowplow.triggers.new_runs",
+                    "airflow_provider_snowplow.triggers.sqs_wakeup",
+                ],
             }
         ],
         "cli": ["airflow_provider_snowplow.cli.definition.get_cli_commands"],
@@ -56,6 +60,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_provider_snowplow.operators.emr_serverless",
                     "airflow_provider_snowplow.operators.manifest",
+                    "airflow_provider_snowplow.operators.runs_to_load",
                     "airflow_provider_snowplow.operators.spark",
                     "airflow_provider_snowplow.operators.transform",
                 ],

@@ -99,6 +99,7 @@ def airflow_env(aws: LocalAws, home: Path) -> dict[str, str]:
         "SNOWPLOW_LOADER_URL": f"s3://{BUCKET}/enriched/",
         "SNOWPLOW_TRANSFORMED_URL": f"s3://{BUCKET}/transformed/",
         "SNOWPLOW_WAREHOUSE_DSN": "host=127.0.0.1 port=9 dbname=none",
+        "SNOWPLOW_SQS_QUEUE_URL": "http://127.0.0.1:9/000000000000/snowplow-run-markers",
     }
 
 

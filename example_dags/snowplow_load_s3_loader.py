@@ -12,6 +12,8 @@ hour recorded in the manifest, so it costs the same after two years as after two
 The objects are enriched TSV like the enriched archive's, so ``SnowplowTransformRunOperator``
 processes an hour unchanged (its output goes to ``<output_url>date=.../hour=.../``), and
 ``SnowplowMarkRunLoadedOperator`` records it. Overlapping DAG runs are safe: each hour is claimed.
+Each recorded hour also emits an event of ``loaded_run_times_asset(<table>)`` keyed by the hour's
+start, for the partition-aware ``snowplow_hourly_model`` and ``snowplow_daily_model``.
 
 A template to copy, its settings in one block as in ``snowplow_load_runs``: read from these
 environment variables when the file is parsed, each missing required one or unworkable value an
@@ -50,6 +52,7 @@ from airflow_provider_snowplow.archive.urls import parse_archive_url, parse_outp
 from airflow_provider_snowplow.operators.manifest import SnowplowMarkRunLoadedOperator
 from airflow_provider_snowplow.operators.transform import SnowplowTransformRunOperator
 from airflow_provider_snowplow.sensors.pending_runs import SnowplowPendingRunSensor
+from airflow_provider_snowplow.tasks.partitioned_assets import loaded_run_times_asset
 from airflow_provider_snowplow.tasks.settings import PipelineSettings, setting
 
 # ---- Settings: every knob of this pipeline, in one place. ------------------------------------
@@ -93,6 +96,7 @@ with SETTINGS.dag(
             snowplow_run_id=snowplow_run_id,
             archive_url=archive_url,
             processed=transform.output,
+            partitioned_outlets=[loaded_run_times_asset(SETTINGS.table_name)],
         )
 
     load_hour.partial(

@@ -73,6 +73,7 @@ os.environ.update(
         "SNOWPLOW_LOADER_URL": LOADER_URL,
         "SNOWPLOW_TRANSFORMED_URL": TRANSFORMED_URL,
         "SNOWPLOW_WAREHOUSE_DSN": "host=127.0.0.1 port=9 dbname=none",
+        "SNOWPLOW_SQS_QUEUE_URL": "http://127.0.0.1:9/000000000000/snowplow-run-markers",
     }
 )
 

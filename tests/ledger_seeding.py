@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from airflow_provider_snowplow.archive.layouts import S3LoaderLayout, TransformerOutput
+from airflow_provider_snowplow.archive.layouts.readiness import ReadinessRule
 from airflow_provider_snowplow.archive.listing import list_run_contents
-from airflow_provider_snowplow.archive.readiness import ReadinessRule
 from airflow_provider_snowplow.archive.urls import parse_archive_url
 from airflow_provider_snowplow.aws.runners import run_sync
 from airflow_provider_snowplow.load_manifests import LoadManifest

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_snowplow.archive.layouts import SEAL, Layout, TransformerOutput
+from airflow_provider_snowplow.archive.layouts.readiness import Readiness
+from airflow_provider_snowplow.archive.layouts.transformer_output import read_seal
 from airflow_provider_snowplow.archive.listing import list_run_contents
-from airflow_provider_snowplow.archive.readiness import Readiness
-from airflow_provider_snowplow.archive.seal import read_seal
 from airflow_provider_snowplow.archive.urls import S3Url
 from airflow_provider_snowplow.aws.plans import Plan
 from airflow_provider_snowplow.errors import RunInputError

@@ -22,7 +22,7 @@ from airflow_provider_snowplow.archive.layouts import (
     check_layout_name,
     make_layout,
 )
-from airflow_provider_snowplow.archive.readiness import (
+from airflow_provider_snowplow.archive.layouts.readiness import (
     DEFAULT_MARKER,
     DEFAULT_SETTLE_SECONDS,
     ReadinessRule,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from airflow.sdk import BaseOperator, Context
+from airflow.sdk import Asset, BaseOperator, Context
 
 from airflow_provider_snowplow.archive.contents import Fingerprint, PartSignature, signatures_from
 from airflow_provider_snowplow.archive.urls import parse_archive_url
@@ -20,6 +21,7 @@ from airflow_provider_snowplow.tasks.base import (
     template_fields,
 )
 from airflow_provider_snowplow.tasks.claimed_run import claim_owner, loaded_by
+from airflow_provider_snowplow.tasks.partitioned_assets import add_run_partition, with_partitioned_outlets
 from airflow_provider_snowplow.validation import boolean
 
 
@@ -77,6 +79,10 @@ class SnowplowMarkRunLoadedOperator(SnowplowRunTaskMixin, BaseOperator):
         **kwargs: anything ``BaseOperator`` takes. ``map_index_template`` defaults to the run id.
             Assets in ``outlets`` get an event per run with ``{"snowplow_run_id", "newly_loaded",
             "table_name"}`` in its extra.
+        partitioned_outlets: assets that get the same event with the run's time as its partition
+            key, e.g. ``[loaded_run_times_asset(table)]`` (see
+            :mod:`~airflow_provider_snowplow.tasks.partitioned_assets`); they join ``outlets``.
+            Not templated: Airflow reads a task's assets when the DAG file is parsed.
 
     Returns (XCom):
         ``{"snowplow_run_id": ..., "newly_loaded": bool}``.
@@ -103,9 +109,13 @@ class SnowplowMarkRunLoadedOperator(SnowplowRunTaskMixin, BaseOperator):
         archive_url: str | None = None,
         processed: Any = None,
         release_claim: bool | str = True,
+        partitioned_outlets: Sequence[Asset] = (),
         **kwargs: Any,
     ) -> None:
+        if partitioned_outlets:
+            kwargs["outlets"] = with_partitioned_outlets(kwargs.get("outlets"), partitioned_outlets)
         super().__init__(**kwargs)
+        self.partitioned_outlets = list(partitioned_outlets)
         self.keep_arguments(locals())
         self.check_literal_arguments()
 
@@ -131,6 +141,7 @@ class SnowplowMarkRunLoadedOperator(SnowplowRunTaskMixin, BaseOperator):
             self._log_already_recorded(run_id)
         result = {"snowplow_run_id": run_id, "newly_loaded": newly_loaded}
         annotate_outlet_events(self.outlets, context, {**result, "table_name": self.table_name})
+        add_run_partition(self.partitioned_outlets, context, self.run_layout, run_id)
         return result
 
     def _confirm_unchanged(self, run_id: str, owner: str | None) -> Fingerprint | None:

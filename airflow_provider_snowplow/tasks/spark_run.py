@@ -9,9 +9,10 @@ is pending again for the next DAG run instead of waiting for its lease to expire
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Any, ClassVar, cast
 
-from airflow.sdk import Context
+from airflow.sdk import Asset, Context
 
 from airflow_provider_snowplow.archive.run_ids import run_folder_name
 from airflow_provider_snowplow.errors import SnowplowProviderError
@@ -20,6 +21,7 @@ from airflow_provider_snowplow.spark.arguments import OUTPUT_FORMATS, SparkJobAr
 from airflow_provider_snowplow.tasks.assets import annotate_outlet_events
 from airflow_provider_snowplow.tasks.base import Argument
 from airflow_provider_snowplow.tasks.claimed_run import claim_owner, loaded_by
+from airflow_provider_snowplow.tasks.partitioned_assets import add_run_partition, with_partitioned_outlets
 from airflow_provider_snowplow.tasks.run_processing import RUN_PROCESSING, SnowplowRunProcessingMixin
 from airflow_provider_snowplow.validation import boolean
 
@@ -60,6 +62,8 @@ class SnowplowSparkRunMixin(SnowplowRunProcessingMixin):
         output_format: ``jsonl`` (the worker path's layout) or ``parquet`` (templated).
         mark_loaded: record the run (and drop the claim) once the job's output is complete; False
             keeps the claim for a downstream ``SnowplowMarkRunLoadedOperator`` (templated).
+        partitioned_outlets: assets that get an event keyed by the run's time once it is recorded
+            (see :mod:`~airflow_provider_snowplow.tasks.partitioned_assets`); needs ``mark_loaded``.
         **kwargs: the run, its archive, output and event options (see ``SnowplowRunProcessingMixin``),
             the manifest table, connection and run layout (the job reads a run's part files and
             names its output folder as the worker path does in that layout), and the base
@@ -76,9 +80,17 @@ class SnowplowSparkRunMixin(SnowplowRunProcessingMixin):
         *,
         output_format: str = "jsonl",
         mark_loaded: bool | str = True,
+        partitioned_outlets: Sequence[Asset] = (),
         **kwargs: Any,
     ) -> None:
+        if partitioned_outlets:
+            if mark_loaded is False:
+                raise ValueError(
+                    "partitioned_outlets needs mark_loaded: their events announce the run's record"
+                )
+            kwargs["outlets"] = with_partitioned_outlets(kwargs.get("outlets"), partitioned_outlets)
         super().__init__(**kwargs)
+        self.partitioned_outlets = list(partitioned_outlets)
         self.keep_arguments(locals())
 
     def job_arguments(self, context: Context) -> SparkJobArguments:
@@ -134,6 +146,8 @@ class SnowplowSparkRunMixin(SnowplowRunProcessingMixin):
             "newly_loaded": newly_loaded,
         }
         annotate_outlet_events(self.outlets, context, result)
+        if newly_loaded is not None:
+            add_run_partition(self.partitioned_outlets, context, self.run_layout, self.snowplow_run_id)
         return result
 
     def release(self, context: Context) -> None:

@@ -5,6 +5,8 @@ to AWS. Two additions over plain ``moto_server``:
 
 * requests are served one at a time, which gives DynamoDB's per-item atomicity for conditional
   writes (moto's backend has no locks of its own, so concurrent claimers could otherwise both win);
+  SQS requests bypass that queue: a long poll (``WaitTimeSeconds``) waits for a message that
+  another request sends;
 * every AWS request is counted by operation, readable at ``GET /_snowplow/requests`` and reset by
   ``DELETE`` on the same path, so benchmarks count requests on the server, for any client.
 
@@ -51,14 +53,15 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def operation_name(environ: dict[str, Any]) -> str:
-    """``dynamodb:BatchGetItem``, ``s3:ListObjectsV2``, ``sts:POST``...: what a request asks.
+    """``dynamodb:BatchGetItem``, ``s3:ListObjectsV2``, ``sqs:ReceiveMessage``...: what a request asks.
 
     The service comes from the SigV4 credential scope of the ``Authorization`` header; DynamoDB
-    names its operation in ``X-Amz-Target``; S3 operations are told apart by method and query.
+    and SQS name their operation in ``X-Amz-Target``; S3 operations are told apart by method and query.
     """
     target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
     if target:
-        return "dynamodb:" + target.rpartition(".")[2]
+        service = "sqs" if target.startswith("AmazonSQS.") else "dynamodb"
+        return f"{service}:" + target.rpartition(".")[2]
     scope = str(environ.get("HTTP_AUTHORIZATION", "")).partition("Credential=")[2].split("/")
     service = scope[3] if len(scope) > 3 else "s3"
     method = str(environ.get("REQUEST_METHOD", ""))
@@ -83,7 +86,7 @@ def operation_name(environ: dict[str, Any]) -> str:
 
 
 def serialized_counting_app(app: WsgiApp) -> WsgiApp:
-    """Wrap moto's WSGI app: one request at a time, each one counted."""
+    """Wrap moto's WSGI app: one request at a time (SQS's aside), each one counted."""
     lock = threading.Lock()
     counts: Counter[str] = Counter()
 
@@ -93,9 +96,14 @@ def serialized_counting_app(app: WsgiApp) -> WsgiApp:
                 counts.clear()
             start_response("200 OK", [("Content-Type", "application/json")])
             return [json.dumps(dict(counts)).encode()]
+        operation = operation_name(environ)
+        if operation.startswith("sqs:"):
+            with lock:
+                counts[operation] += 1
+            return list(app(environ, start_response))
         with lock:
             if not environ.get("PATH_INFO", "").startswith("/moto-api"):
-                counts[operation_name(environ)] += 1
+                counts[operation] += 1
             return list(app(environ, start_response))
 
     return wrapped

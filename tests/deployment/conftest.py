@@ -38,6 +38,7 @@ def stack(local_aws: LocalAws, tmp_path_factory: pytest.TempPathFactory) -> Iter
         "SNOWPLOW_POKE_INTERVAL": "1",
         "SNOWPLOW_WAIT_SECONDS": "120",
         "SNOWPLOW_SETTLE_SECONDS": "0",  # seeded runs end with their _SUCCESS marker
+        "SNOWPLOW_SQS_QUEUE_URL": f"{local_aws.endpoint_url}/000000000000/snowplow-run-markers",
     }
     workdir = tmp_path_factory.mktemp("airflow-deployment")
     with AirflowStack(workdir, REPO / "example_dags", env) as airflow:
