@@ -40,6 +40,7 @@ VALUES: dict[str, Any] = {
     "layout": "enriched-archive",
     "partition_format": None,
     "grace_seconds": 60,
+    "filename_prefix": "",
     "add_geolocation_data": False,
     "shape": "scala",
     "lease_seconds": 600,
@@ -246,7 +247,13 @@ def test_a_mapped_sensor_is_not_labelled_with_a_run(dag: DAG) -> None:
 
 def test_checks_of_several_arguments_run_in_partial_once_it_has_them_all(dag: DAG) -> None:
     hour = "enriched/date=2026-11-30/hour=10/"
-    layout = {"ready_marker": None, "settle_seconds": 0, "partition_format": None, "grace_seconds": 0}
+    layout = {
+        "ready_marker": None,
+        "settle_seconds": 0,
+        "partition_format": None,
+        "grace_seconds": 0,
+        "filename_prefix": None,
+    }
     with pytest.raises(RunIdError, match=r"^mark: .*not a Snowplow run id"):
         SnowplowMarkRunLoadedOperator.partial(
             task_id="mark", snowplow_run_id=hour, layout="enriched-archive", **layout

@@ -92,9 +92,10 @@ def test_the_documented_session(cli: Cli, kit: Kit) -> None:
     capped = cli("pending", ARCHIVE, "--max", "2", "--settle", "0")
     assert (capped.returncode, capped.stdout) == (0, f"{runs[0]}\n{runs[1]}\n")
 
-    for said in ("loaded", "already loaded"):  # idempotent
+    # Idempotent: the second mark writes nothing and says so, with the documented exit code 6.
+    for said, code in (("loaded", 0), ("already loaded", 6)):
         marked = cli("mark-loaded", runs[0], "--by", "ops/alice", "--archive-url", ARCHIVE)
-        assert marked.returncode == 0, marked.stderr
+        assert marked.returncode == code, marked.stdout + marked.stderr
         assert line(marked.stdout, rf"{said}\s+{re.escape(runs[0])}( |$)")
     outside = cli("mark-loaded", "enriched/other/run=2017-01-05-00-00-00/", "--archive-url", ARCHIVE)
     assert outside.returncode == 2, "a run not in --archive-url is a usage error"
