@@ -113,8 +113,20 @@ class Browser:
         return result.get("result", {}).get("value")
 
     def wait(self, what: str, expression: str, timeout: float = 30) -> Any:
-        """Evaluate ``expression`` until it is truthy; its value."""
-        return wait_for(what, lambda: self.evaluate(expression) or None, timeout, interval=0.2)
+        """Evaluate ``expression`` until it is truthy; its value.
+
+        A page that navigates meanwhile (a redirect to the login form, the UI's router) ends the
+        evaluation with "Inspected target navigated or closed": that is "not yet", not a failure.
+        """
+        return wait_for(what, lambda: self._evaluate_while_loading(expression), timeout, interval=0.2)
+
+    def _evaluate_while_loading(self, expression: str) -> Any:
+        try:
+            return self.evaluate(expression) or None
+        except RuntimeError as error:
+            if "navigated or closed" in str(error) or "Cannot find context" in str(error):
+                return None
+            raise
 
     def navigate(self, url: str) -> None:
         self.send("Page.navigate", url=url)

@@ -41,6 +41,9 @@ VALUES: dict[str, Any] = {
     "partition_format": None,
     "grace_seconds": 60,
     "filename_prefix": "",
+    # Assets, read when the file is parsed as Airflow's own outlets are: not templated.
+    "partitioned_outlets": [],
+    "py_files": "s3://acme/snowplow_spark_job.zip",
     "add_geolocation_data": False,
     "shape": "scala",
     "lease_seconds": 600,

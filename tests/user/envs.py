@@ -17,6 +17,8 @@ Airflow metadata DB, be created once.
 
 from __future__ import annotations
 
+import csv
+import email.parser
 import fcntl
 import importlib.metadata
 import os
@@ -229,19 +231,25 @@ class Ownership:
 def file_ownership(env: UserEnv) -> Ownership:
     """Read every installed distribution's RECORD in ``env`` and map each file to its owners.
 
-    Paths are normalised (RECORD lists scripts as ``../../../bin/airflow``), so two distributions
-    installing the same file under different spellings still collide.
+    Each ``*.dist-info`` folder's METADATA names the distribution and its RECORD (a CSV, a file a
+    row) lists what it installed. Paths are normalised (RECORD lists scripts as
+    ``../../../bin/airflow``), so two distributions installing the same file under different
+    spellings still collide. The files are read directly rather than through ``importlib.metadata``,
+    whose path caches belong to the process running the tests, not to ``env``.
     """
     ownership = Ownership()
     site_packages = env.site_packages
-    for dist in importlib.metadata.distributions(path=[str(site_packages)]):
-        name = f"{dist.metadata['Name']} {dist.version}"
-        if dist.files is None:
+    for info in sorted(site_packages.glob("*.dist-info")):
+        metadata = email.parser.Parser().parsestr((info / "METADATA").read_text(errors="replace"))
+        name = f"{metadata['Name']} {metadata['Version']}"
+        record = info / "RECORD"
+        if not record.is_file():
             ownership.unrecorded.append(name)
             continue
-        for listed in dist.files:
-            path = os.path.relpath(os.path.normpath(site_packages / listed), env.root)
-            ownership.owners.setdefault(path, []).append(name)
+        for row in csv.reader(record.read_text().splitlines()):
+            if row:
+                path = os.path.relpath(os.path.normpath(site_packages / row[0]), env.root)
+                ownership.owners.setdefault(path, []).append(name)
     return ownership
 
 

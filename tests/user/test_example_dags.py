@@ -38,6 +38,8 @@ SETTINGS = {
     "SNOWPLOW_LOADER_URL": LOADER,
     "SNOWPLOW_TRANSFORMED_URL": f"s3://{BUCKET}/transformed/",
     "SNOWPLOW_WAREHOUSE_DSN": "host=127.0.0.1 port=9 dbname=none",
+    # The SQS wake-up's queue, on a dead port: the DAG it starts is not run here.
+    "SNOWPLOW_SQS_QUEUE_URL": "http://127.0.0.1:9/000000000000/snowplow-run-markers",
     "SNOWPLOW_SETTLE_SECONDS": "1",
     "SNOWPLOW_POKE_INTERVAL": "1",
     "SNOWPLOW_WAIT_SECONDS": "120",
