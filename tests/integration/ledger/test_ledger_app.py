@@ -6,6 +6,7 @@ tokens from Airflow's simple auth manager; every AWS request goes to the moto se
 
 from __future__ import annotations
 
+import html
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -156,7 +157,9 @@ def test_every_state_is_counted_in_every_layout(
         expected = {state: seed.count(state) for state in found["counts"]}
         assert found["counts"] == expected, layout
     enriched = find(ledgers, "enriched-archive", ARCHIVE_URL)
-    assert enriched["dag_ids"] == ["ledger_enriched"]  # {{ params.archive_url }} from the param's default
+    # The metadata DB is the test worker's: other test files' DAGs on the same archive may be there too.
+    ours = [dag_id for dag_id in enriched["dag_ids"] if dag_id.startswith("ledger_")]
+    assert ours == ["ledger_enriched"]  # {{ params.archive_url }} from the param's default
     assert enriched["verify"]["counts"]["gained"] == 1
     assert enriched["refresh_requests"] == {
         "BatchGetItem": 2,
@@ -178,13 +181,20 @@ def test_a_ledger_that_fails_shows_its_error_and_the_others_still_render(
     assert "no-such-table" in no_table["error"] and "\n" not in no_table["error"]
     assert "aws_nowhere" in no_conn["error"] and "\n" not in no_conn["error"]
     unresolved = client.get("/api/ledgers", headers=headers).json()["unresolved"]
+    # Only this module's DAGs (the worker's metadata DB may hold other test files' DAGs too).
+    unresolved = [line for line in unresolved if line.startswith("DAG 'ledger_")]
     assert unresolved == [
         "DAG 'ledger_runtime' task 'wait': archive_url \"{{ dag_run.conf['archive_url'] }}\" is known only at run "
         "time and the task has not run yet: list its ledger in [snowplow] ledgers"
     ]
     page = client.get("/", headers=headers)
     assert page.status_code == 200
-    assert page.text.count('class="error ledger-error"') == 3 and page.text.count('class="count"') == 8 * 3
+    # Each failing ledger shows its one line; the others (this module's three and any other test
+    # file's in the worker's DB) still render their counts.
+    assert page.text.count('class="error ledger-error"') >= 3
+    for failed in (no_bucket, no_table, no_conn):
+        assert failed["error"] in html.unescape(page.text)
+    assert page.text.count('class="count"') >= 8 * 3
 
 
 def test_filters_and_pages_are_applied_on_the_server(
